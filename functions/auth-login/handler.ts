@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { assertNotThrottled, clearFailedLogins, recordFailedLogin } from '../../shared/auth/login-throttle';
+import { verifyPassword } from '../../shared/auth/passwords';
+import { issueToken } from '../../shared/auth/tokens';
+import { db } from '../../shared/db/client';
+import { defineEndpoint } from '../../shared/http/endpoint';
+import { ApiError } from '../../shared/http/errors';
+import { errorResponses } from '../../shared/http/error-docs';
+
+export const loginBody = z.object({
+  username: z.string().min(1).max(150),
+  password: z.string().min(1).max(128),
+});
+
+const loginResponse = z.object({ key: z.string().describe('Send as `Authorization: token <key>`') });
+
+// One message for an unknown user and a wrong password, so neither can be probed.
+const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Unable to log in with provided credentials.');
+
+export default defineEndpoint({
+  summary: 'Log in and get an API key',
+  description:
+    'Exchanges a username and password for a key. Repeated failures for one username are throttled (429 with Retry-After).',
+  body: loginBody,
+  bodyExample: { username: 'johnwick', password: 'johnwick' },
+  responses: {
+    200: { description: 'Logged in', schema: loginResponse, example: { key: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…' } },
+    ...errorResponses(400, 401, 429),
+  },
+  async handle({ body, log }) {
+    await assertNotThrottled(body.username);
+    const user = await db().user.findUnique({ where: { username: body.username } });
+    const passwordMatches = await verifyPassword(body.password, user?.passwordHash);
+    if (!user || !passwordMatches || !user.isActive) {
+      await recordFailedLogin(body.username);
+      log.warn('Failed login');
+      throw invalidCredentials();
+    }
+    await clearFailedLogins(body.username);
+    return { status: 200, body: { key: await issueToken(user.id) } };
+  },
+});

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { revokeSession } from '../../shared/auth/tokens';
+import { defineEndpoint } from '../../shared/http/endpoint';
+import { errorResponses } from '../../shared/http/error-docs';
+
+export default defineEndpoint({
+  summary: 'Log out: revoke the key used',
+  description: 'The key stops working at once, everywhere. Logging out twice with the same key gives 401 the second time.',
+  responses: {
+    200: {
+      description: 'Logged out',
+      schema: z.object({ detail: z.string() }),
+      example: { detail: 'Successfully logged out.' },
+    },
+    ...errorResponses(401),
+  },
+  async handle({ sessionId }) {
+    await revokeSession(sessionId);
+    return { status: 200, body: { detail: 'Successfully logged out.' } };
+  },
+});

@@ -1,0 +1,37 @@
+import { db } from '../../shared/db/client';
+import { DEMO_USERS } from '../../shared/demo/demo-data';
+import { seedDemoUsers } from '../../shared/demo/seed';
+import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
+import { useTestDatabase } from '../../shared/testing/test-database';
+
+useTestDatabase();
+beforeAll(() => seedDemoUsers(db()));
+
+describe('GET /api/v1/auth/user/', () => {
+  it('returns the user the key belongs to', async () => {
+    const key = await loginAs('lyraking');
+    const response = await callFunction('auth-user').get('/api/v1/auth/user/').set(tokenHeader(key));
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      pk: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+      username: 'lyraking',
+      email: 'lyraking@example.com',
+      first_name: 'Lyra',
+      last_name: 'King',
+      ml_uuid: DEMO_USERS[1].mlUuid,
+    });
+  });
+
+  it.each(['token', 'Token', 'Bearer'])('accepts the %s scheme', async (scheme) => {
+    const key = await loginAs('alexray');
+    const response = await callFunction('auth-user').get('/api/v1/auth/user').set('Authorization', `${scheme} ${key}`);
+    expect(response.status).toBe(200);
+    expect(response.body.username).toBe('alexray');
+  });
+
+  it('answers 401 without a key', async () => {
+    const response = await callFunction('auth-user').get('/api/v1/auth/user/');
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('unauthorized');
+  });
+});

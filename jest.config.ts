@@ -1,0 +1,16 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/functions', '<rootDir>/shared', '<rootDir>/scripts', '<rootDir>/infra', '<rootDir>/prisma'],
+  testMatch: ['**/*.test.ts'],
+  // ky ships only as an ES module; let ts-jest turn it into CommonJS like our own code.
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }] },
+  transformIgnorePatterns: ['/node_modules/(?!ky/)'],
+  globalSetup: '<rootDir>/shared/testing/global-setup.ts',
+  globalTeardown: '<rootDir>/shared/testing/global-teardown.ts',
+  testTimeout: 30000,
+};
+
+export default config;

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the functions read, parsed once. A missing or malformed
+ * variable stops the process at start with its name, rather than failing the
+ * first request that happens to need it.
+ */
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const configSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: 'is required (mysql://user:pass@host:port/db)' })
+    .regex(/^(mysql|mariadb):\/\//, 'must start with mysql:// or mariadb://'),
+  DATABASE_POOL_SIZE: positiveInt(5),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
+  // or the Secret Manager version to fetch it from.
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_SECRET_VERSION: z
+    .string()
+    .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/P/secrets/S/versions/V')
+    .optional(),
+  TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  ML_SERVICE_URL: z.string().url('must be a URL').optional(),
+  ML_TIMEOUT_MS: positiveInt(5000),
+  MAX_BODY_BYTES: positiveInt(64 * 1024),
+  LOGIN_MAX_FAILURES: positiveInt(5),
+  LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
+  IDEMPOTENCY_TTL_HOURS: positiveInt(48),
+  // Who may call seed-demo-users: the audience Cloud Scheduler puts in its OIDC
+  // token and the service account it signs as.
+  SCHEDULER_AUDIENCE: z.string().optional(),
+  SCHEDULER_SERVICE_ACCOUNT: z.string().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = result.data;
+  if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) {
+    throw new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
+  }
+  return config;
+}
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Tests change the environment between cases; production never calls this. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

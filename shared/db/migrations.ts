@@ -1,0 +1,112 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import mariadb from 'mariadb';
+import { databaseName, poolConfigFromUrl, serverUrl } from './connection-options';
+
+/**
+ * Applies prisma/migrations the way `prisma migrate deploy` does, with the
+ * app's own driver, because Prisma's schema engine cannot be downloaded here
+ * (SPEC §8). Bookkeeping goes to `_prisma_migrations` with Prisma's columns and
+ * checksum (SHA-256 hex of the file), so a machine with the real engine sees
+ * these migrations as applied.
+ */
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../prisma/migrations');
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+const BOOKKEEPING_TABLE = `CREATE TABLE IF NOT EXISTS \`_prisma_migrations\` (
+    \`id\` VARCHAR(36) PRIMARY KEY NOT NULL,
+    \`checksum\` VARCHAR(64) NOT NULL,
+    \`finished_at\` DATETIME(3),
+    \`migration_name\` VARCHAR(255) NOT NULL,
+    \`logs\` TEXT,
+    \`rolled_back_at\` DATETIME(3),
+    \`started_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    \`applied_steps_count\` INTEGER UNSIGNED NOT NULL DEFAULT 0
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`;
+
+const connectionSettings = { poolSize: 1, connectTimeoutMs: 5000 };
+
+export async function createDatabaseIfMissing(databaseUrl: string): Promise<void> {
+  const name = databaseName(databaseUrl);
+  const conn = await mariadb.createConnection({ ...poolConfigFromUrl(serverUrl(databaseUrl), connectionSettings) });
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name.replace(/`/g, '``')}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const name = databaseName(databaseUrl);
+  const conn = await mariadb.createConnection({ ...poolConfigFromUrl(serverUrl(databaseUrl), connectionSettings) });
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${name.replace(/`/g, '``')}\``);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Returns the names of the migrations this call applied (none when up to date). */
+export async function applyMigrations(databaseUrl: string, migrations = readMigrations()): Promise<string[]> {
+  await createDatabaseIfMissing(databaseUrl);
+  const conn = await mariadb.createConnection({
+    ...poolConfigFromUrl(databaseUrl, connectionSettings),
+    multipleStatements: true,
+  });
+  const applied: string[] = [];
+  try {
+    // The same advisory lock Prisma Migrate takes, so two deploy steps never interleave.
+    await conn.query("SELECT GET_LOCK('prisma_migrate', 10)");
+    await conn.query(BOOKKEEPING_TABLE);
+    const rows: Array<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }> =
+      await conn.query('SELECT migration_name, checksum, finished_at, rolled_back_at FROM `_prisma_migrations`');
+    const done = new Map(rows.filter((row) => row.rolled_back_at === null).map((row) => [row.migration_name, row]));
+
+    for (const migration of migrations) {
+      const previous = done.get(migration.name);
+      if (previous && previous.finished_at === null) {
+        throw new Error(`Migration ${migration.name} failed earlier and was never finished; fix the database by hand, then mark it rolled back`);
+      }
+      if (previous) {
+        if (previous.checksum !== migration.checksum) {
+          throw new Error(`Migration ${migration.name} was edited after it was applied (checksum differs); add a new migration instead`);
+        }
+        continue;
+      }
+      const id = randomUUID();
+      await conn.query(
+        'INSERT INTO `_prisma_migrations` (id, checksum, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, NOW(3), 0)',
+        [id, migration.checksum, migration.name],
+      );
+      try {
+        await conn.query(migration.sql);
+      } catch (error) {
+        await conn.query('UPDATE `_prisma_migrations` SET logs = ? WHERE id = ?', [String(error), id]);
+        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`);
+      }
+      await conn.query('UPDATE `_prisma_migrations` SET finished_at = NOW(3), applied_steps_count = 1 WHERE id = ?', [id]);
+      applied.push(migration.name);
+    }
+  } finally {
+    await conn.query("SELECT RELEASE_LOCK('prisma_migrate')").catch(() => undefined);
+    await conn.end();
+  }
+  return applied;
+}

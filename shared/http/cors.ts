@@ -1,0 +1,17 @@
+import type { Request, Response } from '@google-cloud/functions-framework';
+
+/**
+ * CORS for the web client: only origins in ALLOWED_ORIGINS ("*" for any) get
+ * the headers; others get none and the browser blocks them.
+ */
+export function applyCors(req: Request, res: Response, allowedOrigins: string[], methods: string[]): void {
+  const origin = req.get('origin');
+  if (!origin) return;
+  if (!allowedOrigins.includes('*') && !allowedOrigins.includes(origin)) return;
+  res.set('Access-Control-Allow-Origin', allowedOrigins.includes('*') ? '*' : origin);
+  res.set('Vary', 'Origin');
+  res.set('Access-Control-Allow-Methods', [...methods, 'OPTIONS'].join(', '));
+  res.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key, X-Request-Id');
+  res.set('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
+  res.set('Access-Control-Max-Age', '3600');
+}

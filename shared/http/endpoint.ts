@@ -1,0 +1,89 @@
+import type { z } from 'zod';
+import type { Tx } from '../db/client';
+import type { Logger } from './logging';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Who may call a function: a logged-in user, Cloud Scheduler, or anyone. */
+export type AuthKind = 'user' | 'scheduler' | 'public';
+
+export interface AuthenticatedUser {
+  id: string;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  mlUuid: string;
+}
+
+export interface Result {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Already-serialised non-JSON payload (the Swagger page). */
+  raw?: { contentType: string; payload: string };
+}
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  example?: unknown;
+}
+
+export interface HandlerContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Present when the function's auth is 'user'. */
+  user: AuthenticatedUser;
+  sessionId: string;
+  headers: Record<string, string | string[] | undefined>;
+  requestId: string;
+  log: Logger;
+  /**
+   * Runs `work` in one database transaction. When the request carried an
+   * Idempotency-Key, the key is claimed inside that same transaction and the
+   * result stored with it, so money moves at most once per key.
+   */
+  transaction(work: (tx: Tx) => Promise<Result>): Promise<Result>;
+}
+
+export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
+  summary: string;
+  description?: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  bodyExample?: unknown;
+  /** Honours the Idempotency-Key header (SPEC §2). */
+  idempotent?: boolean;
+  responses: Record<number, ResponseDoc>;
+  handle(ctx: HandlerContext<P, Q, B>): Promise<Result>;
+}
+
+/** Keeps P, Q and B inferred from the schemas, so handlers get typed input. */
+export function defineEndpoint<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  endpoint: Endpoint<P, Q, B>,
+): Endpoint<P, Q, B> {
+  return endpoint;
+}
+
+export interface DeploySettings {
+  memory: string;
+  timeoutSeconds: number;
+  concurrency: number;
+  maxInstances: number;
+  /** Needs Cloud SQL and the JWT secret (everything but the docs). */
+  database: boolean;
+}
+
+export interface FunctionDefinition {
+  name: string;
+  methods: HttpMethod[];
+  /** OpenAPI-style pattern with `{param}` segments and the trailing slash clients send. */
+  paths: string[];
+  auth: AuthKind;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  endpoint: Endpoint<any, any, any>;
+  deploy?: Partial<DeploySettings>;
+}

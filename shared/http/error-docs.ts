@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { ResponseDoc } from './endpoint';
+
+/** SPEC §2's error shape, documented once for every endpoint that can answer it. */
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string(), message: z.string() })),
+  }),
+});
+
+const descriptions: Record<number, string> = {
+  400: 'Invalid input; `details` names each bad field',
+  401: 'Missing, invalid, expired or revoked key (or bad credentials)',
+  403: 'The caller may not use this function',
+  404: 'No such route, or a resource that does not exist or is not yours',
+  409: 'Idempotency-Key reused with a different request',
+  413: 'Request body too large',
+  415: 'Request body is not JSON',
+  422: 'A valid request the rules refuse',
+  429: 'Too many failed logins; see Retry-After',
+  502: 'The investment service answered badly',
+  503: 'The investment service (or database) is unavailable',
+  504: 'The investment service timed out',
+};
+
+export function errorResponses(...statuses: number[]): Record<number, ResponseDoc> {
+  return Object.fromEntries(statuses.map((status) => [status, { description: descriptions[status], schema: errorBody }]));
+}

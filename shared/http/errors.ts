@@ -1,0 +1,34 @@
+/**
+ * The one error type handlers throw on purpose. The HTTP layer renders it as
+ * `{"error": {"code", "message", "details"}}` (SPEC §2); anything else that
+ * escapes a handler becomes an opaque 500 without a stack trace.
+ */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: FieldProblem[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toBody() {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export const badRequest = (field: string, message: string) =>
+  new ApiError(400, 'invalid_request', `Invalid ${field}: ${message}`, [{ field, message }]);
+
+export const notFound = (what = 'Resource') => new ApiError(404, 'not_found', `${what} not found`);
+
+export const unauthorized = (message = 'Authentication credentials were not provided or are invalid') =>
+  new ApiError(401, 'unauthorized', message);

@@ -1,0 +1,32 @@
+import { jsonNumber, toJson } from './json-number';
+import { moneySchema } from './decimal';
+
+describe('toJson', () => {
+  it('writes decimals as exact JSON numbers', () => {
+    expect(toJson({ balance: jsonNumber('1650'), list: [jsonNumber('0.30')], neg: jsonNumber('-12.5') })).toBe(
+      '{"balance":1650.00,"list":[0.30],"neg":-12.50}',
+    );
+  });
+
+  it('leaves look-alike user strings alone', () => {
+    const sneaky = '\u0001num-whatever:12.00';
+    expect(JSON.parse(toJson({ name: sneaky }))).toEqual({ name: sneaky });
+  });
+});
+
+describe('moneySchema', () => {
+  const schema = moneySchema();
+  it.each([
+    [0.01, '0.01'],
+    ['0.10', '0.10'],
+    [1000000, '1000000.00'],
+    ['12.5', '12.50'],
+    [0.3, '0.30'],
+  ])('accepts %p as %s', (input, expected) => {
+    expect(schema.parse(input).toFixed(2)).toBe(expected);
+  });
+
+  it.each([0, 0.001, -1, '1e3', 'abc', 1000000.01, '', null, true, 0.1 + 0.2, Infinity])('rejects %p', (input) => {
+    expect(schema.safeParse(input).success).toBe(false);
+  });
+});
