@@ -1,0 +1,142 @@
+import { startMlStandin, type MlStandin } from '../../scripts/ml-standin/server';
+import { ApiError } from '../http/errors';
+import { createMlClient, type MlClient } from './client';
+import { MlRejectedError } from './errors';
+
+const JOHN = 'user-0000000000000001';
+
+let standin: MlStandin;
+let ml: MlClient;
+
+beforeAll(async () => {
+  standin = await startMlStandin({ port: 0 });
+  ml = createMlClient({ baseUrl: standin.url });
+});
+
+afterEach(() => standin.setMode('normal'));
+
+afterAll(async () => {
+  await standin.close();
+});
+
+/** The ApiError a call failed with; fails the test if the call succeeded. */
+async function failure(call: Promise<unknown>): Promise<ApiError> {
+  const outcome = await call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(ApiError);
+  return outcome as ApiError;
+}
+
+describe('parsing the service answers', () => {
+  it('parses a portfolio, passing riskAversion through as sent', async () => {
+    const portfolio = await ml.recommendPortfolio(JOHN, '0.51');
+    expect(portfolio.riskAversion).toBe(0.51);
+    expect(Object.keys(portfolio.portfolioComposition)).toHaveLength(27);
+    expect(portfolio.portfolioComposition.TSLA).toEqual({
+      weight: expect.any(Number),
+      expectedReturn: 38.6,
+      expectedVolatility: 58.4,
+    });
+    expect(portfolio.portfolioMetrics.annualVolatility).toBeGreaterThan(0);
+    expect(standin.log[standin.log.length - 1].query).toEqual({ uuid: JOHN, riskAversion: '0.51' });
+  });
+
+  it('leaves riskAversion out when none is given', async () => {
+    expect((await ml.recommendPortfolio(JOHN)).riskAversion).toBe(0.5);
+    expect(standin.log[standin.log.length - 1].query).toEqual({ uuid: JOHN });
+  });
+
+  it('parses a stat', async () => {
+    expect(await ml.getStat('AAPL')).toEqual({
+      current_price: expect.any(Number),
+      change_for_day: expect.any(Number),
+      long_name: 'Apple Inc.',
+    });
+  });
+
+  it('parses a detailed stat, including a null volume', async () => {
+    const detailed = await ml.getDetailedStat('VFINX');
+    expect(detailed).toMatchObject({ long_name: 'Vanguard Index Trust 500 Index', exchange: 'NAS', currency: 'USD', volume: null });
+    expect(Number.isInteger(detailed.timestamp)).toBe(true);
+  });
+
+  it('parses the history even though it is labelled text/html', async () => {
+    const history = await ml.getHistory('GOOG');
+    expect(Object.keys(history).length).toBeGreaterThan(100);
+    expect(Object.values(history).every((price) => typeof price === 'number')).toBe(true);
+  });
+});
+
+describe('mapping failures', () => {
+  it('retries a 500 twice, then reports 503', async () => {
+    standin.setMode('error500');
+    const before = standin.requests;
+    const error = await failure(ml.getStat('AAPL'));
+    expect(standin.requests - before).toBe(3);
+    expect(error.status).toBe(503);
+    expect(error.code).toBe('ml_unavailable');
+    expect(error.toBody()).toEqual({
+      error: { code: 'ml_unavailable', message: 'The investment recommendation service is unavailable', details: [] },
+    });
+  });
+
+  it('reports 504 when the service does not answer in time, without retrying', async () => {
+    standin.setMode('hang');
+    const quick = createMlClient({ baseUrl: standin.url, timeoutMs: 300 });
+    const before = standin.requests;
+    const started = Date.now();
+    const error = await failure(quick.getDetailedStat('AAPL'));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(standin.requests - before).toBe(1);
+    expect([error.status, error.code, error.message]).toEqual([504, 'ml_timeout', 'The investment recommendation service timed out']);
+  });
+
+  it('reports 502 for an answer that is not JSON', async () => {
+    standin.setMode('garbage');
+    const error = await failure(ml.getHistory('AAPL'));
+    expect([error.status, error.code]).toEqual([502, 'ml_bad_response']);
+    expect(error.message).toBe('The investment recommendation service sent an invalid response');
+  });
+
+  it('reports 502 for JSON of the wrong shape', async () => {
+    standin.setMode('wrong-shape');
+    for (const call of [ml.recommendPortfolio(JOHN), ml.getStat('AAPL'), ml.getDetailedStat('AAPL'), ml.getHistory('AAPL')]) {
+      const error = await failure(call);
+      expect([error.status, error.code]).toEqual([502, 'ml_bad_response']);
+    }
+  });
+
+  it('reports 503 when nothing listens at the address', async () => {
+    const gone = await startMlStandin();
+    await gone.close();
+    const error = await failure(createMlClient({ baseUrl: gone.url }).getStat('AAPL'));
+    expect([error.status, error.code]).toEqual([503, 'ml_unavailable']);
+    expect(error.message).not.toMatch(/\bat |ECONNREFUSED|127\.0\.0\.1/);
+  });
+
+  it('turns a 400 into an MlRejectedError carrying the service text, without retrying', async () => {
+    const before = standin.requests;
+    const error = await failure(ml.getStat('NOPE'));
+    expect(standin.requests - before).toBe(1);
+    expect(error).toBeInstanceOf(MlRejectedError);
+    expect(error).toMatchObject({ status: 502, code: 'ml_rejected', mlStatus: 400, mlMessage: 'Received unexpected asset name' });
+
+    const unknownUser = await failure(ml.recommendPortfolio('user-0000000000000002'));
+    expect(unknownUser).toMatchObject({ mlMessage: 'Received unexpected UUID' });
+    const badAversion = await failure(ml.recommendPortfolio(JOHN, '2'));
+    expect(badAversion).toMatchObject({ mlMessage: 'Received invalid risk aversion' });
+  });
+});
+
+describe('getStats', () => {
+  it('fetches each asset once and maps the one that failed to null', async () => {
+    standin.setMode('error500', { route: 'stat', assetName: 'MSFT' });
+    const stats = await ml.getStats(['AAPL', 'MSFT', 'JNJ', 'AAPL']);
+    expect([...stats.keys()]).toEqual(['AAPL', 'MSFT', 'JNJ']);
+    expect(stats.get('AAPL')).toMatchObject({ long_name: 'Apple Inc.' });
+    expect(stats.get('JNJ')).toMatchObject({ long_name: 'Johnson & Johnson' });
+    expect(stats.get('MSFT')).toBeNull();
+  });
+});

@@ -1,0 +1,101 @@
+import ky, { isTimeoutError } from 'ky';
+import { z } from 'zod';
+import { MlRejectedError, mlBadResponse, mlTimeout, mlUnavailable } from './errors';
+import {
+  detailedStatSchema,
+  historySchema,
+  portfolioSchema,
+  statSchema,
+  type DetailedStat,
+  type History,
+  type Portfolio,
+  type Stat,
+} from './schemas';
+
+/**
+ * Client of the investment recommendation service (SPEC §6). Every answer is
+ * validated, and every failure becomes an ApiError the HTTP layer can render
+ * (see ./errors), so handlers only deal with typed data or a ready error.
+ */
+
+export interface MlClientOptions {
+  /** The service's base URL (ML_SERVICE_URL); a path prefix is kept. */
+  baseUrl: string;
+  /** Per attempt, for the response and its body. */
+  timeoutMs?: number;
+  /** Extra attempts after a network error or a 5xx; timeouts are not retried. */
+  retries?: number;
+}
+
+export interface MlClient {
+  /** `riskAversion` is sent as given (decimal text such as "0.51"); omitted, the service picks its default. */
+  recommendPortfolio(mlUuid: string, riskAversion?: string): Promise<Portfolio>;
+  getStat(assetName: string): Promise<Stat>;
+  getDetailedStat(assetName: string): Promise<DetailedStat>;
+  getHistory(assetName: string): Promise<History>;
+  /** Stats fetched concurrently; an asset whose call failed maps to null. */
+  getStats(assetNames: readonly string[]): Promise<Map<string, Stat | null>>;
+}
+
+/** Enough of a rejection's text to recognise it, without storing whatever page a proxy sent. */
+const MAX_REJECTION_TEXT = 500;
+
+export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2 }: MlClientOptions): MlClient {
+  const api = ky.create({
+    prefix: baseUrl,
+    timeout: timeoutMs,
+    headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.8' },
+    // A 4xx carries the service's reason as plain text, which we read; only 5xx
+    // must throw, because ky retries thrown HTTP errors.
+    throwHttpErrors: (status) => status >= 500,
+    retry: {
+      limit: retries,
+      methods: ['get'],
+      statusCodes: [500, 502, 503, 504],
+      // A user is waiting for the answer: never sleep as long as a Retry-After header asks.
+      afterStatusCodes: [],
+      delay: (attempt) => Math.min(100 * 2 ** (attempt - 1), 300),
+    },
+  });
+
+  async function get<S extends z.ZodType>(path: string, searchParams: Record<string, string | undefined>, schema: S): Promise<z.output<S>> {
+    let status: number;
+    let body: string;
+    try {
+      const request = api.get(path, { searchParams });
+      // Reading through the shortcut keeps the timeout running while the body arrives.
+      body = await request.text();
+      status = (await request).status;
+    } catch (error) {
+      throw isTimeoutError(error) ? mlTimeout(error) : mlUnavailable(error);
+    }
+    if (status >= 400) throw new MlRejectedError(status, body.trim().slice(0, MAX_REJECTION_TEXT));
+
+    // The history comes labelled text/html, so the body is parsed whatever the content type says.
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (error) {
+      throw mlBadResponse(error);
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw mlBadResponse(new Error(`${path}: ${z.prettifyError(parsed.error)}`));
+    return parsed.data;
+  }
+
+  const client: MlClient = {
+    recommendPortfolio: (mlUuid, riskAversion) => get('', { uuid: mlUuid, riskAversion }, portfolioSchema),
+    getStat: (assetName) => get('stat/', { asset_name: assetName }, statSchema),
+    getDetailedStat: (assetName) => get('stat/detailed/', { asset_name: assetName }, detailedStatSchema),
+    getHistory: (assetName) => get('stat/history/', { asset_name: assetName }, historySchema),
+    async getStats(assetNames) {
+      const names = [...new Set(assetNames)];
+      const results = await Promise.allSettled(names.map((name) => client.getStat(name)));
+      return new Map(names.map((name, index) => {
+        const result = results[index];
+        return [name, result.status === 'fulfilled' ? result.value : null];
+      }));
+    },
+  };
+  return client;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Shapes of the investment recommendation service's answers (SPEC §6).
+ * Fields the contract lists are checked strictly; anything extra the service
+ * adds is ignored (stripped), so it can grow without breaking us. Amounts stay
+ * JSON numbers here: handlers turn them into exact decimals.
+ */
+
+const price = z.number().nonnegative();
+const percent = z.number();
+
+export const portfolioSchema = z
+  .object({
+    portfolioComposition: z
+      .record(
+        z.string().min(1),
+        z.object({ weight: z.number().min(0).max(1), expectedReturn: percent, expectedVolatility: percent }),
+      )
+      .refine((composition) => Object.keys(composition).length > 0, 'has no tickers'),
+    portfolioMetrics: z.object({ expectedReturn: percent, annualVolatility: percent, sharpeRatio: z.number() }),
+    riskAversion: z.number().min(0).max(1),
+  })
+  .refine(
+    // Weights that do not add up would make the advice's percentages unbuyable.
+    ({ portfolioComposition }) =>
+      Math.abs(Object.values(portfolioComposition).reduce((sum, { weight }) => sum + weight, 0) - 1) <= 0.01,
+    { message: 'weights do not sum to 1', path: ['portfolioComposition'] },
+  );
+
+export const statSchema = z.object({
+  current_price: price,
+  change_for_day: percent,
+  long_name: z.string().nullable(),
+});
+
+export const detailedStatSchema = z.object({
+  previous_close: price,
+  current_price: price,
+  change_for_day: percent,
+  change_for_day_sum: z.number(),
+  volume: z.number().nonnegative().nullable(),
+  day_range_low: price,
+  day_range_high: price,
+  year_range_low: price,
+  year_range_high: price,
+  long_name: z.string().nullable(),
+  exchange: z.string(),
+  timezone: z.string(),
+  currency: z.string(),
+  // Epoch seconds; some feeds send a fractional value, callers want whole seconds.
+  timestamp: z.number().nonnegative().transform(Math.trunc),
+});
+
+/** `{"<epoch ms>": open_price}`. */
+export const historySchema = z.record(z.string().regex(/^\d+$/, 'must be epoch milliseconds'), price);
+
+export type Portfolio = z.output<typeof portfolioSchema>;
+export type Stat = z.output<typeof statSchema>;
+export type DetailedStat = z.output<typeof detailedStatSchema>;
+export type History = z.output<typeof historySchema>;
