@@ -1,0 +1,50 @@
+// `npm start`: migrate, seed the demo users if absent, start the ML stand-in
+// when no ML service is configured, and serve every function on one port.
+import { config } from '../shared/config/config';
+import { db } from '../shared/db/client';
+import { applyMigrations } from '../shared/db/migrations';
+import { DEMO_USERS } from '../shared/demo/demo-data';
+import { seedDemoUsers } from '../shared/demo/seed';
+import { logger } from '../shared/http/logging';
+import { startMlStandin } from './ml-standin/server';
+
+const developmentDefaults: Record<string, string> = {
+  DATABASE_URL: 'mysql://root@127.0.0.1:3306/fulfillment',
+  // Development only; production reads it from Secret Manager (README, Deploy).
+  JWT_SECRET: 'local-development-secret-change-me-0123456789abcdef',
+  ALLOWED_ORIGINS: '*',
+};
+
+async function main(): Promise<void> {
+  for (const [name, value] of Object.entries(developmentDefaults)) process.env[name] ??= value;
+  if (!process.env.ML_SERVICE_URL) {
+    const standin = await startMlStandin({ port: Number(process.env.ML_STANDIN_PORT ?? 8081) });
+    process.env.ML_SERVICE_URL = standin.url;
+    logger.info(`ML stand-in listening on ${standin.url}`);
+  }
+
+  const settings = config();
+  const applied = await applyMigrations(settings.DATABASE_URL);
+  logger.info(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database is up to date');
+
+  const demoUsers = await db().user.count({ where: { username: { in: DEMO_USERS.map((user) => user.username) } } });
+  if (demoUsers < DEMO_USERS.length) {
+    await seedDemoUsers(db());
+    logger.info('Seeded the demo users');
+  }
+
+  // Loaded last: registering the functions checks the configuration set above.
+  const { createLocalServer } = await import('./local-server');
+  const port = Number(process.env.PORT ?? 8080);
+  createLocalServer().listen(port, () => {
+    logger.info(`API listening on http://localhost:${port}/api/v1/`, {
+      demoLogins: DEMO_USERS.map((user) => `${user.username} / ${user.username}`),
+      docs: `http://localhost:${port}/swagger/`,
+    });
+  });
+}
+
+main().catch((error: Error) => {
+  logger.error(`Start failed: ${error.message}`);
+  process.exit(1);
+});
