@@ -1,0 +1,151 @@
+import { resetConfigForTests } from '../../shared/config/config';
+import { db } from '../../shared/db/client';
+import { seedDemoUsers } from '../../shared/demo/seed';
+import { callFunction, tokenHeader } from '../../shared/testing/http';
+import { useTestDatabase } from '../../shared/testing/test-database';
+
+useTestDatabase();
+beforeAll(() => seedDemoUsers(db()));
+beforeEach(() => db().loginFailure.deleteMany());
+
+const login = (body: unknown) => callFunction('auth-login').post('/api/v1/auth/login/').send(body as object);
+
+describe('POST /api/v1/auth/login/', () => {
+  it('returns a key that works on auth/user', async () => {
+    const response = await login({ username: 'johnwick', password: 'johnwick' });
+    expect(response.status).toBe(200);
+    expect(Object.keys(response.body)).toEqual(['key']);
+    const me = await callFunction('auth-user').get('/api/v1/auth/user/').set(tokenHeader(response.body.key));
+    expect(me.body.username).toBe('johnwick');
+  });
+
+  it('accepts the path without its trailing slash', async () => {
+    expect((await callFunction('auth-login').post('/api/v1/auth/login').send({ username: 'alexray', password: 'alexray' })).status).toBe(200);
+  });
+
+  it('gives a wrong password and an unknown user the same answer', async () => {
+    const wrongPassword = await login({ username: 'johnwick', password: 'not-his' });
+    const unknownUser = await login({ username: 'nobody-here', password: 'whatever' });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownUser.status).toBe(401);
+    expect(wrongPassword.body).toEqual(unknownUser.body);
+    expect(wrongPassword.body.error.code).toBe('invalid_credentials');
+  });
+
+  it('does not log in an inactive user', async () => {
+    await db().user.update({ where: { username: 'alexray' }, data: { isActive: false } });
+    try {
+      expect((await login({ username: 'alexray', password: 'alexray' })).status).toBe(401);
+    } finally {
+      await db().user.update({ where: { username: 'alexray' }, data: { isActive: true } });
+    }
+  });
+
+  it('throttles a username after repeated failures, even with the right password, and only that username', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      expect((await login({ username: 'lyraking', password: 'wrong' })).status).toBe(401);
+    }
+    const throttled = await login({ username: 'lyraking', password: 'lyraking' });
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error.code).toBe('too_many_attempts');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await login({ username: 'johnwick', password: 'johnwick' })).status).toBe(200);
+  });
+
+  it('forgets failures once the window has passed', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) await login({ username: 'lyraking', password: 'wrong' });
+    await db().loginFailure.updateMany({ where: { username: 'lyraking' }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
+    expect((await login({ username: 'lyraking', password: 'lyraking' })).status).toBe(200);
+  });
+
+  it('clears the failure count after a successful login', async () => {
+    for (let attempt = 0; attempt < 4; attempt += 1) await login({ username: 'lyraking', password: 'wrong' });
+    expect((await login({ username: 'lyraking', password: 'lyraking' })).status).toBe(200);
+    expect(await db().loginFailure.count({ where: { username: 'lyraking' } })).toBe(0);
+  });
+
+  describe('bad input', () => {
+    it.each([
+      ['no body at all', undefined, 'body'],
+      ['a missing password', { username: 'johnwick' }, 'password'],
+      ['a number for a username', { username: 12345, password: 'x' }, 'username'],
+      ['an empty username', { username: '', password: 'x' }, 'username'],
+      ['an overlong username', { username: 'u'.repeat(151), password: 'x' }, 'username'],
+      ['an overlong password', { username: 'johnwick', password: 'p'.repeat(129) }, 'password'],
+      ['an array body', [{ username: 'johnwick', password: 'johnwick' }], 'body'],
+    ])('answers 400 naming the field for %s', async (_case, body, field) => {
+      const request = callFunction('auth-login').post('/api/v1/auth/login/');
+      const response = body === undefined ? await request : await request.send(body as object);
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('invalid_request');
+      expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    });
+
+    it('answers 400 JSON (not an HTML page) for garbled JSON', async () => {
+      const response = await callFunction('auth-login')
+        .post('/api/v1/auth/login/')
+        .set('Content-Type', 'application/json')
+        .send('{"username": "johnwick", "password": ');
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/application\/json/);
+      expect(response.body).toEqual({
+        error: { code: 'invalid_json', message: 'Request body is not valid JSON', details: [{ field: 'body', message: 'is not valid JSON' }] },
+      });
+    });
+
+    it('answers 415 for a body that is not JSON', async () => {
+      const response = await callFunction('auth-login').post('/api/v1/auth/login/').set('Content-Type', 'text/plain').send('username=johnwick');
+      expect(response.status).toBe(415);
+      expect(response.body.error.code).toBe('unsupported_media_type');
+    });
+
+    it('answers 413 for a body over the limit', async () => {
+      const response = await login({ username: 'johnwick', password: 'johnwick', padding: 'x'.repeat(70 * 1024) });
+      expect(response.status).toBe(413);
+      expect(response.body.error.code).toBe('payload_too_large');
+    });
+
+    it('never echoes a stack trace', async () => {
+      const response = await callFunction('auth-login').post('/api/v1/auth/login/').set('Content-Type', 'application/json').send('{');
+      expect(JSON.stringify(response.body)).not.toMatch(/at .*\.js|SyntaxError/);
+    });
+  });
+
+  it('answers 405 with Allow for another method', async () => {
+    const response = await callFunction('auth-login').get('/api/v1/auth/login/');
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('POST');
+    expect(response.body.error.code).toBe('method_not_allowed');
+  });
+
+  it('answers 404 for a path that is not this function', async () => {
+    const response = await callFunction('auth-login').post('/api/v1/auth/login/extra/').send({});
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('not_found');
+  });
+
+  it('sets a request id and echoes a valid incoming one', async () => {
+    const generated = await login({ username: 'johnwick', password: 'johnwick' });
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = await callFunction('auth-login').post('/api/v1/auth/login/').set('X-Request-Id', 'abc-123').send({ username: 'johnwick', password: 'johnwick' });
+    expect(echoed.headers['x-request-id']).toBe('abc-123');
+  });
+
+  describe('CORS', () => {
+    afterEach(() => {
+      delete process.env.ALLOWED_ORIGINS;
+      resetConfigForTests();
+    });
+
+    it('answers a preflight from an allowed origin, and gives other origins no CORS headers', async () => {
+      process.env.ALLOWED_ORIGINS = 'https://app.example.com';
+      resetConfigForTests();
+      const allowed = await callFunction('auth-login').options('/api/v1/auth/login/').set('Origin', 'https://app.example.com');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      expect(allowed.headers['access-control-allow-headers']).toMatch(/Idempotency-Key/);
+      const other = await callFunction('auth-login').options('/api/v1/auth/login/').set('Origin', 'https://evil.example.com');
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+});
