@@ -1,5 +1,6 @@
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { config } from '../config/config';
+import { ApiError } from '../http/errors';
 
 /**
  * Where the JWT signing secret comes from. In production it is either mounted
@@ -34,10 +35,15 @@ export function jwtSecret(): Promise<string> {
     const { JWT_SECRET, JWT_SECRET_VERSION } = config();
     cachedSecret = JWT_SECRET
       ? Promise.resolve(JWT_SECRET)
-      : reader.read(JWT_SECRET_VERSION as string).then((secret) => {
-          if (secret.length < 32) throw new Error('The JWT secret from Secret Manager must be at least 32 characters');
-          return secret;
-        });
+      : reader.read(JWT_SECRET_VERSION as string).then(
+          (secret) => {
+            if (secret.length < 32) throw new Error('The JWT secret from Secret Manager must be at least 32 characters');
+            return secret;
+          },
+          (cause: unknown) => {
+            throw new ApiError(503, 'unavailable', 'The service is temporarily unavailable; retry the request', [], { 'Retry-After': '1' }, cause);
+          },
+        );
     // A failed fetch must not poison the cache for the next request.
     cachedSecret.catch(() => {
       cachedSecret = undefined;

@@ -15,8 +15,10 @@ export class ApiError extends Error {
     message: string,
     readonly details: FieldProblem[] = [],
     readonly headers: Record<string, string> = {},
+    /** What went wrong underneath: logged, never sent to the client. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
     this.name = 'ApiError';
   }
 

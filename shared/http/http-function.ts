@@ -95,7 +95,7 @@ export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
     } catch (error) {
       const apiError = toApiError(error);
       if (apiError.status >= 500) {
-        log.error(apiError.message, { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+        log.error(apiError.message, { error: describeError(error) });
       }
       result = { status: apiError.status, body: apiError.toBody(), headers: apiError.headers };
     }
@@ -113,6 +113,12 @@ export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
       userId,
     });
   };
+}
+
+/** For the logs only: the error, its stack and whatever caused it. */
+function describeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return String(error);
+  return { name: error.name, message: error.message, stack: error.stack, cause: error.cause === undefined ? undefined : describeError(error.cause) };
 }
 
 /** A path parameter that cannot name anything (a malformed UUID) is simply not found. */

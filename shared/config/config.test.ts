@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { parseConfig } from './config';
+
+const valid = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', JWT_SECRET: 's'.repeat(32) };
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = parseConfig(valid);
+    expect(config).toEqual(
+      expect.objectContaining({ DATABASE_POOL_SIZE: 5, TOKEN_TTL_SECONDS: 86400, ML_TIMEOUT_MS: 5000, ALLOWED_ORIGINS: [], IDEMPOTENCY_TTL_HOURS: 48 }),
+    );
+  });
+
+  it('splits ALLOWED_ORIGINS', () => {
+    expect(parseConfig({ ...valid, ALLOWED_ORIGINS: 'https://a.example, https://b.example' }).ALLOWED_ORIGINS).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+  });
+
+  it.each([
+    ['DATABASE_URL', { JWT_SECRET: valid.JWT_SECRET }],
+    ['DATABASE_URL', { ...valid, DATABASE_URL: 'postgres://x/y' }],
+    ['JWT_SECRET', { ...valid, JWT_SECRET: 'short' }],
+    ['JWT_SECRET', { DATABASE_URL: valid.DATABASE_URL }],
+    ['JWT_SECRET_VERSION', { DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'my-secret' }],
+    ['DATABASE_POOL_SIZE', { ...valid, DATABASE_POOL_SIZE: 'many' }],
+    ['ML_SERVICE_URL', { ...valid, ML_SERVICE_URL: 'not a url' }],
+  ])('names %s when it is missing or malformed', (name, env) => {
+    expect(() => parseConfig(env)).toThrow(name);
+  });
+
+  it('accepts a Secret Manager version instead of the secret itself', () => {
+    const config = parseConfig({ DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'projects/p/secrets/jwt/versions/latest' });
+    expect(config.JWT_SECRET_VERSION).toBe('projects/p/secrets/jwt/versions/latest');
+  });
+});
+
+describe('a function instance', () => {
+  it('fails at start naming the missing variable', () => {
+    const root = path.resolve(__dirname, '../..');
+    const env: NodeJS.ProcessEnv = { ...process.env, JWT_SECRET: 's'.repeat(32) };
+    delete env.DATABASE_URL;
+    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), '-e', "require('./functions/index')"], { cwd: root, env, encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/Invalid configuration: DATABASE_URL is required/);
+  });
+});

@@ -1,0 +1,142 @@
+import { db } from '../db/client';
+import { useTestDatabase } from '../testing/test-database';
+import { DEMO_USERS, TOP_UP_NAME, demoEmail } from './demo-data';
+import { demoEventTimes, seedDemoUsers } from './seed';
+
+useTestDatabase();
+
+const seededAt = new Date('2026-11-20T15:30:00Z');
+
+/** Everything the seed owns, in a stable order, for before/after comparison. */
+async function snapshot() {
+  return db().user.findMany({
+    orderBy: { username: 'asc' },
+    include: {
+      metrics: true,
+      wallets: {
+        orderBy: { cardNumber: 'asc' },
+        include: { transactions: { orderBy: { createdAt: 'asc' }, include: { assets: { orderBy: { assetName: 'asc' } } } } },
+      },
+    },
+  });
+}
+
+describe('seedDemoUsers', () => {
+  beforeAll(() => seedDemoUsers(db(), seededAt));
+
+  it('creates exactly the three demo users of SPEC §5', async () => {
+    const users = await db().user.findMany({ orderBy: { username: 'asc' } });
+    expect(users.map((u) => [u.username, u.firstName, u.lastName, u.mlUuid, u.email])).toEqual([
+      ['alexray', 'Alex', 'Ray', 'user-0000000000000999', demoEmail('alexray')],
+      ['johnwick', 'John', 'Wick', 'user-0000000000000001', demoEmail('johnwick')],
+      ['lyraking', 'Lyra', 'King', 'user-0000000000000501', demoEmail('lyraking')],
+    ]);
+  });
+
+  it('creates the wallets with the balances of SPEC §5, each equal to the sum of its transactions', async () => {
+    const wallets = await db().wallet.findMany({ include: { user: true, transactions: true }, orderBy: { cardNumber: 'asc' } });
+    expect(wallets.map((w) => [w.user.username, w.bankName, w.cardNumber, w.balance.toFixed(2)])).toEqual([
+      ['alexray', 'The Bank', '378285203711297', '2650.00'],
+      ['johnwick', 'The name of bank', '4532580928888213', '650.00'],
+      ['lyraking', 'Bank of Banks', '5587258023401650', '1950.50'],
+      ['lyraking', 'Bank example', '6011453600253939', '1281.99'],
+    ]);
+    for (const wallet of wallets) {
+      const total = wallet.transactions.reduce((sum, t) => sum.plus(t.sum), wallet.balance.minus(wallet.balance));
+      expect(total.toFixed(2)).toBe(wallet.balance.toFixed(2));
+    }
+  });
+
+  it('creates the transactions in SPEC order, spread over the 10 days before seeding', async () => {
+    const johnwick = await db().transaction.findMany({ where: { wallet: { user: { username: 'johnwick' } } }, orderBy: { createdAt: 'asc' } });
+    expect(johnwick.map((t) => [t.name, t.sum.toFixed(2)])).toEqual([
+      [TOP_UP_NAME, '1000.00'],
+      [TOP_UP_NAME, '250.00'],
+      [TOP_UP_NAME, '400.00'],
+      ['Purchase of 5 asset(s)', '-1000.00'],
+    ]);
+    const lyraking = await db().transaction.findMany({ where: { wallet: { user: { username: 'lyraking' } } }, orderBy: { createdAt: 'asc' } });
+    expect(lyraking.map((t) => t.sum.toFixed(2))).toEqual(
+      ['5000.00', '100.50', '100.00', '200.00', '50.00', '1500.00', '10.00', '60.00', '1200.00', '11.99', '-5000.00'],
+    );
+    const all = await db().transaction.findMany();
+    expect(all).toHaveLength(4 + 11 + 5);
+    const earliest = Date.UTC(2026, 10, 10);
+    const seedDay = Date.UTC(2026, 10, 20);
+    for (const t of all) {
+      expect(t.createdAt.getTime()).toBeGreaterThanOrEqual(earliest);
+      expect(t.createdAt.getTime()).toBeLessThan(seedDay);
+    }
+    expect(new Set(all.map((t) => t.createdAt.toISOString().slice(0, 10))).size).toBeGreaterThanOrEqual(8);
+  });
+
+  it('creates the portfolios and metrics of SPEC §5', async () => {
+    const assets = await db().asset.findMany({ include: { transaction: { include: { wallet: { include: { user: true } } } } } });
+    const byUser = (username: string) =>
+      assets
+        .filter((a) => a.transaction.wallet.user.username === username)
+        .map((a) => [a.assetName, a.overallSum.toFixed(2)])
+        .sort();
+    expect(byUser('johnwick')).toEqual([['AAPL', '300.00'], ['GOOG', '200.00'], ['JNJ', '150.00'], ['MSFT', '250.00'], ['SPY', '100.00']]);
+    expect(byUser('lyraking')).toEqual(
+      [['FXAIX', '1000.00'], ['JPM', '750.00'], ['MA', '500.00'], ['PLD', '500.00'], ['SPY', '1250.00'], ['UNH', '500.00'], ['V', '500.00']],
+    );
+    expect(byUser('alexray')).toEqual([]);
+    for (const asset of assets) expect(asset.transaction.name).toMatch(/^Purchase of \d asset\(s\)$/);
+    expect(assets.every((a) => a.pricePerUnit.greaterThan(0))).toBe(true);
+
+    const metrics = await db().metrics.findMany({ include: { user: true }, orderBy: { rateOfReturn: 'desc' } });
+    expect(metrics.map((m) => [m.user.username, m.rateOfReturn.toFixed(2), m.volatility.toFixed(2), m.valueAtRisk.toFixed(2)])).toEqual([
+      ['johnwick', '14.20', '18.50', '0.63'],
+      ['lyraking', '9.80', '11.20', '0.65'],
+    ]);
+  });
+
+  it('changes nothing when run again the same day', async () => {
+    const before = await snapshot();
+    await seedDemoUsers(db(), new Date('2026-11-20T23:59:00Z'));
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('resets a demo user the app has changed, and leaves other users alone', async () => {
+    const canonical = await snapshot();
+    const stranger = await db().user.create({ data: { username: 'stranger', passwordHash: 'x', mlUuid: 'u' } });
+    const wallet = await db().wallet.findFirstOrThrow({ where: { cardNumber: '378285203711297' } });
+    await db().transaction.create({ data: { walletId: wallet.id, name: TOP_UP_NAME, sum: 5 } });
+    await db().wallet.update({ where: { id: wallet.id }, data: { balance: { increment: 5 } } });
+    await db().wallet.create({ data: { userId: wallet.userId, bankName: 'Extra', cardNumber: '1111222233334444' } });
+    await db().metrics.deleteMany({ where: { user: { username: 'johnwick' } } });
+
+    await seedDemoUsers(db(), seededAt);
+    const after = await snapshot();
+    expect(after.filter((user) => user.id !== stranger.id)).toEqual(canonical);
+    expect(after.find((user) => user.id === stranger.id)).toBeDefined();
+  });
+
+  it('refuses to take a demo card number from a real user, and writes nothing (one transaction)', async () => {
+    const stranger = await db().user.findUniqueOrThrow({ where: { username: 'stranger' } });
+    // johnwick is reset before alexray's card clash is found: his reset must be rolled back too.
+    await db().metrics.deleteMany({ where: { user: { username: 'johnwick' } } });
+    await db().wallet.deleteMany({ where: { cardNumber: '378285203711297' } });
+    await db().wallet.create({ data: { userId: stranger.id, bankName: 'Mine', cardNumber: '378285203711297' } });
+    const before = await snapshot();
+    await expect(seedDemoUsers(db(), seededAt)).rejects.toThrow(/belongs to another user/);
+    expect(await snapshot()).toEqual(before);
+    await db().user.delete({ where: { id: stranger.id } });
+  });
+
+  it('moves the history forward on a later day', async () => {
+    const later = new Date('2026-11-25T08:00:00Z');
+    await seedDemoUsers(db(), later);
+    const first = await db().transaction.findFirstOrThrow({ where: { wallet: { cardNumber: '4532580928888213' } }, orderBy: { createdAt: 'asc' } });
+    expect(first.createdAt).toEqual(demoEventTimes(4, later)[0]);
+  });
+
+  it('lets every demo user log in with the username as password', async () => {
+    const { verifyPassword } = await import('../auth/passwords');
+    for (const demo of DEMO_USERS) {
+      const user = await db().user.findUniqueOrThrow({ where: { username: demo.username } });
+      expect(await verifyPassword(demo.username, user.passwordHash)).toBe(true);
+    }
+  });
+});
