@@ -1,0 +1,77 @@
+import request from 'supertest';
+import { registry } from '../functions/registry';
+import { db } from '../shared/db/client';
+import { seedDemoUsers } from '../shared/demo/seed';
+import { setLogSink } from '../shared/http/logging';
+import { useTestDatabase } from '../shared/testing/test-database';
+import { createLocalServer } from './local-server';
+
+useTestDatabase();
+beforeAll(() => seedDemoUsers(db()));
+
+const api = () => request(createLocalServer());
+
+describe('the local all-in-one server', () => {
+  it('serves the functions under their real paths', async () => {
+    const login = await api().post('/api/v1/auth/login/').send({ username: 'johnwick', password: 'johnwick' });
+    expect(login.status).toBe(200);
+    const me = await api().get('/api/v1/auth/user/').set('Authorization', `token ${login.body.key}`);
+    expect(me.body.username).toBe('johnwick');
+  });
+
+  it('routes every registered path and method to a function (not a 404 or 405)', async () => {
+    for (const definition of registry) {
+      for (const method of definition.methods) {
+        const path = definition.paths[0].replace(/\{\w+\}/g, 'x');
+        const response = await api()[method.toLowerCase() as 'get'](path);
+        expect([method, path, response.status]).not.toEqual([method, path, 404]);
+        expect(response.status).not.toBe(405);
+      }
+    }
+  });
+
+  it('answers 405 with every allowed method when the path exists', async () => {
+    const response = await api().put('/api/v1/auth/logout/');
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, POST');
+  });
+
+  it('answers 404 JSON for an unknown path', async () => {
+    const response = await api().get('/api/v2/nothing');
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('not_found');
+  });
+});
+
+describe('request logs', () => {
+  it('writes one Cloud Logging JSON line per request, without passwords or keys', async () => {
+    const lines: string[] = [];
+    const restore = setLogSink((line) => lines.push(line));
+    const previousLevel = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'info';
+    let key: string;
+    try {
+      const login = await api().post('/api/v1/auth/login/').set('X-Request-Id', 'req-42').send({ username: 'lyraking', password: 'lyraking' });
+      key = login.body.key;
+      await api().get('/api/v1/auth/user/').set('Authorization', `token ${key}`);
+    } finally {
+      restore();
+      process.env.LOG_LEVEL = previousLevel;
+    }
+    const entries = lines.map((line) => JSON.parse(line));
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toEqual(
+      expect.objectContaining({
+        severity: 'INFO',
+        message: 'POST /api/v1/auth/login/ 200',
+        requestId: 'req-42',
+        function: 'auth-login',
+        httpRequest: expect.objectContaining({ requestMethod: 'POST', status: 200, latency: expect.stringMatching(/^\d+\.\d{3}s$/) }),
+      }),
+    );
+    expect(entries[1]).toEqual(expect.objectContaining({ function: 'auth-user', userId: expect.any(String) }));
+    const everything = lines.join('\n');
+    expect(everything).not.toContain('lyraking"');
+    expect(everything).not.toContain(key);
+  });
+});
