@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mariadb from 'mariadb';
 import { databaseName, poolConfigFromUrl, serverUrl } from './connection-options';
@@ -11,7 +11,12 @@ import { databaseName, poolConfigFromUrl, serverUrl } from './connection-options
  * checksum (SHA-256 hex of the file), so a machine with the real engine sees
  * these migrations as applied.
  */
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../prisma/migrations');
+function projectRoot(from = __dirname): string {
+  // The same code runs from shared/db (tsx, tests) and from dist/shared/db (built).
+  return existsSync(path.join(from, 'package.json')) ? from : projectRoot(path.dirname(from));
+}
+
+export const MIGRATIONS_DIR = path.join(projectRoot(), 'prisma/migrations');
 
 export interface Migration {
   name: string;
