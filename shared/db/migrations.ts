@@ -13,7 +13,10 @@ import { databaseName, poolConfigFromUrl, serverUrl } from './connection-options
  */
 function projectRoot(from = __dirname): string {
   // The same code runs from shared/db (tsx, tests) and from dist/shared/db (built).
-  return existsSync(path.join(from, 'package.json')) ? from : projectRoot(path.dirname(from));
+  if (existsSync(path.join(from, 'package.json'))) return from;
+  const parent = path.dirname(from);
+  if (parent === from) throw new Error(`No package.json above ${__dirname}: cannot find prisma/migrations`);
+  return projectRoot(parent);
 }
 
 export const MIGRATIONS_DIR = path.join(projectRoot(), 'prisma/migrations');
