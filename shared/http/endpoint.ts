@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Tx } from '../db/client';
+import type { Prisma, Tx } from '../db/client';
 import type { Logger } from './logging';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -45,7 +45,18 @@ export interface HandlerContext<P, Q, B> {
    * Idempotency-Key, the key is claimed inside that same transaction and the
    * result stored with it, so money moves at most once per key.
    */
-  transaction(work: (tx: Tx) => Promise<Result>): Promise<Result>;
+  transaction(work: (tx: Tx) => Promise<Result>, options?: TransactionOptions): Promise<Result>;
+}
+
+export interface TransactionOptions {
+  /**
+   * MariaDB's default, REPEATABLE READ, fixes a transaction's snapshot at its
+   * first plain read — the Idempotency-Key claim already does one — so rows
+   * another request committed while this one waited for a lock stay invisible
+   * to plain reads. A handler that locks first and then must read the latest
+   * committed state asks for READ COMMITTED.
+   */
+  isolationLevel?: Prisma.TransactionIsolationLevel;
 }
 
 export interface Endpoint<P = unknown, Q = unknown, B = unknown> {

@@ -6,7 +6,7 @@ import { config } from '../config/config';
 import { db } from '../db/client';
 import { toJson } from '../money/json-number';
 import { applyCors } from './cors';
-import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
+import type { FunctionDefinition, HandlerContext, Result, TransactionOptions } from './endpoint';
 import { ApiError, notFound } from './errors';
 import { idempotencyScope, runIdempotent } from './idempotency';
 import { createLogger } from './logging';
@@ -74,10 +74,10 @@ export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
           endpoint.idempotent && identity
             ? idempotencyScope(req.headers['idempotency-key'], identity.user.id, `${req.method} ${req.path.replace(/\/?$/, '/')}`, req.body)
             : undefined;
-        const transaction = (work: Parameters<HandlerContext<unknown, unknown, unknown>['transaction']>[0]) =>
+        const transaction = (work: Parameters<HandlerContext<unknown, unknown, unknown>['transaction']>[0], options?: TransactionOptions) =>
           // Generous waits: under a burst, requests queue for the wallet row lock
           // and for one of the pool's few connections instead of failing.
-          db().$transaction(work, { maxWait: 10_000, timeout: 20_000 });
+          db().$transaction(work, { maxWait: 10_000, timeout: 20_000, ...options });
 
         const context: HandlerContext<unknown, unknown, unknown> = {
           params,
@@ -88,7 +88,7 @@ export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
           headers: req.headers,
           requestId,
           log,
-          transaction: (work) => runIdempotent(scope, transaction, work),
+          transaction: (work, options) => runIdempotent(scope, (inner) => transaction(inner, options), work),
         };
         result = await endpoint.handle(context);
       }
