@@ -3,6 +3,11 @@ import authLogin from './auth-login/handler';
 import authLogout from './auth-logout/handler';
 import authUser from './auth-user/handler';
 import seedDemoUsers from './seed-demo-users/handler';
+import walletsCreate from './wallets-create/handler';
+import walletsExpensesStat from './wallets-expenses-stat/handler';
+import walletsList from './wallets-list/handler';
+import walletsTopup from './wallets-topup/handler';
+import walletsTransactions from './wallets-transactions/handler';
 
 /**
  * Every deployable function, once. The local server, the deploy scripts, the
@@ -14,6 +19,11 @@ export const registry: readonly FunctionDefinition[] = [
   { name: 'auth-logout', methods: ['GET', 'POST'], paths: ['/api/v1/auth/logout/'], auth: 'user', endpoint: authLogout },
   { name: 'auth-user', methods: ['GET'], paths: ['/api/v1/auth/user/'], auth: 'user', endpoint: authUser },
   { name: 'seed-demo-users', methods: ['POST'], paths: ['/internal/seed-demo-users/'], auth: 'scheduler', endpoint: seedDemoUsers, deploy: { timeoutSeconds: 120, maxInstances: 1 } },
+  { name: 'wallets-list', methods: ['GET'], paths: ['/api/v1/wallets/'], auth: 'user', endpoint: walletsList },
+  { name: 'wallets-create', methods: ['POST'], paths: ['/api/v1/wallets/'], auth: 'user', endpoint: walletsCreate },
+  { name: 'wallets-expenses-stat', methods: ['GET'], paths: ['/api/v1/wallets/expenses/stat/'], auth: 'user', endpoint: walletsExpensesStat },
+  { name: 'wallets-topup', methods: ['POST'], paths: ['/api/v1/wallets/{wallet_id}/topup/'], auth: 'user', endpoint: walletsTopup },
+  { name: 'wallets-transactions', methods: ['GET'], paths: ['/api/v1/wallets/{wallet_id}/transactions/'], auth: 'user', endpoint: walletsTransactions },
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {

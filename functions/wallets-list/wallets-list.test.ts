@@ -1,0 +1,55 @@
+import { db } from '../../shared/db/client';
+import { hashPassword } from '../../shared/auth/passwords';
+import { DEMO_USERS } from '../../shared/demo/demo-data';
+import { demoEvents, demoId, seedDemoUsers } from '../../shared/demo/seed';
+import { Decimal } from '../../shared/money/decimal';
+import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
+import { useTestDatabase } from '../../shared/testing/test-database';
+
+useTestDatabase();
+beforeAll(async () => {
+  await seedDemoUsers(db());
+  await db().user.create({ data: { username: 'newcomer', passwordHash: await hashPassword('newcomer'), mlUuid: 'user-0000000000000777' } });
+});
+
+const listWallets = (key: string) => callFunction('wallets-list').get('/api/v1/wallets/').set(tokenHeader(key));
+
+/** SPEC §5's wallets of one demo user, as the API writes them. */
+function expectedWalletsJson(username: string): string {
+  const user = DEMO_USERS.find((demo) => demo.username === username)!;
+  const balances = user.wallets.map(() => new Decimal(0));
+  for (const event of demoEvents(user)) balances[event.walletIndex] = balances[event.walletIndex].plus(event.sum);
+  const wallets = user.wallets.map((wallet, index) => ({
+    id: demoId(username, 'wallet', index),
+    json: `{"id":"${demoId(username, 'wallet', index)}","bank_name":"${wallet.bankName}","card_number":"${wallet.cardNumber}","balance":${balances[index].toFixed(2)}}`,
+  }));
+  // The seed creates a user's wallets in the same instant, so the id breaks the tie.
+  wallets.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return `[${wallets.map((wallet) => wallet.json).join(',')}]`;
+}
+
+describe('GET /api/v1/wallets/', () => {
+  it.each(DEMO_USERS.map((user) => user.username))('lists exactly the wallets of %s, balances as exact JSON numbers', async (username) => {
+    const response = await listWallets(await loginAs(username));
+    expect(response.status).toBe(200);
+    expect(response.text).toBe(expectedWalletsJson(username));
+  });
+
+  it('shows SPEC §5 balances', async () => {
+    const response = await listWallets(await loginAs('lyraking'));
+    const balances = Object.fromEntries(response.body.map((wallet: { bank_name: string; balance: number }) => [wallet.bank_name, wallet.balance]));
+    expect(balances).toEqual({ 'Bank of Banks': 1950.5, 'Bank example': 1281.99 });
+  });
+
+  it('lists nothing for a user without wallets', async () => {
+    const response = await listWallets(await loginAs('newcomer'));
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('[]');
+  });
+
+  it('answers 401 without a key and 405 for another method', async () => {
+    expect((await callFunction('wallets-list').get('/api/v1/wallets/')).status).toBe(401);
+    const key = await loginAs('alexray');
+    expect((await callFunction('wallets-list').delete('/api/v1/wallets/').set(tokenHeader(key))).status).toBe(405);
+  });
+});

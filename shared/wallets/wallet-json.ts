@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { Decimal } from '../money/decimal';
+import { jsonNumber } from '../money/json-number';
+import { isoMicro } from '../time/iso';
+
+/**
+ * The wallet and transaction shapes of SPEC §3, as the old clients read them:
+ * money is a JSON number written from the exact decimal, and a transaction's
+ * sign travels separately from its (absolute) amount.
+ */
+export const walletJson = z.object({
+  id: z.uuid(),
+  bank_name: z.string(),
+  card_number: z.string(),
+  balance: z.number().describe('Exact decimal with 2 places, written as a JSON number (e.g. 650.00)'),
+});
+
+export const transactionJson = z.object({
+  created_at: z.iso.datetime({ precision: 6 }),
+  name: z.string(),
+  sum: z.number().nonnegative().describe('Absolute amount, exact decimal written as a JSON number'),
+  sum_direction: z.enum(['+', '-']).describe('"+" money came in, "-" money went out'),
+});
+
+export const walletExample = {
+  id: '0b5d6c3e-8a1f-4b2c-9d3e-4f5a6b7c8d9e',
+  bank_name: 'The name of bank',
+  card_number: '4532580928888213',
+  balance: 650.0,
+};
+
+export const transactionExample = {
+  created_at: '2021-06-03T13:04:22.335000Z',
+  name: 'Top-up the wallet',
+  sum: 400.0,
+  sum_direction: '+',
+};
+
+export function renderWallet(wallet: { id: string; bankName: string; cardNumber: string; balance: Decimal }) {
+  return { id: wallet.id, bank_name: wallet.bankName, card_number: wallet.cardNumber, balance: jsonNumber(wallet.balance) };
+}
+
+export function renderTransaction(transaction: { createdAt: Date; name: string; sum: Decimal }) {
+  return {
+    created_at: isoMicro(transaction.createdAt),
+    name: transaction.name,
+    sum: jsonNumber(transaction.sum.abs()),
+    sum_direction: transaction.sum.isNegative() ? '-' : '+',
+  };
+}
