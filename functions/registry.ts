@@ -1,4 +1,8 @@
 import type { FunctionDefinition } from '../shared/http/endpoint';
+import assetsAdvice from './assets-advice/handler';
+import assetsList from './assets-list/handler';
+import assetsPurchase from './assets-purchase/handler';
+import assetsStat from './assets-stat/handler';
 import authLogin from './auth-login/handler';
 import authLogout from './auth-logout/handler';
 import authUser from './auth-user/handler';
@@ -24,6 +28,10 @@ export const registry: readonly FunctionDefinition[] = [
   { name: 'wallets-expenses-stat', methods: ['GET'], paths: ['/api/v1/wallets/expenses/stat/'], auth: 'user', endpoint: walletsExpensesStat },
   { name: 'wallets-topup', methods: ['POST'], paths: ['/api/v1/wallets/{wallet_id}/topup/'], auth: 'user', endpoint: walletsTopup },
   { name: 'wallets-transactions', methods: ['GET'], paths: ['/api/v1/wallets/{wallet_id}/transactions/'], auth: 'user', endpoint: walletsTransactions },
+  { name: 'assets-list', methods: ['GET'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsList },
+  { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase },
+  { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice },
+  { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat },
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {

@@ -56,14 +56,20 @@ describe('GET /?uuid=&riskAversion=', () => {
     expect(body.riskAversion).toBe(0.51);
   });
 
-  it('keeps the rounded percentages of every known user and risk level adding up to 100', async () => {
+  it('answers whole basis points summing to 1 whose rounded percentages, like a real optimiser\'s, may miss 100', async () => {
+    const roundedTotals = new Set<number>();
     for (const uuid of ['user-0000000000000001', 'user-0000000000000501', 'user-0000000000000999']) {
       for (let level = 0; level <= 100; level += 5) {
         const body = await portfolio(1 - level / 100, uuid);
-        expect(Math.abs(sum(weights(body)) - 1)).toBeLessThan(1e-9);
-        expect(sum(weights(body).map((weight) => Math.round(weight * 100)))).toBe(100);
+        const basisPoints = weights(body).map((weight) => weight * 10_000);
+        expect(basisPoints.every((bp) => Math.abs(bp - Math.round(bp)) < 1e-6)).toBe(true);
+        expect(sum(basisPoints.map(Math.round))).toBe(10_000);
+        roundedTotals.add(sum(weights(body).map((weight) => Math.round(weight * 100))));
       }
     }
+    // Callers must turn weights into percentages themselves (shared/portfolio/parts.ts).
+    expect(roundedTotals.has(100)).toBe(true);
+    expect([...roundedTotals].some((total) => total !== 100)).toBe(true);
   });
 
   it('moves toward higher-return tickers as riskAversion falls from 1 to 0', async () => {

@@ -40,46 +40,18 @@ function rawWeights(mlUuid: string, riskAversion: number): number[] {
   return scores.map((score) => score / total);
 }
 
-/** Integer percentages summing to exactly 100, each the floor or ceiling of its share. */
-function largestRemainder(percents: number[]): number[] {
-  const parts = percents.map(Math.floor);
-  let missing = 100 - parts.reduce((sum, part) => sum + part, 0);
-  const byRemainder = percents
-    .map((percent, index) => ({ index, remainder: percent - Math.floor(percent) }))
-    .filter(({ remainder }) => remainder > 0)
-    .sort((a, b) => b.remainder - a.remainder);
-  for (const { index } of byRemainder) {
-    if (missing === 0) break;
-    parts[index] += 1;
-    missing -= 1;
-  }
-  return parts;
-}
-
 /**
- * Drops small weights and expresses the rest in basis points summing to 10 000.
- * Each weight is also kept where `round(weight × 100)` gives its largest-remainder
- * percentage: the advice endpoint shows those percentages and the purchase
- * endpoint requires them to add up to 100, so the demo flow must not drift.
+ * Drops small weights and expresses the rest in basis points summing to 10 000,
+ * the rounding difference going to the largest weight. Like a real optimiser's
+ * output, `round(weight × 100)` does not always add up to 100: callers must
+ * round the percentages themselves (see shared/portfolio/parts.ts).
  */
 function cleanWeights(weights: number[]): number[] {
   const kept = weights.map((weight) => (weight < MIN_WEIGHT ? 0 : weight));
   const keptTotal = kept.reduce((sum, weight) => sum + weight, 0);
-  const parts = largestRemainder(kept.map((weight) => (weight / keptTotal) * 100));
-  const band = (index: number) => [parts[index] * 100 - 49, parts[index] * 100 + 49];
-  const basisPoints = kept.map((weight, index) => {
-    if (parts[index] === 0) return 0;
-    const [low, high] = band(index);
-    return Math.min(high, Math.max(low, Math.round((weight / keptTotal) * BASIS_POINTS)));
-  });
-  // The band centres add up to exactly 10 000, so nudging one basis point at a time always gets there.
-  let missing = BASIS_POINTS - basisPoints.reduce((sum, bp) => sum + bp, 0);
-  while (missing !== 0) {
-    const step = Math.sign(missing);
-    const index = basisPoints.findIndex((bp, i) => parts[i] > 0 && Math.abs(bp + step - parts[i] * 100) <= 49);
-    basisPoints[index] += step;
-    missing -= step;
-  }
+  const basisPoints = kept.map((weight) => Math.round((weight / keptTotal) * BASIS_POINTS));
+  const largest = basisPoints.indexOf(Math.max(...basisPoints));
+  basisPoints[largest] += BASIS_POINTS - basisPoints.reduce((sum, bp) => sum + bp, 0);
   return basisPoints.map((bp) => bp / BASIS_POINTS);
 }
 

@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { quoteFor } from '../../scripts/ml-standin/market-data';
+import { db } from '../../shared/db/client';
+import { DEMO_USERS, purchaseName, saleName } from '../../shared/demo/demo-data';
+import { demoId, demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
+import { Decimal } from '../../shared/money/decimal';
+import { useMlStandin } from '../../shared/ml/testing';
+import { findTicker } from '../../shared/ml/tickers';
+import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
+import { useTestDatabase } from '../../shared/testing/test-database';
+import endpoint from './handler';
+
+useTestDatabase();
+const ml = useMlStandin();
+
+const keys: Record<string, string> = {};
+beforeAll(async () => {
+  await seedDemoUsers(db());
+  for (const user of DEMO_USERS) keys[user.username] = await loginAs(user.username);
+});
+
+type Body = Record<string, unknown>;
+
+const purchase = (username: string, body: Body, idempotencyKey?: string) => {
+  const request = callFunction('assets-purchase').post('/api/v1/assets/').set(tokenHeader(keys[username]));
+  return (idempotencyKey ? request.set('Idempotency-Key', idempotencyKey) : request).send(body);
+};
+
+async function adviceFor(username: string, query: Record<string, string>): Promise<Body> {
+  const response = await callFunction('assets-advice').get('/api/v1/assets/advice/').query(query).set(tokenHeader(keys[username]));
+  expect(response.status).toBe(200);
+  return response.body;
+}
+
+/** The stand-in's price of an asset, in cents, as the service would quote it now. */
+const quote = (assetName: string) => new Decimal(quoteFor(findTicker(assetName)!).current_price).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+const cents = (value: Decimal) => value.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+
+/** A plain body: parts and prices as the client would send them. */
+const bodyOf = (investedSum: string, parts: Array<[string, number]>) => ({
+  assets: parts.map(([asset_name, part_of_portfolio]) => ({ asset_name, part_of_portfolio, statistics: { current_price: quote(asset_name).toFixed(2) } })),
+  metrics: { rate_of_return: '12.30', volatility: '15.00', value_at_risk: '-0.25' },
+  invested_sum: investedSum,
+});
+
+/** Every row purchases touch, to prove a refused purchase changed nothing. */
+async function snapshot() {
+  const rows = await Promise.all([
+    db().wallet.findMany({ orderBy: { id: 'asc' } }),
+    db().transaction.findMany({ orderBy: { id: 'asc' } }),
+    db().asset.findMany({ orderBy: { id: 'asc' } }),
+    db().metrics.findMany({ orderBy: { id: 'asc' } }),
+    db().idempotencyRecord.count(),
+  ]);
+  return JSON.parse(JSON.stringify(rows));
+}
+
+/** SPEC §4: every balance equals the sum of its wallet's transactions. */
+async function expectBalancesMatchLedger() {
+  const wallets = await db().wallet.findMany({ include: { transactions: true } });
+  for (const wallet of wallets) {
+    const ledger = wallet.transactions.reduce((sum, transaction) => sum.plus(transaction.sum), new Decimal(0));
+    expect(`${wallet.cardNumber} ${wallet.balance.toFixed(2)}`).toBe(`${wallet.cardNumber} ${ledger.toFixed(2)}`);
+  }
+}
+
+async function portfolioOf(username: string) {
+  const user = await db().user.findUniqueOrThrow({ where: { username } });
+  const [assets, metrics] = await Promise.all([
+    db().asset.findMany({ where: { transaction: { wallet: { userId: user.id } } }, include: { transaction: true } }),
+    db().metrics.findMany({ where: { userId: user.id } }),
+  ]);
+  return { assets, metrics };
+}
+
+/** What selling a seeded demo portfolio credits at the stand-in's quotes, worked out here by hand. */
+function demoSaleValue(username: string): Decimal {
+  const { portfolio } = DEMO_USERS.find((user) => user.username === username)!;
+  return portfolio!.parts.reduce((total, [assetName, percent], index) => {
+    const overallSum = new Decimal(portfolio!.investedSum).times(percent).dividedBy(100);
+    return total.plus(cents(overallSum.times(quote(assetName)).dividedBy(demoPurchasePrice(assetName, index))));
+  }, new Decimal(0));
+}
+
+describe('POST /api/v1/assets/', () => {
+  // Each purchase starts from the demo data of SPEC §5.
+  beforeEach(() => seedDemoUsers(db()));
+
+  it('buys an advice response sent back verbatim, selling the portfolio held before', async () => {
+    const advice = await adviceFor('lyraking', { risk_level: '49' });
+    const johnBefore = await portfolioOf('johnwick');
+
+    const response = await purchase('lyraking', { ...advice, invested_sum: advice.suggested_sum });
+    expect(response.status).toBe(201);
+    const adviceAssets = advice.assets as Array<{ part_of_portfolio: number; overall_sum: string; asset_name: string; statistics: { current_price: string } }>;
+    const proceeds = demoSaleValue('lyraking');
+    const balance = new Decimal('1950.50').plus(proceeds).minus('1950.50');
+    expect(response.body).toEqual({
+      detail: 'Portfolio purchased',
+      wallet: { id: demoId('lyraking', 'wallet', 0), bank_name: 'Bank of Banks', card_number: '5587258023401650', balance: balance.toNumber() },
+      transactions: [
+        { created_at: expect.any(String), name: saleName(7), sum: proceeds.toNumber(), sum_direction: '+' },
+        { created_at: expect.any(String), name: purchaseName(adviceAssets.length), sum: 1950.5, sum_direction: '-' },
+      ],
+      metrics: advice.metrics,
+      assets: adviceAssets.map(({ part_of_portfolio, overall_sum, asset_name, statistics }) => ({
+        part_of_portfolio,
+        overall_sum,
+        asset_name,
+        price_per_unit: statistics.current_price,
+      })),
+      invested_sum: '1950.50',
+    });
+    expect(response.text).toContain(`"balance":${balance.toFixed(2)}`);
+    expect(endpoint.responses[201].schema!.parse(response.body)).toBeTruthy();
+
+    // GET /assets/ now lists what was bought, at zero profit: bought at the current price.
+    const listed = await callFunction('assets-list').get('/api/v1/assets/').set(tokenHeader(keys.lyraking));
+    expect(listed.body.invested_sum).toBe('1950.50');
+    expect(listed.body.metrics).toEqual(advice.metrics);
+    expect(listed.body.assets.map((asset: Body) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum])).toEqual(
+      adviceAssets.map((asset) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum]),
+    );
+    expect(listed.body.assets.every((asset: { statistics: { profit: string } }) => asset.statistics.profit === '0.00')).toBe(true);
+
+    const after = await portfolioOf('lyraking');
+    expect(after.metrics).toHaveLength(1);
+    expect(new Set(after.assets.map((asset) => asset.transaction.name))).toEqual(new Set([purchaseName(adviceAssets.length)]));
+    expect(await portfolioOf('johnwick')).toEqual(johnBefore);
+    await expectBalancesMatchLedger();
+  });
+
+  it('credits exactly 1690.00 for 1230.00 + 500.00 held at a loss of 40.00', async () => {
+    // Purchase prices chosen against the stand-in's quotes so the two holdings are worth exactly 1200.00 and 490.00 now.
+    const pricedFor = (assetName: string, overallSum: string, worth: string) => {
+      for (let price = quote(assetName).times(overallSum).dividedBy(worth).toDecimalPlaces(2).minus('0.05'); ; price = price.plus('0.01')) {
+        if (cents(new Decimal(overallSum).times(quote(assetName)).dividedBy(price)).equals(worth)) return price;
+      }
+    };
+    const user = await db().user.findUniqueOrThrow({ where: { username: 'alexray' } });
+    const walletId = demoId('alexray', 'wallet', 0);
+    await db().$transaction(async (tx) => {
+      const bought = await tx.transaction.create({ data: { walletId, name: purchaseName(2), sum: new Decimal('-1730.00') } });
+      await tx.asset.createMany({
+        data: [
+          { transactionId: bought.id, assetName: 'AMZN', overallSum: new Decimal('1230.00'), pricePerUnit: pricedFor('AMZN', '1230.00', '1200.00') },
+          { transactionId: bought.id, assetName: 'GOOG', overallSum: new Decimal('500.00'), pricePerUnit: pricedFor('GOOG', '500.00', '490.00') },
+        ],
+      });
+      await tx.wallet.update({ where: { id: walletId }, data: { balance: new Decimal('920.00') } });
+      await tx.metrics.create({ data: { userId: user.id, rateOfReturn: new Decimal(1), volatility: new Decimal(1), valueAtRisk: new Decimal(1) } });
+    });
+
+    const response = await purchase('alexray', bodyOf('100.00', [['SPY', 60], ['V', 40]]));
+    expect(response.status).toBe(201);
+    expect(response.body.transactions.map((t: Body) => [t.name, t.sum, t.sum_direction])).toEqual([
+      ['Sale of 2 asset(s)', 1690, '+'],
+      ['Purchase of 2 asset(s)', 100, '-'],
+    ]);
+    expect(response.text).toContain('"sum":1690.00');
+    expect(response.body.wallet.balance).toBe(2510); // 920.00 + 1690.00 − 100.00
+    await expectBalancesMatchLedger();
+  });
+
+  it('buys without a sale when nothing is held, split to the cent', async () => {
+    const response = await purchase('alexray', bodyOf('1000.00', [['AAPL', 34], ['MSFT', 33], ['TSLA', 0], ['JNJ', 33]]));
+    expect(response.status).toBe(201);
+    expect(response.body.transactions).toEqual([{ created_at: expect.any(String), name: 'Purchase of 3 asset(s)', sum: 1000, sum_direction: '-' }]);
+    expect(response.body.assets).toEqual([
+      { part_of_portfolio: 34, overall_sum: '340.00', asset_name: 'AAPL', price_per_unit: quote('AAPL').toFixed(2) },
+      { part_of_portfolio: 33, overall_sum: '330.00', asset_name: 'JNJ', price_per_unit: quote('JNJ').toFixed(2) },
+      { part_of_portfolio: 33, overall_sum: '330.00', asset_name: 'MSFT', price_per_unit: quote('MSFT').toFixed(2) },
+    ]);
+    expect(response.body.metrics).toEqual({ rate_of_return: '12.30', volatility: '15.00', value_at_risk: '-0.25' });
+    expect(response.body.wallet.balance).toBe(1650);
+  });
+
+  it('accepts parts adding up to 99 or 101 as shares of their sum', async () => {
+    const response = await purchase('alexray', bodyOf('100.00', [['AAPL', 34], ['MSFT', 34], ['JNJ', 33]]));
+    expect(response.status).toBe(201);
+    expect(response.body.assets.map((asset: Body) => asset.overall_sum)).toEqual(['33.67', '33.66', '32.67']);
+    expect((await purchase('alexray', bodyOf('100.00', [['AAPL', 50], ['MSFT', 49]]))).status).toBe(201);
+  });
+
+  it('answers 422 when no wallet holds invested_sum, without asking for quotes', async () => {
+    const before = await snapshot();
+    const requests = ml.standin().requests;
+    const response = await purchase('johnwick', bodyOf('650.01', [['AAPL', 100]]));
+    expect(response.status).toBe(422);
+    expect(response.body.error).toMatchObject({ code: 'insufficient_funds', details: [{ field: 'invested_sum', message: expect.any(String) }] });
+    expect(ml.standin().requests).toBe(requests);
+    expect(await snapshot()).toEqual(before);
+    // 650.00 is exactly what the wallet holds: that is enough.
+    expect((await purchase('johnwick', bodyOf('650.00', [['AAPL', 100]]))).status).toBe(201);
+  });
+
+  it.each([
+    ['error500', 503, 'ml_unavailable'],
+    ['hang', 504, 'ml_timeout'],
+    ['garbage', 502, 'ml_bad_response'],
+    ['wrong-shape', 502, 'ml_bad_response'],
+  ] as const)('answers %s while pricing the old portfolio with %i and changes nothing', async (mode, status, code) => {
+    ml.setTimeoutMs(300);
+    ml.standin().setMode(mode, { route: 'stat', assetName: 'GOOG' });
+    const before = await snapshot();
+    const response = await purchase('johnwick', bodyOf('100.00', [['SPY', 100]]), randomUUID());
+    expect([response.status, response.body.error.code]).toEqual([status, code]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('leaves exactly one portfolio when purchases for one user race, each selling what the one before bought', async () => {
+    const advice = await adviceFor('johnwick', { risk_level: '80', investing_sum: '300' });
+    const body = { ...advice, invested_sum: '300.00' };
+    const responses = await Promise.all([1, 2, 3, 4].map(() => purchase('johnwick', body, randomUUID())));
+    expect(responses.map((response) => response.status)).toEqual([201, 201, 201, 201]);
+
+    const { assets, metrics } = await portfolioOf('johnwick');
+    expect(metrics).toHaveLength(1);
+    expect(new Set(assets.map((asset) => asset.transactionId)).size).toBe(1);
+    expect(assets.map((asset) => asset.assetName).sort()).toEqual((advice.assets as Body[]).map((asset) => asset.asset_name).sort());
+
+    const statement = await db().transaction.findMany({ where: { walletId: demoId('johnwick', 'wallet', 0) }, orderBy: { createdAt: 'asc' } });
+    const moves = statement.slice(-8).map((transaction) => [transaction.name.replace(/\d+/, 'N'), transaction.sum.toFixed(2)]);
+    const sale = (sum: string) => ['Sale of N asset(s)', sum];
+    const bought = ['Purchase of N asset(s)', '-300.00'];
+    // The first sells the seeded portfolio; each later one sells 300.00 bought at today's price.
+    expect(moves).toEqual([sale(demoSaleValue('johnwick').toFixed(2)), bought, sale('300.00'), bought, sale('300.00'), bought, sale('300.00'), bought]);
+    await expectBalancesMatchLedger();
+  });
+
+  it('replays the first answer for a repeated Idempotency-Key, even with the service down, and refuses the key with another body', async () => {
+    const key = randomUUID();
+    const body = bodyOf('200.00', [['SPY', 70], ['V', 30]]);
+    const first = await purchase('johnwick', body, key);
+    expect(first.status).toBe(201);
+    const after = await snapshot();
+
+    ml.standin().setMode('error500');
+    const replay = await purchase('johnwick', body, key);
+    expect(replay.status).toBe(201);
+    expect(replay.text).toBe(first.text);
+    expect(await snapshot()).toEqual(after);
+
+    const reused = await purchase('johnwick', { ...body, invested_sum: '201.00' }, key);
+    expect([reused.status, reused.body.error.code]).toEqual([409, 'idempotency_key_reused']);
+    expect(await snapshot()).toEqual(after);
+  });
+
+  it('documents a body example its own schema accepts', () => {
+    expect(endpoint.body!.safeParse(endpoint.bodyExample).success).toBe(true);
+    expect(endpoint.responses[201].schema!.safeParse(endpoint.responses[201].example).success).toBe(true);
+  });
+});
+
+describe('POST /api/v1/assets/ with a bad body', () => {
+  const assetsOf = (parts: Array<[string, number]>) => bodyOf('1', parts).assets;
+  type Request = ReturnType<typeof bodyOf>;
+  it.each<[string, string, (body: Request) => unknown]>([
+    ['parts adding up to 98', 'assets', (b) => ({ ...b, assets: assetsOf([['AAPL', 49], ['MSFT', 49]]) })],
+    ['parts adding up to 102', 'assets', (b) => ({ ...b, assets: assetsOf([['AAPL', 51], ['MSFT', 51]]) })],
+    ['an asset listed twice', 'assets', (b) => ({ ...b, assets: assetsOf([['AAPL', 50], ['AAPL', 50]]) })],
+    ['no assets', 'assets', (b) => ({ ...b, assets: [] })],
+    ['a part over 100', 'assets.0.part_of_portfolio', (b) => ({ ...b, assets: assetsOf([['AAPL', 101]]) })],
+    ['a fractional part', 'assets.0.part_of_portfolio', (b) => ({ ...b, assets: assetsOf([['AAPL', 99.5], ['MSFT', 0.5]]) })],
+    ['an unknown asset', 'assets.1.asset_name', (b) => ({ ...b, assets: [b.assets[0], { ...b.assets[1], asset_name: 'NOPE' }] })],
+    ['an asset name over 20 characters', 'assets.0.asset_name', (b) => ({ ...b, assets: [{ ...b.assets[0], asset_name: 'A'.repeat(21) }] })],
+    ['statistics null, as advice gives for a failed quote', 'assets.0.statistics', (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: null })) })],
+    ['a current price under 0.01', 'assets.0.statistics.current_price', (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: { current_price: '0.00' } })) })],
+    ['a volatility under 0.01', 'metrics.volatility', (b) => ({ ...b, metrics: { ...b.metrics, volatility: 0 } })],
+    ['a rate of return with 3 decimals', 'metrics.rate_of_return', (b) => ({ ...b, metrics: { ...b.metrics, rate_of_return: '1.234' } })],
+    ['no invested_sum', 'invested_sum', ({ invested_sum: _, ...rest }) => rest],
+    ['an invested_sum of 0', 'invested_sum', (b) => ({ ...b, invested_sum: 0 })],
+    ['an invested_sum too small to give each asset a cent', 'invested_sum', (b) => ({ ...b, invested_sum: '0.02' })],
+  ])('answers 400 for %s, naming %s, and changes nothing', async (_case, field, change) => {
+    const before = await snapshot();
+    const body = change(bodyOf('100.00', [['AAPL', 40], ['MSFT', 30], ['JNJ', 30]]));
+    const response = await purchase('johnwick', body as Body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
+    expect(await snapshot()).toEqual(before);
+  });
+});

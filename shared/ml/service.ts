@@ -1,0 +1,21 @@
+import { config } from '../config/config';
+import { ApiError } from '../http/errors';
+import { createMlClient, type MlClient } from './client';
+
+/**
+ * The ML client the handlers use, built from ML_SERVICE_URL and ML_TIMEOUT_MS.
+ * The variable is optional in config because most functions never call the
+ * service; those that do answer a 503 naming it when it is missing. The client
+ * is rebuilt whenever the settings change, so tests can point it elsewhere.
+ */
+let cached: { key: string; client: MlClient } | undefined;
+
+export function mlClient(): MlClient {
+  const { ML_SERVICE_URL, ML_TIMEOUT_MS } = config();
+  if (!ML_SERVICE_URL) {
+    throw new ApiError(503, 'ml_unavailable', 'The investment recommendation service is not configured (ML_SERVICE_URL is unset)');
+  }
+  const key = `${ML_SERVICE_URL} ${ML_TIMEOUT_MS}`;
+  if (cached?.key !== key) cached = { key, client: createMlClient({ baseUrl: ML_SERVICE_URL, timeoutMs: ML_TIMEOUT_MS }) };
+  return cached.client;
+}

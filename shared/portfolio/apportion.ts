@@ -1,0 +1,69 @@
+import { Decimal } from '../money/decimal';
+
+const sumOf = (values: readonly Decimal[]) => values.reduce((total, value) => total.plus(value), new Decimal(0));
+
+/**
+ * Whole units (percentage points, cents) that add up to an exact total.
+ * Rounding each share on its own does not: a real optimiser's weights can
+ * round to 98 % or 103 %, and three thirds of 100.00 round to 99.99. Largest
+ * remainder keeps each share the floor or the ceiling of its exact value and
+ * gives the ceilings to the largest fractional remainders (the earlier share
+ * first among equals), so wherever plain half-up rounding already adds up, it
+ * is what comes out.
+ */
+function largestRemainder(exact: readonly Decimal[], total: Decimal): Decimal[] | undefined {
+  const floors = exact.map((value) => value.floor());
+  const missing = total.minus(sumOf(floors)).toNumber();
+  const byRemainder = exact
+    .map((value, index) => ({ index, remainder: value.minus(floors[index]) }))
+    .filter(({ remainder }) => remainder.isPositive() && !remainder.isZero())
+    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.index - b.index);
+  if (missing < 0 || missing > byRemainder.length) return undefined;
+  for (const { index } of byRemainder.slice(0, missing)) floors[index] = floors[index].plus(1);
+  return floors;
+}
+
+function proportional(values: readonly Decimal[], total: Decimal): Decimal[] {
+  const sum = sumOf(values);
+  if (!sum.isPositive() || sum.isZero()) throw new Error('apportion: the shares must add up to more than zero');
+  return values.map((value) => value.times(total).dividedBy(sum));
+}
+
+/**
+ * `part_of_portfolio` from weights that add up to about 1: whole percentages
+ * adding up to exactly 100, each the floor or ceiling of weight × 100. Only
+ * when that is impossible (weights off by a whole point) are the weights first
+ * scaled to add up to 1.
+ */
+export function percentParts(weights: readonly Decimal.Value[]): number[] {
+  const hundred = new Decimal(100);
+  const exact = weights.map((weight) => new Decimal(weight).times(100));
+  const parts = largestRemainder(exact, hundred) ?? largestRemainder(proportional(exact, hundred), hundred);
+  // Scaled to add up to 100, every floor/ceiling choice is feasible.
+  return parts!.map((part) => part.toNumber());
+}
+
+/**
+ * `total` split into cents in proportion to `parts`, adding up to `total`
+ * exactly: what a wallet is debited is what the bought assets are worth.
+ * Parts adding up to 99 or 101 (rounded percentages) are shares of their sum.
+ */
+export function splitCents(total: Decimal, parts: readonly number[]): Decimal[] {
+  const cents = total.times(100);
+  const shares = largestRemainder(proportional(parts.map((part) => new Decimal(part)), cents), cents);
+  return shares!.map((share) => share.dividedBy(100));
+}
+
+/**
+ * The assets of a portfolio worth `total`: parts of 0 dropped, the largest
+ * part first (then by name), each with its share of `total` to the cent.
+ * The order decides which asset gets a leftover cent, so advice and purchase
+ * both go through here and a purchase stores exactly the sums advice showed.
+ */
+export function allocate<A extends { assetName: string; part: number }>(assets: readonly A[], total: Decimal): Array<A & { overallSum: Decimal }> {
+  const held = assets
+    .filter(({ part }) => part > 0)
+    .sort((a, b) => b.part - a.part || (a.assetName < b.assetName ? -1 : a.assetName > b.assetName ? 1 : 0));
+  const sums = splitCents(total, held.map(({ part }) => part));
+  return held.map((asset, index) => ({ ...asset, overallSum: sums[index] }));
+}

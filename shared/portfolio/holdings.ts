@@ -1,0 +1,42 @@
+import { Decimal } from '../money/decimal';
+import { percentParts } from './apportion';
+import { centsText, type Holding } from './money';
+
+/** A bought asset as stored. */
+export interface StoredAsset extends Holding {
+  assetName: string;
+}
+
+export interface StoredMetrics {
+  rateOfReturn: Decimal;
+  volatility: Decimal;
+  valueAtRisk: Decimal;
+}
+
+/**
+ * A portfolio as the API lists it: largest holding first, each with its whole
+ * percentage of the invested sum (the sum of the holdings). Purchases split
+ * the invested sum exactly, so these are the parts that were bought.
+ */
+export function describeHoldings<A extends StoredAsset>(assets: readonly A[]) {
+  const sorted = [...assets].sort(
+    (a, b) => b.overallSum.comparedTo(a.overallSum) || (a.assetName < b.assetName ? -1 : a.assetName > b.assetName ? 1 : 0),
+  );
+  const investedSum = sorted.reduce((total, asset) => total.plus(asset.overallSum), new Decimal(0));
+  const parts = percentParts(sorted.map((asset) => asset.overallSum.dividedBy(investedSum)));
+  return {
+    investedSum,
+    holdings: sorted.map((asset, index) => ({
+      asset,
+      row: { part_of_portfolio: parts[index], overall_sum: asset.overallSum.toFixed(2), asset_name: asset.assetName },
+    })),
+  };
+}
+
+export function describeMetrics(metrics: StoredMetrics) {
+  return {
+    rate_of_return: centsText(metrics.rateOfReturn),
+    volatility: centsText(metrics.volatility),
+    value_at_risk: centsText(metrics.valueAtRisk),
+  };
+}

@@ -1,0 +1,19 @@
+import type { Stat } from '../ml/schemas';
+import { profit, quotePrice, signed, type Holding } from './money';
+
+/** An ML `/stat/` answer as advice shows it (SPEC §3). */
+export function quoteStatistics(stat: Stat) {
+  const change = signed(stat.change_for_day);
+  return {
+    long_name: stat.long_name,
+    current_price: quotePrice(stat.current_price).toFixed(2),
+    change_for_day: change.amount,
+    change_for_day_direction: change.direction,
+  };
+}
+
+/** The same for an asset the user holds, with its profit (SPEC §3, GET /assets/). */
+export function holdingStatistics(stat: Stat, holding: Holding) {
+  const gain = signed(profit(holding, quotePrice(stat.current_price)));
+  return { ...quoteStatistics(stat), profit: gain.amount, profit_direction: gain.direction };
+}
