@@ -6,6 +6,7 @@ import assetsStat from './assets-stat/handler';
 import authLogin from './auth-login/handler';
 import authLogout from './auth-logout/handler';
 import authUser from './auth-user/handler';
+import { docsEndpoint } from './docs/handler';
 import seedDemoUsers from './seed-demo-users/handler';
 import walletsCreate from './wallets-create/handler';
 import walletsExpensesStat from './wallets-expenses-stat/handler';
@@ -32,6 +33,7 @@ export const registry: readonly FunctionDefinition[] = [
   { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase },
   { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice },
   { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat },
+  { name: 'docs', methods: ['GET'], paths: ['/{document}'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {

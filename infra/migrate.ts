@@ -1,0 +1,95 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { parseCommandLine, runCli, type Io } from './cli';
+import { formatCommand, gcloud, type Command } from './commands';
+import { SECRETS, type InfraSettings } from './settings';
+
+/**
+ * The migration step of a deploy, run before the functions are deployed and
+ * never at a function's cold start (a cold start must not race others over
+ * the schema, nor wait on it). It runs the project's own `npm run migrate` on
+ * this machine, reaching Cloud SQL through the Cloud SQL Auth Proxy with the
+ * same DATABASE_URL secret the functions use, pointed at the proxy.
+ *
+ *   tsx infra/migrate.ts --project=P [--proxy-port=3307] [--dry-run]
+ *
+ * Needs `cloud-sql-proxy` on the PATH and application-default credentials
+ * with roles/cloudsql.client (README-deploy, step 5).
+ */
+export interface MigrationPlan {
+  proxy: Command;
+  readSecret: Command;
+  migrate: Command;
+}
+
+export function migrationPlan(settings: InfraSettings, port: number): MigrationPlan {
+  return {
+    proxy: { program: 'cloud-sql-proxy', args: [`--port=${port}`, settings.instanceConnectionName] },
+    readSecret: gcloud('secrets', 'versions', 'access', 'latest', `--secret=${SECRETS.databaseUrl}`, `--project=${settings.projectId}`),
+    migrate: { program: 'npm', args: ['run', 'migrate'] },
+  };
+}
+
+/** The functions' socket URL, rewritten to reach the same database through the proxy. */
+export function throughProxy(databaseUrl: string, port: number): string {
+  const url = new URL(databaseUrl.trim());
+  url.searchParams.delete('socket');
+  url.searchParams.delete('socketPath');
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+}
+
+export async function main(argv: string[], io: Io): Promise<void> {
+  const { settings, flags } = parseCommandLine(argv, io.env, { flags: { 'proxy-port': { type: 'string' } } });
+  const port = Number(flags['proxy-port'] ?? 3307);
+  const plan = migrationPlan(settings, port);
+
+  io.print(`${formatCommand(plan.proxy)} &`);
+  io.print(formatCommand(plan.readSecret));
+  io.print(`DATABASE_URL=<${SECRETS.databaseUrl} secret, through 127.0.0.1:${port}> ${formatCommand(plan.migrate)}`);
+  if (settings.dryRun) return;
+
+  const proxy = spawn(plan.proxy.program, plan.proxy.args as string[], { stdio: 'inherit' });
+  const proxyStopped = new Promise<string>((resolve) => {
+    proxy.once('error', (error) => resolve(`Could not start cloud-sql-proxy (is it installed?): ${error.message}`));
+    proxy.once('exit', (code) => resolve(`cloud-sql-proxy stopped (exit ${code})`));
+  });
+  try {
+    await waitForPort(port, 30_000, proxyStopped);
+    const secret = spawnSync(plan.readSecret.program, plan.readSecret.args as string[], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (secret.status !== 0) throw new Error(`Could not read the ${SECRETS.databaseUrl} secret`);
+    const migrate = spawnSync(plan.migrate.program, plan.migrate.args as string[], {
+      stdio: 'inherit',
+      env: { ...io.env, DATABASE_URL: throughProxy(secret.stdout, port) },
+    });
+    if (migrate.status !== 0) throw new Error(`Migrations failed (exit ${migrate.status})`);
+  } finally {
+    proxy.kill();
+  }
+}
+
+/** Resolves once the proxy accepts connections; fails as soon as it stops. */
+function waitForPort(port: number, timeoutMs: number, stopped: Promise<string>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let failure: string | undefined;
+  void stopped.then((reason) => (failure = reason));
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (failure) return reject(new Error(failure));
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.end();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`cloud-sql-proxy did not listen on port ${port} within ${timeoutMs / 1000} s`));
+        else setTimeout(attempt, 250);
+      });
+    };
+    attempt();
+  });
+}
+
+if (require.main === module) runCli(main);

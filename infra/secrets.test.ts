@@ -1,0 +1,68 @@
+import { poolConfigFromUrl } from '../shared/db/connection-options';
+import type { Command } from './commands';
+import { formatCommand, runSteps } from './commands';
+import { generateSecrets, main, secretsSteps } from './secrets';
+import { readSettings } from './settings';
+import { parsePrinted, printedBy } from './testing/printed-commands';
+
+const settings = readSettings({}, {}, { dryRun: true });
+
+describe('secrets', () => {
+  it('prints the plan without any secret value', () => {
+    const generated = generateSecrets();
+    const lines: string[] = [];
+    runSteps(secretsSteps(settings, generated), { dryRun: true, print: (line) => lines.push(line) });
+    const output = lines.join('\n');
+    expect(output).not.toContain(generated.jwtSecret.value);
+    expect(output).not.toContain(generated.databasePassword.value);
+
+    const printed = parsePrinted(lines);
+    expect(printed.map((command) => command.words.slice(1).filter((word) => !word.startsWith('--')).join(' '))).toEqual([
+      'secrets create jwt-secret',
+      'sql users create fulfillment',
+      'secrets create database-url',
+      'secrets add-iam-policy-binding jwt-secret',
+      'secrets add-iam-policy-binding database-url',
+    ]);
+    for (const binding of printed.slice(3)) {
+      expect(binding.flags.get('--member')).toBe('serviceAccount:fulfillment-functions@my-project.iam.gserviceaccount.com');
+      expect(binding.flags.get('--role')).toBe('roles/secretmanager.secretAccessor');
+    }
+  });
+
+  it('hands gcloud a JWT secret the functions accept and a database URL that reaches the Cloud SQL socket with the new user', async () => {
+    const ran: Command[] = [];
+    await main(['--project=p'], { print: () => undefined, env: {}, exec: (command, quiet) => (quiet ? 1 : (ran.push(command), 0)) });
+
+    const jwt = ran.find((command) => command.args.includes('jwt-secret') && command.args.includes('create'))!;
+    expect(jwt.stdin!.value.length).toBeGreaterThanOrEqual(32); // config.ts requires 32 characters
+
+    const user = ran.find((command) => command.args[0] === 'sql')!;
+    const password = user.args.map((arg) => (typeof arg === 'string' ? arg : arg.value)).find((arg) => arg.startsWith('--password='))!.slice(11);
+    const url = ran.find((command) => command.args.includes('database-url') && command.args.includes('create'))!.stdin!.value;
+    expect(poolConfigFromUrl(url, { poolSize: 1, connectTimeoutMs: 1 })).toMatchObject({
+      socketPath: '/cloudsql/p:europe-west1:fulfillment',
+      user: 'fulfillment',
+      password,
+      database: 'fulfillment',
+    });
+    expect(password).toMatch(/^[0-9a-f]{48}$/);
+    expect(ran.map(formatCommand).join('\n')).not.toContain(password);
+  });
+
+  it('creates neither secret nor user again when they exist', async () => {
+    const ran: string[] = [];
+    await main(['--project=p'], { print: () => undefined, env: {}, exec: (command, quiet) => (quiet ? 0 : (ran.push(formatCommand(command)), 0)) });
+    expect(ran.every((line) => line.includes('add-iam-policy-binding'))).toBe(true);
+  });
+
+  it('generates fresh secrets on each run', () => {
+    expect(generateSecrets().jwtSecret.value).not.toBe(generateSecrets().jwtSecret.value);
+  });
+});
+
+describe('secrets CLI', () => {
+  it('needs only the project for a real run', async () => {
+    await expect(printedBy(main, [])).rejects.toThrow('Missing settings: --project (or PROJECT_ID)');
+  });
+});

@@ -1,0 +1,160 @@
+import type { DeploySettings, FunctionDefinition } from '../shared/http/endpoint';
+
+/**
+ * Where and how the functions are deployed. Every script reads the same
+ * settings from flags or environment variables. Dry runs fall back to
+ * placeholders so a plan can be printed without a Google Cloud project; real
+ * runs refuse to guess a project, its number or the ML service.
+ */
+
+/**
+ * What a function gets unless its registry entry says otherwise. Sized with
+ * DEFAULT_POOL_SIZE so the whole fleet stays inside Cloud SQL's connections
+ * (see connection-budget.ts): 40 instances × 5 connections = 200 per function.
+ * The timeout covers a purchase waiting 10 s for a pool connection and 20 s
+ * for its transaction, plus the ML calls.
+ */
+export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
+  memory: '512Mi',
+  timeoutSeconds: 60,
+  concurrency: 20,
+  maxInstances: 40,
+  database: true,
+};
+
+export function deploySettingsOf(definition: FunctionDefinition): DeploySettings {
+  return { ...DEFAULT_DEPLOY_SETTINGS, ...definition.deploy };
+}
+
+/** Cloud Run's Node 20 runtime, matching package.json's engines. */
+export const BASE_IMAGE = 'nodejs20';
+
+/** Secret Manager secrets, mounted into the functions as environment variables. */
+export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url' } as const;
+
+interface Option {
+  flag: string;
+  env: string;
+  fallback?: string;
+  /** Only for dry runs: a real run needs the value given. */
+  placeholder?: string;
+}
+
+const OPTIONS = {
+  projectId: { flag: 'project', env: 'PROJECT_ID', placeholder: 'my-project' },
+  projectNumber: { flag: 'project-number', env: 'PROJECT_NUMBER', placeholder: '123456789012' },
+  region: { flag: 'region', env: 'REGION', fallback: 'europe-west1' },
+  sqlInstance: { flag: 'sql-instance', env: 'SQL_INSTANCE', fallback: 'fulfillment' },
+  // db-custom-1-3840 (1 vCPU, 3.75 GB) is the smallest tier whose default max_connections is 4,000.
+  sqlTier: { flag: 'sql-tier', env: 'SQL_TIER', fallback: 'db-custom-1-3840' },
+  databaseName: { flag: 'database', env: 'DATABASE_NAME', fallback: 'fulfillment' },
+  databaseUser: { flag: 'database-user', env: 'DATABASE_USER', fallback: 'fulfillment' },
+  mlServiceUrl: { flag: 'ml-service-url', env: 'ML_SERVICE_URL', placeholder: 'https://ipre.example.com' },
+  allowedOrigins: { flag: 'allowed-origins', env: 'ALLOWED_ORIGINS', fallback: '' },
+  poolSize: { flag: 'pool-size', env: 'DATABASE_POOL_SIZE', fallback: '5' },
+  maxConnections: { flag: 'max-connections', env: 'SQL_MAX_CONNECTIONS', fallback: '4000' },
+  reservedConnections: { flag: 'reserved-connections', env: 'SQL_RESERVED_CONNECTIONS', fallback: '50' },
+  apiId: { flag: 'api', env: 'API_ID', fallback: 'fulfillment-api' },
+  gatewayId: { flag: 'gateway', env: 'GATEWAY_ID', fallback: 'fulfillment-gateway' },
+  seedSchedule: { flag: 'seed-schedule', env: 'SEED_SCHEDULE', fallback: '0 3 * * *' },
+} satisfies Record<string, Option>;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** The flags every infra script accepts, in node:util parseArgs form. */
+export const SETTINGS_FLAGS = Object.fromEntries(
+  Object.values(OPTIONS).map((option) => [option.flag, { type: 'string' as const }]),
+) as Record<string, { type: 'string' }>;
+
+export interface InfraSettings {
+  dryRun: boolean;
+  projectId: string;
+  projectNumber: string;
+  region: string;
+  sqlInstance: string;
+  sqlTier: string;
+  databaseName: string;
+  databaseUser: string;
+  mlServiceUrl: string;
+  allowedOrigins: string;
+  poolSize: number;
+  maxConnections: number;
+  reservedConnections: number;
+  apiId: string;
+  gatewayId: string;
+  seedSchedule: string;
+  /** PROJECT:REGION:INSTANCE, what Cloud Run mounts under /cloudsql/. */
+  instanceConnectionName: string;
+  /** The identity the functions run as: Cloud SQL client, reads the two secrets. */
+  runtimeServiceAccount: string;
+  /** The identity API Gateway calls the functions with (run.invoker on each). */
+  gatewayServiceAccount: string;
+  /** The identity Cloud Scheduler signs its OIDC tokens as. */
+  schedulerServiceAccount: string;
+}
+
+export class SettingsError extends Error {}
+
+/** Settings without a default that only some scripts use; the project id is always needed. */
+export type OptionalSetting = 'projectNumber' | 'mlServiceUrl';
+
+export function readSettings(
+  flags: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+  { dryRun, needs = [] }: { dryRun: boolean; needs?: OptionalSetting[] },
+): InfraSettings {
+  const missing: string[] = [];
+  const value = (name: OptionName): string => {
+    const option: Option = OPTIONS[name];
+    const given = flags[option.flag] ?? env[option.env];
+    if (typeof given === 'string' && given !== '') return given;
+    if (option.fallback !== undefined) return option.fallback;
+    if (dryRun && option.placeholder) return option.placeholder;
+    if (name === 'projectId' || (needs as string[]).includes(name)) missing.push(`--${option.flag} (or ${option.env})`);
+    return '';
+  };
+  const count = (name: OptionName): number => {
+    const parsed = Number(value(name));
+    if (!Number.isInteger(parsed) || parsed < 0) throw new SettingsError(`--${OPTIONS[name].flag} must be a whole number`);
+    return parsed;
+  };
+
+  const projectId = value('projectId');
+  const region = value('region');
+  const sqlInstance = value('sqlInstance');
+  const settings: InfraSettings = {
+    dryRun,
+    projectId,
+    projectNumber: value('projectNumber'),
+    region,
+    sqlInstance,
+    sqlTier: value('sqlTier'),
+    databaseName: value('databaseName'),
+    databaseUser: value('databaseUser'),
+    mlServiceUrl: value('mlServiceUrl'),
+    allowedOrigins: value('allowedOrigins'),
+    poolSize: count('poolSize'),
+    maxConnections: count('maxConnections'),
+    reservedConnections: count('reservedConnections'),
+    apiId: value('apiId'),
+    gatewayId: value('gatewayId'),
+    seedSchedule: value('seedSchedule'),
+    instanceConnectionName: `${projectId}:${region}:${sqlInstance}`,
+    runtimeServiceAccount: serviceAccount('fulfillment-functions', projectId),
+    gatewayServiceAccount: serviceAccount('api-gateway', projectId),
+    schedulerServiceAccount: serviceAccount('demo-seeder', projectId),
+  };
+  if (missing.length) throw new SettingsError(`Missing settings: ${missing.join(', ')}`);
+  return settings;
+}
+
+export const serviceAccount = (id: string, projectId: string) => `${id}@${projectId}.iam.gserviceaccount.com`;
+
+/**
+ * Cloud Run's deterministic service URL. Knowing it before anything is
+ * deployed lets the gateway config, the scheduler job and the seed function's
+ * expected audience all be written from the registry alone.
+ */
+export function functionUrl(settings: Pick<InfraSettings, 'projectNumber' | 'region'>, name: string): string {
+  return `https://${name}-${settings.projectNumber}.${settings.region}.run.app`;
+}
