@@ -33,7 +33,7 @@ export const registry: readonly FunctionDefinition[] = [
   { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase },
   { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice },
   { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat },
-  { name: 'docs', methods: ['GET'], paths: ['/{document}'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
+  { name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/{page}/'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {

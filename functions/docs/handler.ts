@@ -10,9 +10,13 @@ import { renderSwaggerPage } from './swagger-page';
  * registry instead of importing it, because the registry lists this function
  * too; the document is built on the first request and kept, since it cannot
  * change within a deployed revision.
+ *
+ * A handler is not told which of its paths matched, so the page's path is
+ * registered as `/{page}/` and the page named by its one allowed value; the
+ * document's path is a plain `/openapi.json` with no parameter.
  */
-const documentParams = z.object({
-  document: z.enum(['openapi.json', 'swagger']).describe('`openapi.json` for the document, `swagger` for the page'),
+const pageParams = z.object({
+  page: z.literal('swagger').optional().describe('`swagger`: the page rendering this document'),
 });
 
 interface Rendered {
@@ -33,15 +37,15 @@ export function docsEndpoint(registry: () => readonly FunctionDefinition[]) {
     description:
       '`GET /openapi.json` is the OpenAPI 3.1 document of every endpoint, generated from the schemas the endpoints validate with; ' +
       '`GET /swagger/` renders it and can send requests.',
-    params: documentParams,
+    params: pageParams,
     responses: {
       200: { description: 'The document (`application/json`) or the page (`text/html`)' },
     },
     async handle({ params }) {
       rendered ??= render();
-      return params.document === 'openapi.json'
-        ? { status: 200, raw: { contentType: 'application/json; charset=utf-8', payload: rendered.json } }
-        : { status: 200, raw: { contentType: 'text/html; charset=utf-8', payload: rendered.page } };
+      return params.page === 'swagger'
+        ? { status: 200, raw: { contentType: 'text/html; charset=utf-8', payload: rendered.page } }
+        : { status: 200, raw: { contentType: 'application/json; charset=utf-8', payload: rendered.json } };
     },
   });
 }
