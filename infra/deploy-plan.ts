@@ -50,7 +50,8 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
 
 /** Plain settings; the two secrets come from Secret Manager (--set-secrets). */
 export function environmentOf(definition: FunctionDefinition, settings: InfraSettings): Record<string, string> {
-  const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId };
+  // FUNCTION_TARGET tells functions/index.ts which configuration to insist on at start.
+  const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId, FUNCTION_TARGET: definition.name };
   if (settings.allowedOrigins) env.ALLOWED_ORIGINS = settings.allowedOrigins;
   if (deploySettingsOf(definition).database) {
     env.DATABASE_POOL_SIZE = String(settings.poolSize);

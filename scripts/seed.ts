@@ -1,14 +1,9 @@
 // `npm run seed`: create or reset the demo users (the same module the scheduled function runs).
-import { config } from '../shared/config/config';
 import { db, disconnectDb } from '../shared/db/client';
 import { seedDemoUsers } from '../shared/demo/seed';
 import { logger } from '../shared/http/logging';
 
 process.env.DATABASE_URL ??= 'mysql://root@127.0.0.1:3306/fulfillment';
-// The config insists on a signing secret; seeding signs nothing.
-process.env.JWT_SECRET ??= 'seeding-signs-no-tokens-0123456789abcdef';
-
-config();
 seedDemoUsers(db())
   .then(({ users }) => logger.info(`Seeded demo users: ${users.join(', ')}`))
   .catch((error: Error) => {

@@ -1,6 +1,6 @@
 // `npm start`: migrate, seed the demo users if absent, start the ML stand-in
 // when no ML service is configured, and serve every function on one port.
-import { config } from '../shared/config/config';
+import { checkStartupConfig, databaseUrl } from '../shared/config/config';
 import { db } from '../shared/db/client';
 import { applyMigrations } from '../shared/db/migrations';
 import { DEMO_USERS } from '../shared/demo/demo-data';
@@ -23,8 +23,8 @@ async function main(): Promise<void> {
     logger.info(`ML stand-in listening on ${standin.url}`);
   }
 
-  const settings = config();
-  const applied = await applyMigrations(settings.DATABASE_URL);
+  checkStartupConfig({ database: true });
+  const applied = await applyMigrations(databaseUrl());
   logger.info(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database is up to date');
 
   const demoUsers = await db().user.count({ where: { username: { in: DEMO_USERS.map((user) => user.username) } } });

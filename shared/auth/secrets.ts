@@ -1,5 +1,5 @@
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { config } from '../config/config';
+import { jwtSecretSetting } from '../config/config';
 import { ApiError } from '../http/errors';
 
 /**
@@ -32,10 +32,11 @@ export function setSecretReaderForTests(next: SecretVersionReader): void {
 /** Cached per instance: one Secret Manager call per cold start, not per request. */
 export function jwtSecret(): Promise<string> {
   if (!cachedSecret) {
-    const { JWT_SECRET, JWT_SECRET_VERSION } = config();
-    cachedSecret = JWT_SECRET
-      ? Promise.resolve(JWT_SECRET)
-      : reader.read(JWT_SECRET_VERSION as string).then(
+    const setting = jwtSecretSetting();
+    cachedSecret =
+      'secret' in setting
+        ? Promise.resolve(setting.secret)
+        : reader.read(setting.version).then(
           (secret) => {
             if (secret.length < 32) throw new Error('The JWT secret from Secret Manager must be at least 32 characters');
             return secret;

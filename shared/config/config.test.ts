@@ -38,12 +38,32 @@ describe('parseConfig', () => {
 });
 
 describe('a function instance', () => {
-  it('fails at start naming the missing variable', () => {
+  function start(env: NodeJS.ProcessEnv) {
     const root = path.resolve(__dirname, '../..');
-    const env: NodeJS.ProcessEnv = { ...process.env, JWT_SECRET: 's'.repeat(32) };
+    return spawnSync(process.execPath, [require.resolve('tsx/cli'), '-e', "require('./functions/index')"], { cwd: root, env, encoding: 'utf8' });
+  }
+  const withoutDatabase = () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.DATABASE_URL;
-    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), '-e', "require('./functions/index')"], { cwd: root, env, encoding: 'utf8' });
+    delete env.JWT_SECRET;
+    return env;
+  };
+
+  it('fails at start naming the missing variable', () => {
+    const result = start({ ...withoutDatabase(), JWT_SECRET: 's'.repeat(32) });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/Invalid configuration: DATABASE_URL is required/);
+  });
+
+  it('fails at start for a database function deployed without its secret', () => {
+    const result = start({ ...withoutDatabase(), DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', FUNCTION_TARGET: 'wallets-topup' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/set exactly one of JWT_SECRET or JWT_SECRET_VERSION/);
+  });
+
+  it('starts the docs function with neither database nor secret', () => {
+    const result = start({ ...withoutDatabase(), FUNCTION_TARGET: 'docs' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });

@@ -9,8 +9,9 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const configSchema = z.object({
   DATABASE_URL: z
-    .string({ error: 'is required (mysql://user:pass@host:port/db)' })
-    .regex(/^(mysql|mariadb):\/\//, 'must start with mysql:// or mariadb://'),
+    .string()
+    .regex(/^(mysql|mariadb):\/\//, 'must start with mysql:// or mariadb://')
+    .optional(),
   DATABASE_POOL_SIZE: positiveInt(5),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
   // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
@@ -41,24 +42,54 @@ export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {}
 
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
+/**
+ * What a function needs beyond the HTTP basics. Every function but `docs`
+ * reaches the database and checks keys; `docs` is deployed without either.
+ */
+export interface ConfigNeeds {
+  database: boolean;
+}
+
+const missingDatabaseUrl = () =>
+  new ConfigError('Invalid configuration: DATABASE_URL is required (mysql://user:pass@host:port/db)');
+const ambiguousJwtSecret = () =>
+  new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
+
+export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { database: true }): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const config = result.data;
-  if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) {
-    throw new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
+  if (needs.database) {
+    if (!config.DATABASE_URL) throw missingDatabaseUrl();
+    if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
   }
   return config;
 }
 
 let cached: Config | undefined;
 
+/** The settings every function reads; what only some need is checked by the accessors below. */
 export function config(): Config {
-  cached ??= parseConfig(process.env);
+  cached ??= parseConfig(process.env, { database: false });
   return cached;
+}
+
+/** Called as a function instance starts, so it fails then, naming what is missing. */
+export function checkStartupConfig(needs: ConfigNeeds): void {
+  parseConfig(process.env, needs);
+}
+
+export function databaseUrl(settings = config()): string {
+  if (!settings.DATABASE_URL) throw missingDatabaseUrl();
+  return settings.DATABASE_URL;
+}
+
+export function jwtSecretSetting(settings = config()): { secret: string } | { version: string } {
+  if (!settings.JWT_SECRET === !settings.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
+  return settings.JWT_SECRET ? { secret: settings.JWT_SECRET } : { version: settings.JWT_SECRET_VERSION as string };
 }
 
 /** Tests change the environment between cases; production never calls this. */

@@ -1,6 +1,6 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaClient } from '../../prisma/generated/client';
-import { config } from '../config/config';
+import { config, databaseUrl } from '../config/config';
 import { poolConfigFromUrl } from './connection-options';
 
 export { Prisma } from '../../prisma/generated/client';
@@ -16,7 +16,7 @@ export function db(): PrismaClient {
   if (!client) {
     const settings = config();
     const adapter = new PrismaMariaDb(
-      poolConfigFromUrl(settings.DATABASE_URL, {
+      poolConfigFromUrl(databaseUrl(settings), {
         poolSize: settings.DATABASE_POOL_SIZE,
         connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
       }),
