@@ -2,7 +2,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { checkStartupConfig } from '../shared/config/config';
 import { installFrameworkErrorHandler } from '../shared/http/framework-errors';
 import { toHttpFunction } from '../shared/http/http-function';
-import { findFunction, registry } from './registry';
+import { findFunction, methodsAtPathsOf, registry } from './registry';
 
 // The module Cloud Run loads (`functions-framework --target=<name>`): it
 // registers every function, and the framework serves the one named by --target.
@@ -15,5 +15,5 @@ checkStartupConfig({ database: target?.deploy?.database !== false });
 installFrameworkErrorHandler();
 
 for (const definition of registry) {
-  functions.http(definition.name, toHttpFunction(definition));
+  functions.http(definition.name, toHttpFunction(definition, { corsMethods: methodsAtPathsOf(definition) }));
 }

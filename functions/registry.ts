@@ -33,9 +33,15 @@ export const registry: readonly FunctionDefinition[] = [
   { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase },
   { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice },
   { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat },
-  { name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/{page}/'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
+  { name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {
   return registry.find((definition) => definition.name === name);
+}
+
+/** Every method served at any of this function's paths, by it or a sibling (for CORS preflights). */
+export function methodsAtPathsOf(definition: FunctionDefinition): string[] {
+  const siblings = registry.filter((other) => other.paths.some((path) => definition.paths.includes(path)));
+  return [...new Set(siblings.flatMap((sibling) => sibling.methods))];
 }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { registry } from '../functions/registry';
+import { methodsAtPathsOf, registry } from '../functions/registry';
 import { toApiError } from '../shared/http/error-mapping';
 import { ApiError } from '../shared/http/errors';
 import { toHttpFunction } from '../shared/http/http-function';
@@ -18,7 +18,7 @@ const LOCAL_API = 'local-api';
 const routes = registry.map((definition) => ({
   definition,
   paths: definition.paths.map(compilePath),
-  run: toHttpFunction(definition),
+  run: toHttpFunction(definition, { corsMethods: methodsAtPathsOf(definition) }),
 }));
 
 const localApi: functions.HttpFunction = async (req, res) => {

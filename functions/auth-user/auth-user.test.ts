@@ -29,6 +29,16 @@ describe('GET /api/v1/auth/user/', () => {
     expect(response.body.username).toBe('alexray');
   });
 
+  it('reads the client key from X-Forwarded-Authorization behind API Gateway', async () => {
+    const key = await loginAs('johnwick');
+    const response = await callFunction('auth-user')
+      .get('/api/v1/auth/user/')
+      .set('Authorization', 'Bearer gateway-google-id-token')
+      .set('X-Forwarded-Authorization', `token ${key}`);
+    expect(response.status).toBe(200);
+    expect(response.body.username).toBe('johnwick');
+  });
+
   it('answers 401 without a key', async () => {
     const response = await callFunction('auth-user').get('/api/v1/auth/user/');
     expect(response.status).toBe(401);

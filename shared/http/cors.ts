@@ -4,7 +4,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
  * CORS for the web client: only origins in ALLOWED_ORIGINS ("*" for any) get
  * the headers; others get none and the browser blocks them.
  */
-export function applyCors(req: Request, res: Response, allowedOrigins: string[], methods: string[]): void {
+export function applyCors(req: Request, res: Response, allowedOrigins: string[], methods: readonly string[]): void {
   const origin = req.get('origin');
   if (!origin) return;
   if (!allowedOrigins.includes('*') && !allowedOrigins.includes(origin)) return;

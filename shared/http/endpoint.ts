@@ -31,6 +31,8 @@ export interface ResponseDoc {
 }
 
 export interface HandlerContext<P, Q, B> {
+  /** The registry path pattern that matched, for a function serving several. */
+  route: string;
   params: P;
   query: Q;
   body: B;

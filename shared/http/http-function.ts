@@ -22,9 +22,19 @@ import { parseInput } from './validation';
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
+export interface HttpFunctionOptions {
+  /**
+   * Every method served at this function's paths, by it or by a sibling
+   * function (GET and POST /wallets/ are two functions): a CORS preflight may
+   * reach either, and must allow both.
+   */
+  corsMethods?: readonly string[];
+}
+
+export function toHttpFunction(definition: FunctionDefinition, options: HttpFunctionOptions = {}): HttpFunction {
   const paths = definition.paths.map(compilePath);
   const { endpoint } = definition;
+  const corsMethods = options.corsMethods ?? definition.methods;
 
   return async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
@@ -44,10 +54,11 @@ export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
 
     try {
       const settings = config();
-      applyCors(req, res, settings.ALLOWED_ORIGINS, definition.methods);
+      applyCors(req, res, settings.ALLOWED_ORIGINS, corsMethods);
 
-      const rawParams = paths.map((path) => path.match(req.path)).find(Boolean);
-      if (!rawParams) throw new ApiError(404, 'not_found', `Unknown route ${req.method} ${req.path}`);
+      const matched = paths.map((path) => ({ route: path.pattern, params: path.match(req.path) })).find((found) => found.params);
+      if (!matched?.params) throw new ApiError(404, 'not_found', `Unknown route ${req.method} ${req.path}`);
+      const rawParams = matched.params;
       if (req.method === 'OPTIONS') {
         result = { status: 204 };
       } else {
@@ -57,13 +68,14 @@ export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
           });
         }
 
-        const authHeader = req.get('authorization');
         let identity: Awaited<ReturnType<typeof authenticate>> | undefined;
         if (definition.auth === 'user') {
-          identity = await authenticate(authHeader);
+          // Behind API Gateway, Authorization carries the gateway's own Google
+          // ID token and the client's header arrives as X-Forwarded-Authorization.
+          identity = await authenticate(req.get('x-forwarded-authorization') ?? req.get('authorization'));
           userId = identity.user.id;
         } else if (definition.auth === 'scheduler') {
-          await authenticateScheduler(authHeader);
+          await authenticateScheduler(req.get('authorization'));
         }
 
         const params = endpoint.params ? parseParams(endpoint.params, rawParams) : {};
@@ -80,6 +92,7 @@ export function toHttpFunction(definition: FunctionDefinition): HttpFunction {
           db().$transaction(work, { maxWait: 10_000, timeout: 20_000, ...options });
 
         const context: HandlerContext<unknown, unknown, unknown> = {
+          route: matched.route,
           params,
           query,
           body,
