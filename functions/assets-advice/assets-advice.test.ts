@@ -3,7 +3,7 @@ import { hashPassword } from '../../shared/auth/passwords';
 import { db } from '../../shared/db/client';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { useMlStandin } from '../../shared/ml/testing';
+import { useMlStandin } from '../../shared/testing/ml-standin';
 import { percentParts } from '../../shared/portfolio/apportion';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';

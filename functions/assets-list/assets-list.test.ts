@@ -4,7 +4,7 @@ import { db } from '../../shared/db/client';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { useMlStandin } from '../../shared/ml/testing';
+import { useMlStandin } from '../../shared/testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';

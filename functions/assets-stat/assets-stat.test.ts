@@ -1,7 +1,7 @@
 import { historyFor, lastCloseTimestamp, quoteFor } from '../../scripts/ml-standin/market-data';
 import { db } from '../../shared/db/client';
 import { seedDemoUsers } from '../../shared/demo/seed';
-import { useMlStandin } from '../../shared/ml/testing';
+import { useMlStandin } from '../../shared/testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
