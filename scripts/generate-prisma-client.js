@@ -5,9 +5,20 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+
+let prismaCli;
+try {
+  prismaCli = require.resolve('prisma/build/index.js');
+} catch {
+  // A production-only install (the buildpack prunes devDependencies after the
+  // build) has no CLI, and needs none: the client was compiled into dist/.
+  console.log('prisma CLI not installed; skipping client generation');
+  process.exit(0);
+}
+
 execFileSync(
   process.execPath,
-  [require.resolve('prisma/build/index.js'), 'generate', '--schema', path.join(root, 'prisma/schema.prisma')],
+  [prismaCli, 'generate', '--schema', path.join(root, 'prisma/schema.prisma')],
   {
     cwd: root,
     stdio: 'inherit',
