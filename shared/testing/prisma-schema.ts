@@ -41,9 +41,12 @@ function nativeType(attrs: string, scalar: string): string {
 }
 
 function defaultOf(attrs: string, scalar: string, columnType: string): { value: string | null; autoIncrement: boolean } {
-  const found = /@default\(((?:[^()]|\([^)]*\))*)\)/.exec(attrs)?.[1];
+  // The default runs to the `)` that ends the attribute: the next attribute or the line's end.
+  const found = /@default\((.*?)\)(?=\s+@|\s*$)/.exec(attrs)?.[1];
   if (found === undefined || found === 'uuid()') return { value: null, autoIncrement: false };
   if (found === 'autoincrement()') return { value: null, autoIncrement: true };
+  const generated = /^dbgenerated\("(.*)"\)$/.exec(found);
+  if (generated) return { value: generated[1].toLowerCase(), autoIncrement: false };
   if (found === 'now()') return { value: `current_timestamp(${/\((\d)\)/.exec(columnType)?.[1] ?? ''})`, autoIncrement: false };
   if (scalar === 'Boolean') return { value: found === 'true' ? '1' : '0', autoIncrement: false };
   if (scalar === 'Decimal') return { value: Number(found).toFixed(Number(/,(\d+)\)/.exec(columnType)?.[1] ?? 0)), autoIncrement: false };
