@@ -19,6 +19,17 @@ describe('POST /api/v1/auth/login/', () => {
     expect(me.body.username).toBe('johnwick');
   });
 
+  it('clears the user’s expired sessions when they log in again', async () => {
+    const first = await login({ username: 'alexray', password: 'alexray' });
+    const user = await db().user.findUniqueOrThrow({ where: { username: 'alexray' } });
+    await db().session.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await login({ username: 'alexray', password: 'alexray' });
+    const sessions = await db().session.findMany({ where: { userId: user.id } });
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0].expiresAt.getTime()).toBeGreaterThan(Date.now());
+    expect(first.status).toBe(200);
+  });
+
   it('accepts the path without its trailing slash', async () => {
     expect((await callFunction('auth-login').post('/api/v1/auth/login').send({ username: 'alexray', password: 'alexray' })).status).toBe(200);
   });

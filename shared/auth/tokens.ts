@@ -17,9 +17,12 @@ const claimsSchema = z.object({ sub: z.string(), jti: z.string() });
 export async function issueToken(userId: string): Promise<string> {
   const sessionId = randomUUID();
   const ttlSeconds = config().TOKEN_TTL_SECONDS;
-  await db().session.create({
-    data: { id: sessionId, userId, expiresAt: new Date(Date.now() + ttlSeconds * 1000) },
-  });
+  const now = new Date();
+  await db().$transaction([
+    // Housekeeping at the one moment a user's sessions grow: their expired rows can go.
+    db().session.deleteMany({ where: { userId, expiresAt: { lt: now } } }),
+    db().session.create({ data: { id: sessionId, userId, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) } }),
+  ]);
   return jwt.sign({}, await jwtSecret(), {
     algorithm: ALGORITHM,
     subject: userId,

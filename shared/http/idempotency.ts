@@ -51,15 +51,13 @@ class KeyAlreadyClaimed extends Error {}
 
 /** The stored answer for this key, or undefined when the request must run. */
 export async function storedResponse(scope: IdempotencyScope): Promise<Result | undefined> {
+  // Keys past their lifetime are forgotten, this user's all at once, so the table stays small.
+  const cutoff = new Date(Date.now() - config().IDEMPOTENCY_TTL_HOURS * 3600_000);
+  await db().idempotencyRecord.deleteMany({ where: { userId: scope.userId, createdAt: { lt: cutoff } } });
   const record = await db().idempotencyRecord.findUnique({
     where: { userId_key: { userId: scope.userId, key: scope.key } },
   });
   if (!record) return undefined;
-  const expired = record.createdAt.getTime() < Date.now() - config().IDEMPOTENCY_TTL_HOURS * 3600_000;
-  if (expired) {
-    await db().idempotencyRecord.deleteMany({ where: { id: record.id } });
-    return undefined;
-  }
   if (record.requestHash !== scope.requestHash) {
     throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request', [
       { field: 'Idempotency-Key', message: 'was used with another request body or route' },
