@@ -3,49 +3,66 @@ import { z } from 'zod';
 
 export { Decimal };
 
+/** The largest amount a DECIMAL(17,2) column holds. */
+export const MAX_AMOUNT = new Decimal('999999999999999.99');
+
 /**
  * Money crosses the API as a JSON number or a decimal string and lives as a
  * Decimal from there on: a JavaScript float never carries an amount.
  */
-const MONEY_TEXT = /^\d{1,15}(\.\d{1,2})?$/;
+const MONEY_TEXT = /^-?\d{1,15}(\.\d{1,2})?$/;
 
-function moneyText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim();
+// A double keeps 15 significant digits exactly: 13 before the point and 2
+// after. A larger JSON number may already have lost cents when it was parsed,
+// so it must come as a decimal string instead.
+const LARGEST_EXACT_NUMBER = 1e13;
+
+type Parsed = { text: string } | { problem: string };
+
+function moneyText(value: unknown): Parsed {
+  if (typeof value === 'string') return { text: value.trim() };
+  if (typeof value !== 'number' || !Number.isFinite(value)) return { problem: 'must be a decimal number' };
+  if (Math.abs(value) >= LARGEST_EXACT_NUMBER) {
+    return { problem: 'amounts of 10,000,000,000,000 or more must be sent as a decimal string' };
+  }
   // String(n) is the shortest text that reads back as n: 0.1 gives "0.1", not 0.1000000000000000055…
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
+  return { text: String(value) };
 }
 
 export interface MoneyBounds {
-  min?: string;
-  max?: string;
+  /** Inclusive; default 0.01. */
+  min?: Decimal.Value;
+  /** Inclusive; default 1,000,000.00. */
+  max?: Decimal.Value;
 }
 
+/** A decimal with at most 2 places, given as a JSON number or a string, within bounds. */
 export function moneySchema({ min = '0.01', max = '1000000.00' }: MoneyBounds = {}) {
+  const lowest = new Decimal(min);
+  const highest = new Decimal(max);
   return z
     .union([z.number(), z.string()], { error: 'must be a decimal number' })
     .transform((value, ctx) => {
-      const text = moneyText(value);
-      if (text === undefined || !MONEY_TEXT.test(text)) {
+      const parsed = moneyText(value);
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      if (!MONEY_TEXT.test(parsed.text)) {
         ctx.addIssue({ code: 'custom', message: 'must be a decimal number with at most 2 decimal places' });
         return z.NEVER;
       }
-      const amount = new Decimal(text);
-      if (amount.lessThan(min)) {
-        ctx.addIssue({ code: 'custom', message: `must be at least ${min}` });
+      const amount = new Decimal(parsed.text);
+      if (amount.lessThan(lowest)) {
+        ctx.addIssue({ code: 'custom', message: `must be at least ${lowest.toFixed(2)}` });
         return z.NEVER;
       }
-      if (amount.greaterThan(max)) {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${max}` });
+      if (amount.greaterThan(highest)) {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${highest.toFixed(2)}` });
         return z.NEVER;
       }
       return amount;
     });
-}
-
-/** `"340.00"`: the API's money-as-string fields. */
-export function moneyString(amount: Decimal.Value): string {
-  return new Decimal(amount).toFixed(2);
 }
 
 /** Rounds half away from zero to cents, as a bank statement would. */

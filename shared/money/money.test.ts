@@ -26,7 +26,20 @@ describe('moneySchema', () => {
     expect(schema.parse(input).toFixed(2)).toBe(expected);
   });
 
-  it.each([0, 0.001, -1, '1e3', 'abc', 1000000.01, '', null, true, 0.1 + 0.2, Infinity])('rejects %p', (input) => {
+  it.each([0, 0.001, -1, '-1', '1e3', 'abc', 1000000.01, '', null, true, 0.1 + 0.2, Infinity])('rejects %p', (input) => {
     expect(schema.safeParse(input).success).toBe(false);
+  });
+
+  it('takes signed amounts when the bounds allow them', () => {
+    expect(moneySchema({ min: '-100', max: '100' }).parse('-14.2').toFixed(2)).toBe('-14.20');
+  });
+
+  it('asks for a string when a JSON number is too large to carry its cents', () => {
+    const wide = moneySchema({ max: '999999999999999.99' });
+    const result = wide.safeParse(500000000000000.01);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0].message).toMatch(/must be sent as a decimal string/);
+    expect(wide.parse('500000000000000.01').toFixed(2)).toBe('500000000000000.01');
+    expect(wide.parse(9999999999999.99).toFixed(2)).toBe('9999999999999.99');
   });
 });
