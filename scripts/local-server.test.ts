@@ -92,4 +92,27 @@ describe('request logs', () => {
     expect(everything).not.toContain('lyraking"');
     expect(everything).not.toContain(key);
   });
+
+  it('logs one line with a request id for answers no function gives: unknown routes, wrong methods, garbled JSON', async () => {
+    const lines: string[] = [];
+    const restore = setLogSink((line) => lines.push(line));
+    const previousLevel = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'info';
+    const responses = [];
+    try {
+      responses.push(await api().get('/nowhere'));
+      responses.push(await api().delete('/api/v1/wallets/'));
+      responses.push(await api().post('/api/v1/auth/login/').set('Content-Type', 'application/json').send('{"username":'));
+    } finally {
+      restore();
+      process.env.LOG_LEVEL = previousLevel;
+    }
+    expect(responses.map((response) => response.status)).toEqual([404, 405, 400]);
+    const entries = lines.map((line) => JSON.parse(line));
+    expect(entries.map((entry) => entry.httpRequest.status)).toEqual([404, 405, 400]);
+    responses.forEach((response, index) => {
+      expect(response.headers['x-request-id']).toEqual(entries[index].requestId);
+      expect(response.body.error.code).toEqual(expect.any(String));
+    });
+  });
 });

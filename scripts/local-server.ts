@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { methodsAtPathsOf, registry } from '../functions/registry';
-import { toApiError } from '../shared/http/error-mapping';
 import { ApiError } from '../shared/http/errors';
-import { toHttpFunction } from '../shared/http/http-function';
+import { methodNotAllowed, toHttpFunction } from '../shared/http/http-function';
+import { beginRequest, endRequest, errorResult } from '../shared/http/request-lifecycle';
 import { compilePath } from '../shared/http/route-path';
 import '../functions/index';
 
@@ -28,12 +28,11 @@ const localApi: functions.HttpFunction = async (req, res) => {
     (req.method === 'OPTIONS' ? candidates[0] : undefined);
   if (route) return route.run(req, res);
 
-  const error = candidates.length
-    ? new ApiError(405, 'method_not_allowed', `Method ${req.method} is not allowed here`, [], {
-        Allow: [...new Set(candidates.flatMap((candidate) => candidate.definition.methods))].join(', '),
-      })
-    : toApiError(new ApiError(404, 'not_found', `Unknown route ${req.method} ${req.path}`));
-  res.set(error.headers).status(error.status).json(error.toBody());
+  // No function answers: refuse the way a function would, with its headers and log line.
+  const allowed = [...new Set(candidates.flatMap((candidate) => candidate.definition.methods))];
+  const scope = beginRequest(req, res, undefined, allowed);
+  const refusal = allowed.length ? methodNotAllowed(req.method, allowed) : new ApiError(404, 'not_found', `Unknown route ${req.method} ${req.path}`);
+  endRequest(req, res, scope, errorResult(refusal).result);
 };
 
 functions.http(LOCAL_API, localApi);

@@ -151,6 +151,15 @@ describe('POST /api/v1/auth/login/', () => {
     it('answers a preflight from an allowed origin, and gives other origins no CORS headers', async () => {
       process.env.ALLOWED_ORIGINS = 'https://app.example.com';
       resetConfigForTests();
+      const garbled = await callFunction('auth-login')
+        .post('/api/v1/auth/login/')
+        .set('Origin', 'https://app.example.com')
+        .set('Content-Type', 'application/json')
+        .send('{');
+      expect(garbled.status).toBe(400);
+      // A browser can only read the error if it carries the CORS headers too.
+      expect(garbled.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      expect(garbled.headers['x-request-id']).toEqual(expect.any(String));
       const allowed = await callFunction('auth-login').options('/api/v1/auth/login/').set('Origin', 'https://app.example.com');
       expect(allowed.status).toBe(204);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { Prisma, Tx } from '../db/client';
+import type { Tx } from '../db/client';
+import type { TransactionOptions } from '../db/transactions';
 import type { Logger } from './logging';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -43,23 +44,14 @@ export interface HandlerContext<P, Q, B> {
   requestId: string;
   log: Logger;
   /**
-   * Runs `work` in one database transaction. When the request carried an
+   * Runs `work` in one database transaction (again, whole, if the database
+   * picked it as a deadlock victim). When the request carried an
    * Idempotency-Key, the key is claimed inside that same transaction and the
    * result stored with it, so money moves at most once per key.
    */
   transaction(work: (tx: Tx) => Promise<Result>, options?: TransactionOptions): Promise<Result>;
 }
 
-export interface TransactionOptions {
-  /**
-   * MariaDB's default, REPEATABLE READ, fixes a transaction's snapshot at its
-   * first plain read — the Idempotency-Key claim already does one — so rows
-   * another request committed while this one waited for a lock stay invisible
-   * to plain reads. A handler that locks first and then must read the latest
-   * committed state asks for READ COMMITTED.
-   */
-  isolationLevel?: Prisma.TransactionIsolationLevel;
-}
 
 export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   summary: string;

@@ -1,6 +1,6 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { ApiError } from './errors';
-import { logger } from './logging';
+import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 
 /**
  * The functions-framework parses JSON bodies before our function runs, and a
@@ -48,11 +48,8 @@ export function installFrameworkErrorHandler(): void {
 }
 
 function sendFrameworkError(error: unknown, req: Request, res: Response): void {
-  const apiError = error ? toApiError(error as BodyParserError) : new ApiError(404, 'not_found', 'Unknown route');
-  logger[apiError.status >= 500 ? 'error' : 'warn']('Request refused before reaching the function', {
-    httpRequest: { requestMethod: req.method, requestUrl: req.originalUrl, status: apiError.status },
-    reason: (error as BodyParserError | undefined)?.type,
-  });
-  if (res.headersSent) return;
-  res.status(apiError.status).json(apiError.toBody());
+  // The same request id, CORS headers and single log line as any function's answer.
+  const scope = beginRequest(req, res, undefined, [req.method]);
+  const { result, logged } = errorResult(error ? toApiError(error as BodyParserError) : new ApiError(404, 'not_found', 'Unknown route'));
+  endRequest(req, res, scope, result, logged);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { config } from '../config/config';
 import { db, Prisma, type Tx } from '../db/client';
+import { inTransaction, type TransactionOptions } from '../db/transactions';
 import { ApiError } from './errors';
 import { toJson } from '../money/json-number';
 import type { Result } from './endpoint';
@@ -68,14 +69,14 @@ export async function storedResponse(scope: IdempotencyScope): Promise<Result | 
 
 export async function runIdempotent(
   scope: IdempotencyScope | undefined,
-  transaction: (work: (tx: Tx) => Promise<Result>) => Promise<Result>,
   work: (tx: Tx) => Promise<Result>,
+  options?: TransactionOptions,
 ): Promise<Result> {
-  if (!scope) return transaction(work);
+  if (!scope) return inTransaction(work, options);
   const replay = await storedResponse(scope);
   if (replay) return replay;
   try {
-    return await transaction(async (tx) => {
+    return await inTransaction(async (tx) => {
       try {
         await tx.idempotencyRecord.create({
           data: { userId: scope.userId, key: scope.key, route: scope.route, requestHash: scope.requestHash, status: 0, responseBody: '' },
@@ -90,7 +91,7 @@ export async function runIdempotent(
         data: { status: result.status, responseBody: toJson(result.body) },
       });
       return result;
-    });
+    }, options);
   } catch (error) {
     if (!(error instanceof KeyAlreadyClaimed)) throw error;
     const stored = await storedResponse(scope);

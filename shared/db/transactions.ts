@@ -1,0 +1,34 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { db, Prisma, type Tx } from './client';
+
+export interface TransactionOptions {
+  /**
+   * MariaDB's default, REPEATABLE READ, fixes a transaction's snapshot at its
+   * first plain read — the Idempotency-Key claim already does one — so rows
+   * another request committed while this one waited for a lock stay invisible
+   * to plain reads. A handler that locks first and then must read the latest
+   * committed state asks for READ COMMITTED.
+   */
+  isolationLevel?: Prisma.TransactionIsolationLevel;
+}
+
+/** InnoDB picks a victim when two transactions wait on each other; the victim may simply run again. */
+const MAX_ATTEMPTS = 3;
+const isDeadlock = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034';
+
+/**
+ * One interactive transaction, rolled back whole on any error, and run again
+ * (from the start, with nothing of the failed attempt kept) when the database
+ * chose it as a deadlock victim. Generous waits: under a burst, requests queue
+ * for a row lock and for one of the pool's few connections instead of failing.
+ */
+export async function inTransaction<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db().$transaction(work, { maxWait: 10_000, timeout: 20_000, isolationLevel: options.isolationLevel });
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) throw error;
+      await sleep(10 + Math.random() * 40 * attempt);
+    }
+  }
+}
