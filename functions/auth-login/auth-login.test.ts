@@ -63,6 +63,20 @@ describe('POST /api/v1/auth/login/', () => {
     expect((await login({ username: 'johnwick', password: 'johnwick' })).status).toBe(200);
   });
 
+  it('lets no more than the limit through to the password check, however many arrive at once', async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, () => login({ username: 'alexray', password: 'wrong' })));
+    const statuses = burst.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(25);
+    expect((await login({ username: 'alexray', password: 'alexray' })).status).toBe(429);
+  });
+
+  it('matches the username exactly, not by the column’s case- and space-blind collation', async () => {
+    for (const username of ['JOHNWICK', 'johnwick ', 'JohnWick']) {
+      expect((await login({ username, password: 'johnwick' })).status).toBe(401);
+    }
+  });
+
   it('forgets failures once the window has passed', async () => {
     for (let attempt = 0; attempt < 5; attempt += 1) await login({ username: 'lyraking', password: 'wrong' });
     await db().loginFailure.updateMany({ where: { username: 'lyraking' }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertNotThrottled, clearFailedLogins, recordFailedLogin } from '../../shared/auth/login-throttle';
+import { beginLoginAttempt } from '../../shared/auth/login-throttle';
 import { verifyPassword } from '../../shared/auth/passwords';
 import { issueToken } from '../../shared/auth/tokens';
 import { db } from '../../shared/db/client';
@@ -27,16 +27,13 @@ export default defineEndpoint({
     200: { description: 'Logged in', schema: loginResponse, example: { key: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…' } },
     ...errorResponses(400, 401, 429),
   },
-  async handle({ body, log }) {
-    await assertNotThrottled(body.username);
+  async handle({ body }) {
+    const attempt = await beginLoginAttempt(body.username);
     const user = await db().user.findUnique({ where: { username: body.username } });
     const passwordMatches = await verifyPassword(body.password, user?.passwordHash);
-    if (!user || !passwordMatches || !user.isActive) {
-      await recordFailedLogin(body.username);
-      log.warn('Failed login');
-      throw invalidCredentials();
-    }
-    await clearFailedLogins(body.username);
+    // The column's collation ignores case and trailing spaces; a username is matched exactly, as before.
+    if (!user || user.username !== body.username || !passwordMatches || !user.isActive) throw invalidCredentials();
+    await attempt.succeeded();
     return { status: 200, body: { key: await issueToken(user.id) } };
   },
 });

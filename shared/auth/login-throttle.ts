@@ -3,30 +3,39 @@ import { db } from '../db/client';
 import { ApiError } from '../http/errors';
 
 /**
- * Failed logins are counted per username in the database, so the limit holds
- * across every instance of auth-login, not per process.
+ * At most LOGIN_MAX_FAILURES password checks per username per window, across
+ * every instance of auth-login and however many requests arrive at once.
+ *
+ * Each attempt first writes its own row, then counts the rows in the window:
+ * the k-th attempt to commit sees at least k, so no burst gets more than the
+ * limit through to bcrypt. A success deletes the username's rows; a failure
+ * keeps its row; a refused attempt takes its row back, so hammering a locked
+ * username does not extend the lock.
  */
 function windowStart(): Date {
   return new Date(Date.now() - config().LOGIN_FAILURE_WINDOW_SECONDS * 1000);
 }
 
-export async function assertNotThrottled(username: string): Promise<void> {
+export interface LoginAttempt {
+  succeeded(): Promise<void>;
+}
+
+export async function beginLoginAttempt(username: string): Promise<LoginAttempt> {
   const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config();
-  const failures = await db().loginFailure.count({ where: { username, createdAt: { gt: windowStart() } } });
-  if (failures >= LOGIN_MAX_FAILURES) {
+  const since = windowStart();
+  // Rows older than the window no longer count; drop them so the table stays small.
+  await db().loginFailure.deleteMany({ where: { username, createdAt: { lte: since } } });
+  const attempt = await db().loginFailure.create({ data: { username } });
+  const attempts = await db().loginFailure.count({ where: { username, createdAt: { gt: since } } });
+  if (attempts > LOGIN_MAX_FAILURES) {
+    await db().loginFailure.deleteMany({ where: { id: attempt.id } });
     throw new ApiError(429, 'too_many_attempts', 'Too many failed login attempts; try again later', [], {
       'Retry-After': String(LOGIN_FAILURE_WINDOW_SECONDS),
     });
   }
-}
-
-export async function recordFailedLogin(username: string): Promise<void> {
-  await db().$transaction([
-    db().loginFailure.deleteMany({ where: { username, createdAt: { lte: windowStart() } } }),
-    db().loginFailure.create({ data: { username } }),
-  ]);
-}
-
-export async function clearFailedLogins(username: string): Promise<void> {
-  await db().loginFailure.deleteMany({ where: { username } });
+  return {
+    async succeeded() {
+      await db().loginFailure.deleteMany({ where: { username } });
+    },
+  };
 }

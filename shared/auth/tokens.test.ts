@@ -14,6 +14,7 @@ async function expectRefused(authorization: string) {
   const response = await me(authorization);
   expect(response.status).toBe(401);
   expect(response.body.error.code).toBe('unauthorized');
+  expect(response.headers['www-authenticate']).toBe('Token');
   return response;
 }
 
@@ -25,8 +26,10 @@ describe('a key is refused with 401 when', () => {
     claims = jwt.decode(key) as jwt.JwtPayload;
   });
 
-  it('works untouched (the control case)', async () => {
-    expect((await me(`token ${key}`)).status).toBe(200);
+  it('works untouched, under any case of the scheme (the control case)', async () => {
+    for (const scheme of ['token', 'Token', 'TOKEN', 'Bearer', 'bearer']) {
+      expect((await me(`${scheme} ${key}`)).status).toBe(200);
+    }
   });
 
   it('its payload was tampered with', async () => {

@@ -18,11 +18,9 @@ export async function issueToken(userId: string): Promise<string> {
   const sessionId = randomUUID();
   const ttlSeconds = config().TOKEN_TTL_SECONDS;
   const now = new Date();
-  await db().$transaction([
-    // Housekeeping at the one moment a user's sessions grow: their expired rows can go.
-    db().session.deleteMany({ where: { userId, expiresAt: { lt: now } } }),
-    db().session.create({ data: { id: sessionId, userId, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) } }),
-  ]);
+  // Housekeeping at the one moment a user's sessions grow: their expired rows can go.
+  await db().session.deleteMany({ where: { userId, expiresAt: { lt: now } } });
+  await db().session.create({ data: { id: sessionId, userId, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) } });
   return jwt.sign({}, await jwtSecret(), {
     algorithm: ALGORITHM,
     subject: userId,
@@ -31,7 +29,8 @@ export async function issueToken(userId: string): Promise<string> {
   });
 }
 
-const AUTH_HEADER = /^(?:token|Token|Bearer)\s+(\S+)$/;
+// Schemes are case-insensitive (RFC 7235): old clients send `token`, others `Token` or `Bearer`.
+const AUTH_HEADER = /^(?:token|bearer)\s+(\S+)$/i;
 
 export interface Authenticated {
   user: AuthenticatedUser;

@@ -32,5 +32,6 @@ export const badRequest = (field: string, message: string) =>
 
 export const notFound = (what = 'Resource') => new ApiError(404, 'not_found', `${what} not found`);
 
+// WWW-Authenticate names the scheme to use, as the old service did.
 export const unauthorized = (message = 'Authentication credentials were not provided or are invalid') =>
-  new ApiError(401, 'unauthorized', message);
+  new ApiError(401, 'unauthorized', message, [], { 'WWW-Authenticate': 'Token' });
