@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { quoteFor } from '../../scripts/ml-standin/market-data';
 import { db } from '../../shared/db/client';
-import { DEMO_USERS, purchaseName, saleName } from '../../shared/demo/demo-data';
+import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoId, demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
 import { useMlStandin } from '../../shared/testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
+import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import endpoint from './handler';
 
 useTestDatabase();

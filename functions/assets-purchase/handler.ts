@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Prisma, type Tx } from '../../shared/db/client';
-import { purchaseName, saleName } from '../../shared/demo/demo-data';
 import { defineEndpoint, type Result } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { ApiError } from '../../shared/http/errors';
@@ -13,6 +12,7 @@ import { quotePrice, saleProceeds } from '../../shared/portfolio/money';
 import { MAX_AMOUNT, metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
 import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
 import { fitsInBalance, MAX_BALANCE } from '../../shared/wallets/balance';
+import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
 const purchaseAsset = z.object({

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { TOP_UP_NAME } from '../../shared/demo/demo-data';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { ApiError } from '../../shared/http/errors';
 import { errorResponses } from '../../shared/http/error-docs';
@@ -7,6 +6,7 @@ import { moneySchema } from '../../shared/money/decimal';
 import { jsonNumber } from '../../shared/money/json-number';
 import { fitsInBalance, MAX_BALANCE } from '../../shared/wallets/balance';
 import { lockOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
+import { TOP_UP_NAME } from '../../shared/wallets/transaction-names';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
 
 const topUpBody = z.object({ sum: moneySchema() });

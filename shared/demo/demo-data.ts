@@ -64,7 +64,4 @@ export const DEMO_USERS: readonly DemoUser[] = [
   },
 ];
 
-export const TOP_UP_NAME = 'Top-up the wallet';
-export const purchaseName = (count: number) => `Purchase of ${count} asset(s)`;
-export const saleName = (count: number) => `Sale of ${count} asset(s)`;
 export const demoEmail = (username: string) => `${username}@example.com`;

@@ -1,6 +1,7 @@
 import { db } from '../db/client';
 import { useTestDatabase } from '../testing/test-database';
-import { DEMO_USERS, TOP_UP_NAME, demoEmail } from './demo-data';
+import { TOP_UP_NAME } from '../wallets/transaction-names';
+import { DEMO_USERS, demoEmail } from './demo-data';
 import { demoEventTimes, seedDemoUsers } from './seed';
 
 useTestDatabase();

@@ -3,7 +3,8 @@ import { hashPassword, verifyPassword } from '../auth/passwords';
 import type { Db, Tx } from '../db/client';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
-import { DEMO_USERS, type DemoUser, TOP_UP_NAME, demoEmail, purchaseName } from './demo-data';
+import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';
+import { DEMO_USERS, type DemoUser, demoEmail } from './demo-data';
 
 /**
  * Creates or resets the demo users in one transaction. Ids are derived from
