@@ -8,10 +8,16 @@ import { findFunction, methodsAtPathsOf, registry } from './registry';
 // registers every function, and the framework serves the one named by --target.
 // Configuration is checked here, at start, so a missing variable stops the
 // instance with its name instead of failing requests later. Cloud Run names the
-// one function an instance serves in FUNCTION_TARGET; `docs` needs no database
-// or secret. Locally and in tests every function is served, so all is checked.
+// one function an instance serves in FUNCTION_TARGET, and it is checked for
+// exactly what that function needs. Locally and in tests every function is
+// served: the database settings are checked, and the ML service and scheduler
+// settings (which tests and npm start supply per case) when first used.
 const target = process.env.FUNCTION_TARGET ? findFunction(process.env.FUNCTION_TARGET) : undefined;
-checkStartupConfig({ database: target?.deploy?.database !== false });
+checkStartupConfig(
+  target
+    ? { database: target.deploy?.database !== false, ml: target.deploy?.ml === true, scheduler: target.auth === 'scheduler' }
+    : { database: true },
+);
 installFrameworkErrorHandler();
 
 for (const definition of registry) {

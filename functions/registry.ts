@@ -29,10 +29,10 @@ export const registry: readonly FunctionDefinition[] = [
   { name: 'wallets-expenses-stat', methods: ['GET'], paths: ['/api/v1/wallets/expenses/stat/'], auth: 'user', endpoint: walletsExpensesStat },
   { name: 'wallets-topup', methods: ['POST'], paths: ['/api/v1/wallets/{wallet_id}/topup/'], auth: 'user', endpoint: walletsTopup },
   { name: 'wallets-transactions', methods: ['GET'], paths: ['/api/v1/wallets/{wallet_id}/transactions/'], auth: 'user', endpoint: walletsTransactions },
-  { name: 'assets-list', methods: ['GET'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsList },
-  { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase },
-  { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice },
-  { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat },
+  { name: 'assets-list', methods: ['GET'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsList, deploy: { ml: true } },
+  { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase, deploy: { ml: true } },
+  { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice, deploy: { ml: true } },
+  { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat, deploy: { ml: true } },
   { name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
 ];
 

@@ -53,10 +53,9 @@ export function environmentOf(definition: FunctionDefinition, settings: InfraSet
   // FUNCTION_TARGET tells functions/index.ts which configuration to insist on at start.
   const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId, FUNCTION_TARGET: definition.name };
   if (settings.allowedOrigins) env.ALLOWED_ORIGINS = settings.allowedOrigins;
-  if (deploySettingsOf(definition).database) {
-    env.DATABASE_POOL_SIZE = String(settings.poolSize);
-    env.ML_SERVICE_URL = settings.mlServiceUrl;
-  }
+  const deploy = deploySettingsOf(definition);
+  if (deploy.database) env.DATABASE_POOL_SIZE = String(settings.poolSize);
+  if (deploy.ml) env.ML_SERVICE_URL = settings.mlServiceUrl;
   if (definition.auth === 'scheduler') {
     // The audience Cloud Scheduler puts in its OIDC token (scheduler.ts) and the account it signs as.
     env.SCHEDULER_AUDIENCE = functionUrl(settings, definition.name);

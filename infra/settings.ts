@@ -20,6 +20,7 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   concurrency: 20,
   maxInstances: 40,
   database: true,
+  ml: false,
 };
 
 export function deploySettingsOf(definition: FunctionDefinition): DeploySettings {

@@ -61,6 +61,15 @@ describe('a function instance', () => {
     expect(result.stderr).toMatch(/set exactly one of JWT_SECRET or JWT_SECRET_VERSION/);
   });
 
+  it.each([
+    ['assets-stat', 'ML_SERVICE_URL is'],
+    ['seed-demo-users', 'SCHEDULER_AUDIENCE and SCHEDULER_SERVICE_ACCOUNT are'],
+  ])('fails at start for %s deployed without what it needs (%s required)', (target, names) => {
+    const result = start({ ...process.env, FUNCTION_TARGET: target, ML_SERVICE_URL: '', SCHEDULER_AUDIENCE: '', SCHEDULER_SERVICE_ACCOUNT: '' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`Invalid configuration: ${names} required`);
+  });
+
   it('starts the docs function with neither database nor secret', () => {
     const result = start({ ...withoutDatabase(), FUNCTION_TARGET: 'docs' });
     expect(result.stderr).toBe('');

@@ -48,6 +48,10 @@ export class ConfigError extends Error {}
  */
 export interface ConfigNeeds {
   database: boolean;
+  /** Calls the ML service. */
+  ml?: boolean;
+  /** Accepts Cloud Scheduler's calls. */
+  scheduler?: boolean;
 }
 
 const missingDatabaseUrl = () =>
@@ -56,7 +60,8 @@ const ambiguousJwtSecret = () =>
   new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
 
 export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { database: true }): Config {
-  const result = configSchema.safeParse(env);
+  // `NAME=` in a deploy file means unset, not an empty value to validate.
+  const result = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
@@ -65,6 +70,11 @@ export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { datab
   if (needs.database) {
     if (!config.DATABASE_URL) throw missingDatabaseUrl();
     if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
+  }
+  if (needs.ml && !config.ML_SERVICE_URL) throw new ConfigError('Invalid configuration: ML_SERVICE_URL is required');
+  if (needs.scheduler) {
+    const missing = (['SCHEDULER_AUDIENCE', 'SCHEDULER_SERVICE_ACCOUNT'] as const).filter((name) => !config[name]);
+    if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required`);
   }
   return config;
 }

@@ -80,6 +80,8 @@ export interface DeploySettings {
   maxInstances: number;
   /** Needs Cloud SQL and the JWT secret (everything but the docs). */
   database: boolean;
+  /** Calls the ML service (ML_SERVICE_URL). */
+  ml: boolean;
 }
 
 export interface FunctionDefinition {
