@@ -72,7 +72,7 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
 }
 
 /** Returns the names of the migrations this call applied (none when up to date). */
-export async function applyMigrations(databaseUrl: string, migrations = readMigrations()): Promise<string[]> {
+export async function applyMigrations(databaseUrl: string, migrations = readMigrations(), lockWaitSeconds = 10): Promise<string[]> {
   await createDatabaseIfMissing(databaseUrl);
   const conn = await mariadb.createConnection({
     ...poolConfigFromUrl(databaseUrl, connectionSettings),
@@ -81,7 +81,8 @@ export async function applyMigrations(databaseUrl: string, migrations = readMigr
   const applied: string[] = [];
   try {
     // The same advisory lock Prisma Migrate takes, so two deploy steps never interleave.
-    await conn.query("SELECT GET_LOCK('prisma_migrate', 10)");
+    const [lock]: Array<{ acquired: number | bigint | null }> = await conn.query("SELECT GET_LOCK('prisma_migrate', ?) AS acquired", [lockWaitSeconds]);
+    if (Number(lock.acquired) !== 1) throw new Error('Another migration run holds the migration lock; try again when it has finished');
     await conn.query(BOOKKEEPING_TABLE);
     const rows: Array<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }> =
       await conn.query('SELECT migration_name, checksum, finished_at, rolled_back_at FROM `_prisma_migrations`');

@@ -1,7 +1,8 @@
 import { db, Prisma } from './client';
 import { readPrismaSchema } from '../testing/prisma-schema';
 import { useTestDatabase } from '../testing/test-database';
-import { databaseName } from './connection-options';
+import mariadb from 'mariadb';
+import { databaseName, poolConfigFromUrl } from './connection-options';
 import { applyMigrations, readMigrations } from './migrations';
 
 const database = useTestDatabase();
@@ -70,6 +71,16 @@ describe('schema.prisma and the migrated database agree', () => {
 
   it('applies nothing the second time', async () => {
     expect(await applyMigrations(database.url())).toEqual([]);
+  });
+
+  it('waits for, then refuses to run beside, another migration run holding the lock', async () => {
+    const other = await mariadb.createConnection(poolConfigFromUrl(database.url(), { poolSize: 1, connectTimeoutMs: 2000 }));
+    try {
+      await other.query("SELECT GET_LOCK('prisma_migrate', 1)");
+      await expect(applyMigrations(database.url(), readMigrations(), 1)).rejects.toThrow(/holds the migration lock/);
+    } finally {
+      await other.end();
+    }
   });
 
   it('refuses a migration edited after it was applied', async () => {
