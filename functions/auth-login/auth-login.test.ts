@@ -180,6 +180,7 @@ describe('POST /api/v1/auth/login/', () => {
       expect(allowed.headers['access-control-allow-headers']).toMatch(/Idempotency-Key/);
       const other = await callFunction('auth-login').options('/api/v1/auth/login/').set('Origin', 'https://evil.example.com');
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      expect(other.headers.vary).toMatch(/Origin/);
     });
   });
 });
