@@ -48,6 +48,11 @@ describe('seedDemoUsers', () => {
     }
   });
 
+  it('lists lyraking’s wallets in SPEC order: opened with their first top-up', async () => {
+    const wallets = await db().wallet.findMany({ where: { user: { username: 'lyraking' } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    expect(wallets.map((wallet) => wallet.bankName)).toEqual(['Bank of Banks', 'Bank example']);
+  });
+
   it('creates the transactions in SPEC order, spread over the 10 days before seeding', async () => {
     const johnwick = await db().transaction.findMany({ where: { wallet: { user: { username: 'johnwick' } } }, orderBy: { createdAt: 'asc' } });
     expect(johnwick.map((t) => [t.name, t.sum.toFixed(2)])).toEqual([

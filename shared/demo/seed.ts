@@ -99,7 +99,8 @@ async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
       bankName: wallet.bankName,
       cardNumber: wallet.cardNumber,
       balance: balances[index],
-      createdAt: times[0],
+      // Opened when its first top-up arrived, so the wallets list in SPEC order.
+      createdAt: times[events.findIndex((event) => event.walletIndex === index)],
     })),
   });
   await tx.transaction.createMany({
