@@ -53,6 +53,8 @@ const ROUTES: Record<string, MlStandinRoute> = {
 export const KNOWN_ML_UUIDS: readonly string[] = ['user-0000000000000001', 'user-0000000000000501', 'user-0000000000000999'];
 /** Used when a caller sends no riskAversion: the middle of the scale (risk level 50). */
 export const DEFAULT_RISK_AVERSION = 0.5;
+
+const MAX_LOGGED_REQUESTS = 1000;
 // What a Python float() would accept, minus signs, infinities and NaN.
 const DECIMAL_TEXT = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
@@ -174,6 +176,8 @@ export async function startMlStandin(options: { port?: number; host?: string } =
 
   function serve(req: IncomingMessage, res: ServerResponse, url: URL): void {
     log.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    // Tests read the latest requests; under npm start it must not grow for ever.
+    if (log.length > MAX_LOGGED_REQUESTS) log.splice(0, log.length - MAX_LOGGED_REQUESTS);
     const route = ROUTES[url.pathname];
     if (!route) return send(res, text(404, 'Not Found'));
     if (req.method !== 'GET') return send(res, text(405, 'Method Not Allowed'));
