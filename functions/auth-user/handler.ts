@@ -13,6 +13,9 @@ const userResponse = z.object({
 
 export default defineEndpoint({
   summary: 'The logged-in user',
+  description:
+    'The user the key belongs to. `pk` is the user id (a UUID); `ml_uuid` is the id the investment recommendation ' +
+    'service knows the user by. Behind the API Gateway the key may arrive in `X-Forwarded-Authorization`.',
   responses: {
     200: {
       description: 'The user the key belongs to',
