@@ -19,13 +19,12 @@ function expectedWalletsJson(username: string): string {
   const user = DEMO_USERS.find((demo) => demo.username === username)!;
   const balances = user.wallets.map(() => new Decimal(0));
   for (const event of demoEvents(user)) balances[event.walletIndex] = balances[event.walletIndex].plus(event.sum);
-  const wallets = user.wallets.map((wallet, index) => ({
-    id: demoId(username, 'wallet', index),
-    json: `{"id":"${demoId(username, 'wallet', index)}","bank_name":"${wallet.bankName}","card_number":"${wallet.cardNumber}","balance":${balances[index].toFixed(2)}}`,
-  }));
-  // The seed creates a user's wallets in the same instant, so the id breaks the tie.
-  wallets.sort((a, b) => (a.id < b.id ? -1 : 1));
-  return `[${wallets.map((wallet) => wallet.json).join(',')}]`;
+  // The seed opens each wallet at its first top-up, and SPEC §5 lists a user's top-ups wallet by wallet: oldest first is SPEC order.
+  const wallets = user.wallets.map(
+    (wallet, index) =>
+      `{"id":"${demoId(username, 'wallet', index)}","bank_name":"${wallet.bankName}","card_number":"${wallet.cardNumber}","balance":${balances[index].toFixed(2)}}`,
+  );
+  return `[${wallets.join(',')}]`;
 }
 
 describe('GET /api/v1/wallets/', () => {
