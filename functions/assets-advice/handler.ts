@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { db } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
-import { moneySchema } from '../../shared/money/decimal';
+import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { mlClient } from '../../shared/ml/service';
 import { allocate, percentParts } from '../../shared/portfolio/apportion';
 import { centsText } from '../../shared/portfolio/money';
 import { riskAversionFor, riskLevelOf } from '../../shared/portfolio/risk';
-import { MAX_AMOUNT, metricsSchema, moneyText, portfolioAssetSchema, quoteStatisticsSchema } from '../../shared/portfolio/schemas';
+import { metricsSchema, moneyText, portfolioAssetSchema, quoteStatisticsSchema } from '../../shared/portfolio/schemas';
 import { quoteStatistics } from '../../shared/portfolio/statistics';
 import { investingSum } from '../../shared/portfolio/wallets';
 

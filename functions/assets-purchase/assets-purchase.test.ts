@@ -3,7 +3,7 @@ import { quoteFor } from '../../scripts/ml-standin/market-data';
 import { db } from '../../shared/db/client';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoId, demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
-import { Decimal } from '../../shared/money/decimal';
+import { Decimal, MAX_AMOUNT } from '../../shared/money/decimal';
 import { useMlStandin } from '../../shared/testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
@@ -160,6 +160,50 @@ describe('POST /api/v1/assets/', () => {
     ]);
     expect(response.text).toContain('"sum":1690.00');
     expect(response.body.wallet.balance).toBe(2510); // 920.00 + 1690.00 − 100.00
+    await expectBalancesMatchLedger();
+  });
+
+  /** Gives alexray a hand-made portfolio: one holding bought for `overallSum` at `pricePerUnit`, after topping up `topUp`. */
+  async function holdForAlex(topUp: Decimal, assetName: string, overallSum: Decimal, pricePerUnit: Decimal) {
+    const user = await db().user.findUniqueOrThrow({ where: { username: 'alexray' } });
+    const walletId = demoId('alexray', 'wallet', 0);
+    await db().$transaction(async (tx) => {
+      await tx.transaction.deleteMany({ where: { walletId } });
+      await tx.transaction.create({ data: { walletId, name: 'Top-up the wallet', sum: topUp } });
+      const bought = await tx.transaction.create({ data: { walletId, name: purchaseName(1), sum: overallSum.negated() } });
+      await tx.asset.create({ data: { transactionId: bought.id, assetName, overallSum, pricePerUnit } });
+      await tx.wallet.update({ where: { id: walletId }, data: { balance: topUp.minus(overallSum) } });
+      await tx.metrics.create({ data: { userId: user.id, rateOfReturn: new Decimal(1), volatility: new Decimal(1), valueAtRisk: new Decimal(1) } });
+    });
+  }
+
+  it('answers 422 balance_limit, writing nothing, when the sale would credit more than DECIMAL(17,2) holds', async () => {
+    // 10,000,000,000,000.00 bought at 0.01 a unit is worth ~1.5e17 at today's price.
+    await holdForAlex(new Decimal('10000000000100.00'), 'AAPL', new Decimal('10000000000000.00'), new Decimal('0.01'));
+    const before = await snapshot();
+    const response = await purchase('alexray', bodyOf('1.00', [['SPY', 100]]), randomUUID());
+    expect([response.status, response.body.error]).toEqual([
+      422,
+      { code: 'balance_limit', message: 'The wallet balance cannot exceed 999999999999999.99', details: [{ field: 'invested_sum', message: expect.any(String) }] },
+    ]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers 422 balance_limit when the sale would take the balance over the limit, and buys when investing enough', async () => {
+    // Bought at half today's price: the sale roughly doubles the money, onto a nearly full wallet.
+    const pricePerUnit = cents(quote('MSFT').dividedBy(2));
+    const worth = cents(new Decimal('100.00').times(quote('MSFT')).dividedBy(pricePerUnit));
+    await holdForAlex(MAX_AMOUNT, 'MSFT', new Decimal('100.00'), pricePerUnit);
+    const before = await snapshot();
+    // MAX − 100.00 + worth − invested fits exactly when invested = worth − 100.00.
+    const justOver = worth.minus('100.01').toFixed(2);
+    const over = await purchase('alexray', bodyOf(justOver, [['SPY', 100]]));
+    expect([over.status, over.body.error.code, over.body.error.details[0].field]).toEqual([422, 'balance_limit', 'invested_sum']);
+    expect(await snapshot()).toEqual(before);
+
+    const exact = await purchase('alexray', bodyOf(worth.minus('100.00').toFixed(2), [['SPY', 100]]));
+    expect(exact.status).toBe(201);
+    expect(exact.text).toContain('"balance":999999999999999.99');
     await expectBalancesMatchLedger();
   });
 

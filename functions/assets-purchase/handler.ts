@@ -3,15 +3,15 @@ import { Prisma, type Tx } from '../../shared/db/client';
 import { defineEndpoint, type Result } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { ApiError } from '../../shared/http/errors';
-import { Decimal, moneySchema } from '../../shared/money/decimal';
+import { Decimal, MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { mlClient } from '../../shared/ml/service';
 import { findTicker } from '../../shared/ml/tickers';
 import { allocate } from '../../shared/portfolio/apportion';
 import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdings';
 import { quotePrice, saleProceeds } from '../../shared/portfolio/money';
-import { MAX_AMOUNT, metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
+import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
 import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
-import { fitsInBalance, MAX_BALANCE } from '../../shared/wallets/balance';
+import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -108,18 +108,22 @@ async function purchase(tx: Tx, userId: string, order: Order, quotes: ReadonlyMa
   const unpriced = [...new Set(previous.map((asset) => asset.assetName))].filter((name) => !quotes.has(name));
   if (unpriced.length > 0) throw new QuotesNeeded(unpriced);
 
+  // Every amount is checked before anything is written: a sale credit or a
+  // balance past what DECIMAL(17,2) holds would fail its insert as a 500.
+  const proceeds = previous.length > 0 ? saleProceeds(previous.map((holding) => ({ holding, currentPrice: quotes.get(holding.assetName)! }))) : undefined;
+  const balance = payer.balance.plus(proceeds ?? 0).minus(order.investedSum);
+  if (proceeds && !fitsInBalance(proceeds)) {
+    throw balanceLimit({ field: 'invested_sum', message: 'the sale of the current portfolio would credit more than a wallet can hold' });
+  }
+  if (!fitsInBalance(balance)) {
+    throw balanceLimit({ field: 'invested_sum', message: 'the sale of the current portfolio would take the balance over its limit; invest more' });
+  }
+
   const soldAt = new Date();
   const moves = [];
-  let balance = payer.balance;
-  if (previous.length > 0) {
-    const proceeds = saleProceeds(previous.map((holding) => ({ holding, currentPrice: quotes.get(holding.assetName)! })));
+  if (proceeds) {
     moves.push(await tx.transaction.create({ data: { walletId: payer.id, name: saleName(previous.length), sum: proceeds, createdAt: soldAt } }));
     await tx.asset.deleteMany({ where: { id: { in: previous.map((asset) => asset.id) } } });
-    balance = balance.plus(proceeds);
-  }
-  balance = balance.minus(order.investedSum);
-  if (!fitsInBalance(balance)) {
-    throw new ApiError(422, 'balance_limit', `The wallet balance cannot exceed ${MAX_BALANCE.toFixed(2)}`);
   }
 
   const bought = await tx.transaction.create({

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../../shared/http/endpoint';
-import { ApiError } from '../../shared/http/errors';
 import { errorResponses } from '../../shared/http/error-docs';
-import { moneySchema } from '../../shared/money/decimal';
+import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { jsonNumber } from '../../shared/money/json-number';
-import { fitsInBalance, MAX_BALANCE } from '../../shared/wallets/balance';
+import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
 import { lockOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
 import { TOP_UP_NAME } from '../../shared/wallets/transaction-names';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
@@ -17,18 +16,13 @@ const topUpResponse = z.object({
   balance: z.number().describe('The wallet balance after the top-up, exact decimal written as a JSON number'),
 });
 
-const balanceLimit = () =>
-  new ApiError(422, 'balance_limit', `The wallet balance cannot exceed ${MAX_BALANCE.toFixed(2)}`, [
-    { field: 'sum', message: 'would take the balance over its limit' },
-  ]);
-
 export default defineEndpoint({
   summary: 'Top up a wallet',
   description:
     '`sum`: 0.01 to 1,000,000.00 with at most 2 decimals, as a JSON number or a decimal string. Records the transaction ' +
     '"Top-up the wallet" and raises the balance in one database transaction with the wallet row locked, so concurrent ' +
     'top-ups all count. Someone else’s wallet, an unknown id and a malformed id all answer the same 404. A balance may not ' +
-    `exceed ${MAX_BALANCE.toFixed(2)} (what DECIMAL(17,2) holds): 422.\n\n` +
+    `exceed ${MAX_AMOUNT.toFixed(2)} (what DECIMAL(17,2) holds): 422.\n\n` +
     'Send an `Idempotency-Key` header (1–255 printable ASCII characters, per user, kept at least 24 hours) to retry safely: ' +
     'the same key with the same wallet and body replays the first response and moves no money; the same key with another ' +
     'wallet or body is 409. Refused requests (4xx) are not remembered, so the key can be retried.',
@@ -51,7 +45,7 @@ export default defineEndpoint({
       // amount as a double, which loses cents on large balances. The row lock
       // makes the locked balance the current one.
       const balance = wallet.balance.plus(body.sum);
-      if (!fitsInBalance(balance)) throw balanceLimit();
+      if (!fitsInBalance(balance)) throw balanceLimit({ field: 'sum', message: 'would take the balance over its limit' });
       const created = await tx.transaction.create({ data: { walletId: wallet.id, name: TOP_UP_NAME, sum: body.sum } });
       await tx.wallet.update({ where: { id: wallet.id }, data: { balance } });
       return {

@@ -55,6 +55,14 @@ export function splitCents(total: Decimal, parts: readonly number[]): Decimal[] 
 }
 
 /**
+ * The tie-break wherever a portfolio's assets are listed: by ticker, in code
+ * point order (not locale order), so every endpoint lists equal parts alike.
+ */
+export function compareAssetNames(a: { assetName: string }, b: { assetName: string }): number {
+  return a.assetName < b.assetName ? -1 : a.assetName > b.assetName ? 1 : 0;
+}
+
+/**
  * The assets of a portfolio worth `total`: parts of 0 dropped, the largest
  * part first (then by name), each with its share of `total` to the cent.
  * The order decides which asset gets a leftover cent, so advice and purchase
@@ -63,7 +71,7 @@ export function splitCents(total: Decimal, parts: readonly number[]): Decimal[] 
 export function allocate<A extends { assetName: string; part: number }>(assets: readonly A[], total: Decimal): Array<A & { overallSum: Decimal }> {
   const held = assets
     .filter(({ part }) => part > 0)
-    .sort((a, b) => b.part - a.part || (a.assetName < b.assetName ? -1 : a.assetName > b.assetName ? 1 : 0));
+    .sort((a, b) => b.part - a.part || compareAssetNames(a, b));
   const sums = splitCents(total, held.map(({ part }) => part));
   return held.map((asset, index) => ({ ...asset, overallSum: sums[index] }));
 }

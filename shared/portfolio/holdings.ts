@@ -1,5 +1,5 @@
 import { Decimal } from '../money/decimal';
-import { percentParts } from './apportion';
+import { compareAssetNames, percentParts } from './apportion';
 import { centsText, type Holding } from './money';
 
 /** A bought asset as stored. */
@@ -19,9 +19,7 @@ export interface StoredMetrics {
  * the invested sum exactly, so these are the parts that were bought.
  */
 export function describeHoldings<A extends StoredAsset>(assets: readonly A[]) {
-  const sorted = [...assets].sort(
-    (a, b) => b.overallSum.comparedTo(a.overallSum) || (a.assetName < b.assetName ? -1 : a.assetName > b.assetName ? 1 : 0),
-  );
+  const sorted = [...assets].sort((a, b) => b.overallSum.comparedTo(a.overallSum) || compareAssetNames(a, b));
   const investedSum = sorted.reduce((total, asset) => total.plus(asset.overallSum), new Decimal(0));
   const parts = percentParts(sorted.map((asset) => asset.overallSum.dividedBy(investedSum)));
   return {

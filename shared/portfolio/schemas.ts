@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { Decimal } from '../money/decimal';
+import { MAX_AMOUNT, moneySchema } from '../money/decimal';
 
 /** Shapes the asset endpoints share, for parsing and for the OpenAPI document. */
-
-/** The largest amount a DECIMAL(17,2) column holds. */
-export const MAX_AMOUNT = '999999999999999.99';
 
 export const moneyText = z.string().regex(/^\d+\.\d{2}$/).describe('Amount as a 2-decimal string, e.g. "340.00"');
 export const signedText = z.string().regex(/^-?\d+\.\d{2}$/).describe('Signed 2-decimal string, e.g. "-0.15"');
@@ -34,16 +31,5 @@ export const portfolioAssetSchema = z.object({
   asset_name: z.string(),
 });
 
-const SIGNED_TEXT = /^-?\d{1,15}(\.\d{1,2})?$/;
-
-/** A signed decimal given as a JSON number or a string, at most 2 decimals (metrics). */
-export const signedDecimalSchema = z
-  .union([z.number(), z.string()], { error: 'must be a decimal number' })
-  .transform((value, ctx) => {
-    const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value.trim();
-    if (!SIGNED_TEXT.test(text)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a decimal number with at most 2 decimal places' });
-      return z.NEVER;
-    }
-    return new Decimal(text);
-  });
+/** A signed decimal given as a JSON number or a string, at most 2 decimals, that a DECIMAL(17,2) holds (metrics). */
+export const signedDecimalSchema = moneySchema({ min: MAX_AMOUNT.negated(), max: MAX_AMOUNT });

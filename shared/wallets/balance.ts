@@ -1,7 +1,13 @@
-import { Decimal } from '../money/decimal';
+import { ApiError, type FieldProblem } from '../http/errors';
+import { Decimal, MAX_AMOUNT } from '../money/decimal';
 
-/** The largest amount a DECIMAL(17,2) balance column can hold. */
-export const MAX_BALANCE = new Decimal('999999999999999.99');
+/**
+ * A balance, and every transaction sum, is a DECIMAL(17,2): past MAX_AMOUNT
+ * MariaDB refuses the write, which must not surface as a 500. Money moves
+ * check every amount they are about to write against it before writing any.
+ */
+export const fitsInBalance = (amount: Decimal) => amount.lessThanOrEqualTo(MAX_AMOUNT);
 
-/** Whether a balance fits the column: past it MariaDB refuses the write, which must not surface as a 500. */
-export const fitsInBalance = (amount: Decimal) => amount.lessThanOrEqualTo(MAX_BALANCE);
+/** The one refusal for an amount a wallet cannot hold (422), naming what the client sent that leads to it. */
+export const balanceLimit = (detail: FieldProblem) =>
+  new ApiError(422, 'balance_limit', `The wallet balance cannot exceed ${MAX_AMOUNT.toFixed(2)}`, [detail]);
