@@ -12,6 +12,7 @@ import { quotePrice, saleProceeds } from '../../shared/portfolio/money';
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
 import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
+import { statementRows } from '../../shared/wallets/statement';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -145,7 +146,7 @@ async function purchase(tx: Tx, userId: string, order: Order, quotes: ReadonlyMa
     body: {
       detail: 'Portfolio purchased',
       wallet: renderWallet(wallet),
-      transactions: moves.map(renderTransaction),
+      transactions: (await statementRows(tx, moves.map(({ id }) => id))).map(renderTransaction),
       metrics: describeMetrics(order.metrics),
       assets: holdings.map(({ asset, row }) => ({ ...row, price_per_unit: asset.pricePerUnit.toFixed(2) })),
       invested_sum: investedSum.toFixed(2),

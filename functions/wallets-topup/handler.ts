@@ -5,6 +5,7 @@ import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { jsonNumber } from '../../shared/money/json-number';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
 import { lockOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
+import { statementRows } from '../../shared/wallets/statement';
 import { TOP_UP_NAME } from '../../shared/wallets/transaction-names';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
 
@@ -46,8 +47,10 @@ export default defineEndpoint({
       // makes the locked balance the current one.
       const balance = wallet.balance.plus(body.sum);
       if (!fitsInBalance(balance)) throw balanceLimit({ field: 'sum', message: 'would take the balance over its limit' });
-      const created = await tx.transaction.create({ data: { walletId: wallet.id, name: TOP_UP_NAME, sum: body.sum } });
+      const { id } = await tx.transaction.create({ data: { walletId: wallet.id, name: TOP_UP_NAME, sum: body.sum }, select: { id: true } });
       await tx.wallet.update({ where: { id: wallet.id }, data: { balance } });
+      // Read back for the stamp the database gave it, to the microsecond, as the statement will list it.
+      const [created] = await statementRows(tx, [id]);
       return {
         status: 201,
         body: { detail: 'Wallet has been replenished', transaction: renderTransaction(created), balance: jsonNumber(balance) },

@@ -60,6 +60,25 @@ describe('POST /api/v1/wallets/{wallet_id}/topup/', () => {
     expect(listed.body.at(-1)).toEqual(response.body.transaction);
   });
 
+  it('shows the microseconds the database stamped, the same in the answer, the statement and the row', async () => {
+    const wallet = await createWallet(john);
+    const answers: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const response = await topUp(john, wallet, { sum: '1.00' });
+      expect(response.status).toBe(201);
+      answers.push(response.body.transaction.created_at);
+    }
+    const stored = await db().$queryRaw<Array<{ stamp: string }>>`
+      SELECT DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS stamp FROM transactions WHERE wallet_id = ${wallet} ORDER BY created_at, id`;
+    expect(answers).toEqual(stored.map(({ stamp }) => stamp));
+    const listed = await callFunction('wallets-transactions').get(`/api/v1/wallets/${wallet}/transactions/`).set(tokenHeader(john));
+    expect(listed.body.map((transaction: { created_at: string }) => transaction.created_at)).toEqual(answers);
+    // A millisecond clock would end every stamp in 000; five in a row doing so by chance is a one-in-10^15 event.
+    expect(answers.every((stamp) => stamp.endsWith('000Z'))).toBe(false);
+    expect([...answers].sort()).toEqual(answers);
+    expect(new Set(answers).size).toBe(answers.length);
+  });
+
   it.each([
     ['a decimal string', '12.5', '12.50'],
     ['a string with 2 decimals', '0.10', '0.10'],

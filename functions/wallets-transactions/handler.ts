@@ -3,6 +3,7 @@ import { db } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { findOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
+import { walletStatement } from '../../shared/wallets/statement';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
 
 const MAX_LIMIT = 1000;
@@ -23,7 +24,8 @@ const pageQuery = z.object({
 export default defineEndpoint({
   summary: "A wallet's transactions",
   description:
-    'Oldest first (ties in `created_at` broken by transaction id, so pages are stable). `sum` is the absolute amount as a ' +
+    'Oldest first (ties in `created_at` broken by transaction id, so pages are stable). `created_at` is the time the ' +
+    'database stamped the transaction, to the microsecond. `sum` is the absolute amount as a ' +
     'JSON number; `sum_direction` is "+" for money in and "-" for money out. Without `limit`/`offset` every transaction is ' +
     `returned; \`limit\` is 1–${MAX_LIMIT}, \`offset\` ≥ 0 (skips that many). Someone else’s wallet, an unknown id and a ` +
     'malformed id all answer the same 404.',
@@ -35,12 +37,7 @@ export default defineEndpoint({
   },
   async handle({ user, params, query }) {
     const wallet = await findOwnWallet(db(), user.id, params.wallet_id);
-    const transactions = await db().transaction.findMany({
-      where: { walletId: wallet.id },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      skip: query.offset,
-      take: query.limit,
-    });
+    const transactions = await walletStatement(db(), wallet.id, { limit: query.limit, offset: query.offset });
     return { status: 200, body: transactions.map(renderTransaction) };
   },
 });

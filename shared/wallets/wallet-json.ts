@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Decimal } from '../money/decimal';
 import { jsonNumber } from '../money/json-number';
-import { isoMicro } from '../time/iso';
 
 /**
  * The wallet and transaction shapes of SPEC §3, as the old clients read them:
@@ -30,7 +29,7 @@ export const walletExample = {
 };
 
 export const transactionExample = {
-  created_at: '2021-06-03T13:04:22.335000Z',
+  created_at: '2021-06-03T13:04:22.335512Z',
   name: 'Top-up the wallet',
   sum: 400.0,
   sum_direction: '+',
@@ -40,9 +39,10 @@ export function renderWallet(wallet: { id: string; bankName: string; cardNumber:
   return { id: wallet.id, bank_name: wallet.bankName, card_number: wallet.cardNumber, balance: jsonNumber(wallet.balance) };
 }
 
-export function renderTransaction(transaction: { createdAt: Date; name: string; sum: Decimal }) {
+/** `createdAt` is the stored stamp as text (see ./statement): a Date would lose its microseconds. */
+export function renderTransaction(transaction: { createdAt: string; name: string; sum: Decimal }) {
   return {
-    created_at: isoMicro(transaction.createdAt),
+    created_at: transaction.createdAt,
     name: transaction.name,
     sum: jsonNumber(transaction.sum.abs()),
     sum_direction: transaction.sum.isNegative() ? '-' : '+',
