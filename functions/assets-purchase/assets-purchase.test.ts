@@ -124,6 +124,15 @@ describe('POST /api/v1/assets/', () => {
     );
     expect(listed.body.assets.every((asset: { statistics: { profit: string } }) => asset.statistics.profit === '0.00')).toBe(true);
 
+    // The database stamped both rows, the sale first; the answer shows the stamps the statement lists.
+    const statement = await callFunction('wallets-transactions')
+      .get(`/api/v1/wallets/${demoId('lyraking', 'wallet', 0)}/transactions/`)
+      .set(tokenHeader(keys.lyraking));
+    expect(statement.body.slice(-2)).toEqual(response.body.transactions);
+    const [soldAt, boughtAt] = response.body.transactions.map((transaction: { created_at: string }) => transaction.created_at);
+    expect(soldAt < boughtAt).toBe(true);
+    expect(new Date(boughtAt).getTime() - Date.now()).toBeLessThan(5_000);
+
     const after = await portfolioOf('lyraking');
     expect(after.metrics).toHaveLength(1);
     expect(new Set(after.assets.map((asset) => asset.transaction.name))).toEqual(new Set([purchaseName(adviceAssets.length)]));
@@ -227,6 +236,64 @@ describe('POST /api/v1/assets/', () => {
     expect((await purchase('alexray', bodyOf('100.00', [['AAPL', 50], ['MSFT', 49]]))).status).toBe(201);
   });
 
+  it('refuses a price the client names: buying AAPL at 0.01 is a 409 and changes nothing', async () => {
+    const before = await snapshot();
+    const exploit = bodyOf('100.00', [['AAPL', 100]]);
+    exploit.assets[0].statistics.current_price = '0.01';
+    const response = await purchase('johnwick', exploit, randomUUID());
+    expect(response.status).toBe(409);
+    expect(response.body.error).toEqual({
+      code: 'price_changed',
+      message: expect.stringContaining('advice'),
+      details: [{ field: 'assets.0.statistics.current_price', message: `is 0.01; AAPL is quoted at ${quote('AAPL').toFixed(2)} now` }],
+    });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('buys at the quote when the body’s price is within 2 % of it, and names each asset past 2 %', async () => {
+    const shifted = (assetName: string, factor: string) => quote(assetName).times(factor).toDecimalPlaces(2, Decimal.ROUND_DOWN).toFixed(2);
+    const body = bodyOf('100.00', [['MSFT', 30], ['AAPL', 50], ['JNJ', 20]]);
+    body.assets[0].statistics.current_price = shifted('MSFT', '1.019');
+    body.assets[2].statistics.current_price = shifted('JNJ', '0.9801');
+    const within = await purchase('alexray', body);
+    expect(within.status).toBe(201);
+    expect(within.body.assets.map((asset: Body) => [asset.asset_name, asset.price_per_unit])).toEqual([
+      ['AAPL', quote('AAPL').toFixed(2)],
+      ['MSFT', quote('MSFT').toFixed(2)],
+      ['JNJ', quote('JNJ').toFixed(2)],
+    ]);
+    const stored = await portfolioOf('alexray');
+    expect(Object.fromEntries(stored.assets.map((asset) => [asset.assetName, asset.pricePerUnit.toFixed(2)]))).toEqual({
+      AAPL: quote('AAPL').toFixed(2),
+      MSFT: quote('MSFT').toFixed(2),
+      JNJ: quote('JNJ').toFixed(2),
+    });
+
+    const before = await snapshot();
+    body.assets[0].statistics.current_price = shifted('MSFT', '1.021');
+    body.assets[2].statistics.current_price = shifted('JNJ', '0.979');
+    const past = await purchase('alexray', body);
+    expect([past.status, past.body.error.code]).toEqual([409, 'price_changed']);
+    expect(past.body.error.details.map((detail: { field: string }) => detail.field)).toEqual([
+      'assets.0.statistics.current_price',
+      'assets.2.statistics.current_price',
+    ]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('quotes every new asset, and the assets held, through the service; a failing quote of a new asset changes nothing', async () => {
+    const from = ml.standin().log.length;
+    expect((await purchase('johnwick', bodyOf('100.00', [['TSLA', 60], ['V', 40]]))).status).toBe(201);
+    const quoted = ml.standin().log.slice(from).filter((request) => request.path === '/stat/').map((request) => request.query.asset_name);
+    expect(new Set(quoted)).toEqual(new Set(['TSLA', 'V', 'AAPL', 'MSFT', 'GOOG', 'JNJ', 'SPY']));
+
+    ml.standin().setMode('error500', { route: 'stat', assetName: 'NVDA' });
+    const before = await snapshot();
+    const response = await purchase('alexray', bodyOf('100.00', [['SPY', 50], ['NVDA', 50]]), randomUUID());
+    expect([response.status, response.body.error.code]).toEqual([503, 'ml_unavailable']);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('answers 422 when no wallet holds invested_sum, without asking for quotes', async () => {
     const before = await snapshot();
     const requests = ml.standin().requests;
@@ -289,6 +356,53 @@ describe('POST /api/v1/assets/', () => {
     const reused = await purchase('johnwick', { ...body, invested_sum: '201.00' }, key);
     expect([reused.status, reused.body.error.code]).toEqual([409, 'idempotency_key_reused']);
     expect(await snapshot()).toEqual(after);
+  });
+
+  it('moves money once when the same Idempotency-Key is sent several times at once by a user holding a portfolio', async () => {
+    const before = await db().wallet.findUniqueOrThrow({ where: { id: demoId('johnwick', 'wallet', 0) } });
+    const key = randomUUID();
+    const body = bodyOf('300.00', [['SPY', 60], ['V', 40]]);
+    // Quotes come before the transaction, so no request claims the key and then rolls back to fetch them, which
+    // made the same-key inserts waiting on that claim deadlock; each request runs at most one transaction (a
+    // retry that finds the answer stored runs none).
+    const spy = jest.spyOn(db(), '$transaction');
+    let transactions = 0;
+    const responses = await Promise.all([1, 2, 3, 4, 5, 6].map(() => purchase('johnwick', body, key))).finally(() => {
+      transactions = spy.mock.calls.length;
+      spy.mockRestore();
+    });
+    expect(transactions).toBeGreaterThanOrEqual(1);
+    expect(transactions).toBeLessThanOrEqual(6);
+    const outcomes = responses.map((response) => (response.status === 201 ? 201 : `${response.status} ${response.body.error?.code}`));
+    // A retry that arrives while the first is running waits for it and replays its answer.
+    expect(outcomes).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(new Set(responses.map((response) => response.text)).size).toBe(1);
+
+    const { assets, metrics } = await portfolioOf('johnwick');
+    expect(metrics).toHaveLength(1);
+    expect(assets.map((asset) => asset.assetName).sort()).toEqual(['SPY', 'V']);
+    const statement = await db().transaction.findMany({ where: { walletId: before.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    expect(statement.slice(-3).map((transaction) => [transaction.name, transaction.sum.toFixed(2)])).toEqual([
+      ['Purchase of 5 asset(s)', '-1000.00'],
+      ['Sale of 5 asset(s)', demoSaleValue('johnwick').toFixed(2)],
+      ['Purchase of 2 asset(s)', '-300.00'],
+    ]);
+    expect(responses[0].body.wallet.balance).toBe(before.balance.plus(demoSaleValue('johnwick')).minus('300.00').toNumber());
+    await expectBalancesMatchLedger();
+  });
+
+  it('replays a purchase that spent the money rather than refusing its retry with 422', async () => {
+    const key = randomUUID();
+    const body = bodyOf('2650.00', [['SPY', 100]]); // alexray's whole balance
+    const first = await purchase('alexray', body, key);
+    expect([first.status, first.body.wallet.balance]).toEqual([201, 0]);
+    const after = await snapshot();
+    const replay = await purchase('alexray', body, key);
+    expect(replay.status).toBe(201);
+    expect(replay.text).toBe(first.text);
+    expect(await snapshot()).toEqual(after);
+    // Without the key, the same body is a new purchase, which no wallet can pay now.
+    expect((await purchase('alexray', body)).status).toBe(422);
   });
 
   it('documents a body example its own schema accepts', () => {

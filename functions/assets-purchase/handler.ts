@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { Prisma, type Tx } from '../../shared/db/client';
+import { db, Prisma, type Tx } from '../../shared/db/client';
 import { defineEndpoint, type Result } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { ApiError } from '../../shared/http/errors';
 import { Decimal, MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
-import { mlClient } from '../../shared/ml/service';
 import { findTicker } from '../../shared/ml/tickers';
 import { allocate } from '../../shared/portfolio/apportion';
 import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdings';
-import { quotePrice, saleProceeds } from '../../shared/portfolio/money';
+import { saleProceeds } from '../../shared/portfolio/money';
+import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shared/portfolio/quotes';
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
 import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
@@ -55,25 +55,63 @@ const purchaseResponse = z.object({
   invested_sum: moneyText,
 });
 
+interface OrderLine {
+  assetName: string;
+  part: number;
+  /** The price the body carries (what advice showed); only checked against the quote. */
+  shownPrice: Decimal;
+  /** Where the asset is in the body, to name it in errors. */
+  index: number;
+  overallSum: Decimal;
+}
+
 interface Order {
   investedSum: Decimal;
-  assets: Array<{ assetName: string; part: number; pricePerUnit: Decimal; overallSum: Decimal }>;
+  lines: OrderLine[];
   metrics: { rateOfReturn: Decimal; volatility: Decimal; valueAtRisk: Decimal };
 }
 
+type PricedAsset = OrderLine & { pricePerUnit: Decimal };
+
 function orderFrom(body: PurchaseBody): Order {
-  const assets = allocate(
-    body.assets.map((asset) => ({ assetName: asset.asset_name, part: asset.part_of_portfolio, pricePerUnit: asset.statistics.current_price })),
+  const lines = allocate(
+    body.assets.map((asset, index) => ({ assetName: asset.asset_name, part: asset.part_of_portfolio, shownPrice: asset.statistics.current_price, index })),
     body.invested_sum,
   );
   // The database refuses an asset worth less than a cent; say so in terms of the request.
-  if (assets.some(({ overallSum }) => overallSum.lessThan('0.01'))) {
+  if (lines.some(({ overallSum }) => overallSum.lessThan('0.01'))) {
     throw new ApiError(400, 'invalid_request', 'Invalid invested_sum: too small to buy at least 0.01 of every asset', [
       { field: 'invested_sum', message: 'too small to buy at least 0.01 of every asset' },
     ]);
   }
   const { rate_of_return, volatility, value_at_risk } = body.metrics;
-  return { investedSum: body.invested_sum, assets, metrics: { rateOfReturn: rate_of_return, volatility, valueAtRisk: value_at_risk } };
+  return { investedSum: body.invested_sum, lines, metrics: { rateOfReturn: rate_of_return, volatility, valueAtRisk: value_at_risk } };
+}
+
+const noWalletHolds = (amount: Decimal) =>
+  new ApiError(422, 'insufficient_funds', `No wallet holds the invested sum of ${amount.toFixed(2)}`, [
+    { field: 'invested_sum', message: `no wallet holds ${amount.toFixed(2)}` },
+  ]);
+
+/**
+ * The order at the service's quotes: each asset is bought at its quote, and
+ * refused with 409 when the body's price is stale advice (see PRICE_TOLERANCE).
+ */
+function priceOrder(order: Order, quotes: ReadonlyMap<string, Decimal>): PricedAsset[] {
+  const priced = order.lines.map((line) => ({ ...line, pricePerUnit: buyablePrice(line.assetName, quotes.get(line.assetName)!) }));
+  const stale = priced.filter((asset) => priceMoved(asset.shownPrice, asset.pricePerUnit));
+  if (stale.length > 0) {
+    throw new ApiError(
+      409,
+      'price_changed',
+      'Prices have moved since this advice was given; ask for new advice (GET /api/v1/assets/advice/) and buy that',
+      stale.map((asset) => ({
+        field: `assets.${asset.index}.statistics.current_price`,
+        message: `is ${asset.shownPrice.toFixed(2)}; ${asset.assetName} is quoted at ${asset.pricePerUnit.toFixed(2)} now`,
+      })),
+    );
+  }
+  return priced;
 }
 
 /** The transaction found a portfolio to sell with assets not yet priced; it is rolled back, priced, and run again. */
@@ -83,26 +121,17 @@ class QuotesNeeded extends Error {
   }
 }
 
-// Each round prices what the previous one found; only purchases racing for the
-// same user, each bringing new tickers, can use them all up.
+// The first round has quotes for everything held when the purchase began, so
+// it needs more only when another purchase for the same user changed the
+// portfolio in between; only purchases racing that way can use up the rounds.
 const MAX_ROUNDS = 3;
 
-async function quotesFor(assetNames: string[]): Promise<Map<string, Decimal>> {
-  const ml = mlClient();
-  // Every quote must arrive: a failure fails the purchase (502/503/504) before anything is written.
-  return new Map(await Promise.all(assetNames.map(async (name) => [name, quotePrice((await ml.getStat(name)).current_price)] as const)));
-}
-
-async function purchase(tx: Tx, userId: string, order: Order, quotes: ReadonlyMap<string, Decimal>): Promise<Result> {
+async function purchase(tx: Tx, userId: string, order: Order, assets: readonly PricedAsset[], quotes: ReadonlyMap<string, Decimal>): Promise<Result> {
   // Every purchase of this user locks all the user's wallets, so purchases for
   // one user run one after another and the balances read here are current.
   const wallets = await tx.$queryRaw<Funds[]>(Prisma.sql`SELECT id, balance FROM wallets WHERE user_id = ${userId} ORDER BY id FOR UPDATE`);
   const payer = payingWallet(wallets, order.investedSum);
-  if (!payer) {
-    throw new ApiError(422, 'insufficient_funds', `No wallet holds the invested sum of ${order.investedSum.toFixed(2)}`, [
-      { field: 'invested_sum', message: `no wallet holds ${order.investedSum.toFixed(2)}` },
-    ]);
-  }
+  if (!payer) throw noWalletHolds(order.investedSum);
 
   // READ COMMITTED: this sees the portfolio any earlier purchase committed while we waited for the locks.
   const previous = await tx.asset.findMany({ where: { transaction: { wallet: { userId } } } });
@@ -120,33 +149,43 @@ async function purchase(tx: Tx, userId: string, order: Order, quotes: ReadonlyMa
     throw balanceLimit({ field: 'invested_sum', message: 'the sale of the current portfolio would take the balance over its limit; invest more' });
   }
 
-  const soldAt = new Date();
-  const moves = [];
+  // The database stamps both rows (CURRENT_TIMESTAMP(6), one clock for every
+  // transaction); the sale's statement runs first, so it is the earlier.
+  const moves: string[] = [];
   if (proceeds) {
-    moves.push(await tx.transaction.create({ data: { walletId: payer.id, name: saleName(previous.length), sum: proceeds, createdAt: soldAt } }));
+    const sale = await tx.transaction.create({ data: { walletId: payer.id, name: saleName(previous.length), sum: proceeds }, select: { id: true } });
+    moves.push(sale.id);
     await tx.asset.deleteMany({ where: { id: { in: previous.map((asset) => asset.id) } } });
   }
-
   const bought = await tx.transaction.create({
-    // A microsecond-exact tie with the sale would leave statements free to list the purchase first.
-    data: { walletId: payer.id, name: purchaseName(order.assets.length), sum: order.investedSum.negated(), createdAt: new Date(soldAt.getTime() + 1) },
+    data: { walletId: payer.id, name: purchaseName(assets.length), sum: order.investedSum.negated() },
+    select: { id: true },
   });
-  moves.push(bought);
+  if (moves.length > 0) {
+    // Statements start at increasing microseconds; should a fast server ever
+    // start both in one, the purchase moves a microsecond after the sale so
+    // every statement lists them in the order they happened.
+    await tx.$executeRaw(Prisma.sql`
+      UPDATE transactions p JOIN transactions s ON s.id = ${moves[0]}
+      SET p.created_at = s.created_at + INTERVAL 1 MICROSECOND
+      WHERE p.id = ${bought.id} AND p.created_at <= s.created_at`);
+  }
+  moves.push(bought.id);
   await tx.asset.createMany({
-    data: order.assets.map(({ assetName, pricePerUnit, overallSum }) => ({ transactionId: bought.id, assetName, pricePerUnit, overallSum })),
+    data: assets.map(({ assetName, pricePerUnit, overallSum }) => ({ transactionId: bought.id, assetName, pricePerUnit, overallSum })),
   });
   await tx.metrics.deleteMany({ where: { userId } });
   await tx.metrics.create({ data: { userId, ...order.metrics } });
   // Set from the locked balance in decimals: `balance = balance + ?` would be computed by MariaDB as a double.
   const wallet = await tx.wallet.update({ where: { id: payer.id }, data: { balance } });
 
-  const { investedSum, holdings } = describeHoldings(order.assets);
+  const { investedSum, holdings } = describeHoldings(assets);
   return {
     status: 201,
     body: {
       detail: 'Portfolio purchased',
       wallet: renderWallet(wallet),
-      transactions: (await statementRows(tx, moves.map(({ id }) => id))).map(renderTransaction),
+      transactions: (await statementRows(tx, moves)).map(renderTransaction),
       metrics: describeMetrics(order.metrics),
       assets: holdings.map(({ asset, row }) => ({ ...row, price_per_unit: asset.pricePerUnit.toFixed(2) })),
       invested_sum: investedSum.toFixed(2),
@@ -159,18 +198,30 @@ export default defineEndpoint({
   description:
     'The body is what `GET /api/v1/assets/advice/` answered plus `invested_sum`; `overall_sum` and other fields are ' +
     'ignored. `part_of_portfolio` (0–100, whole) must add up to 100 ±1 over the assets; parts of 0 are skipped; each ' +
-    '`asset_name` must be a known ticker, listed once. Each asset gets its part of `invested_sum` to the cent, the parts ' +
-    'adding up to `invested_sum` exactly, at `price_per_unit = statistics.current_price`.\n\n' +
+    '`asset_name` must be a known ticker, listed once. Each asset gets its part of `invested_sum` to the cent, the ' +
+    'stored `overall_sum`s adding up to exactly the `invested_sum` debited (parts adding up to 99 or 101 are shares of ' +
+    'their sum), so a stored `overall_sum` may differ by a cent from the one advice showed, which rounds each part on ' +
+    'its own.\n\n' +
+    '**Price (a deliberate departure from SPEC’s `price_per_unit = current_price`):** every asset is bought at the ' +
+    'investment service’s quote at the moment of purchase (`GET /stat/`, rounded to the cent as a sale rounds it), ' +
+    'never at a price the client names. `statistics.current_price` in the body only guards against stale advice: ' +
+    `when it differs from the quote by more than ${PRICE_TOLERANCE.times(100).toString()} % of the quote the answer is 409 ` +
+    '`price_changed`, with a detail naming each `assets.N.statistics.current_price` concerned, and nothing changes; ' +
+    'ask for new advice and buy that. An advice answer sent back promptly is within the tolerance and buys.\n\n' +
     'The paying wallet is the one with the largest balance among those holding `invested_sum` (none: 422). The current ' +
     'portfolio, if any, is sold at the investment service’s current prices: each asset fetches ' +
     '`overall_sum × current_price / price_per_unit` rounded to the cent (so Σ overall_sum + Σ profit as GET /assets/ ' +
     'shows them), credited to the paying wallet as "Sale of N asset(s)". Then `invested_sum` is debited as ' +
     '"Purchase of N asset(s)" and the new assets and metrics replace the old. All of it is one database transaction with ' +
-    'the user’s wallets locked: it happens entirely or not at all. The quotes are fetched before that transaction ' +
-    'starts, so a slow investment service holds no locks; if any quote fails the answer is 502/503/504 and nothing ' +
-    'changes. Two purchases racing for one user run one after the other; the second sells what the first bought.\n\n' +
+    'the user’s wallets locked: it happens entirely or not at all. A sale credit or a resulting balance over ' +
+    `${MAX_AMOUNT.toFixed(2)} (what DECIMAL(17,2) holds) is refused with 422 \`balance_limit\` before anything is written. ` +
+    'All quotes (the new assets and the portfolio held) are fetched before that transaction starts, so a slow ' +
+    'investment service holds no locks; if any quote fails the answer is 502/503/504 and nothing changes. Two purchases ' +
+    'racing for one user run one after the other; the second sells what the first bought.\n\n' +
     'Send an `Idempotency-Key` header to retry safely: the same key and body replays the first response and moves no ' +
-    'money; the same key with another body is 409. Refused requests are not remembered.',
+    'money — even if the service is down or prices have moved since; the same key with another body is 409 ' +
+    '`idempotency_key_reused`; a retry while the first is still running may get 409 `idempotency_in_progress`. ' +
+    'Refused requests are not remembered.',
   body: purchaseBody,
   bodyExample: {
     assets: [
@@ -193,8 +244,8 @@ export default defineEndpoint({
         detail: 'Portfolio purchased',
         wallet: { id: 'e9f23058-02b5-5939-9a0c-8b55d8744e9b', bank_name: 'Bank of Banks', card_number: '5587258023401650', balance: 6005.11 },
         transactions: [
-          { created_at: '2026-11-26T12:28:38.962000Z', name: 'Sale of 7 asset(s)', sum: 5054.61, sum_direction: '+' },
-          { created_at: '2026-11-26T12:28:38.963000Z', name: 'Purchase of 4 asset(s)', sum: 1000.0, sum_direction: '-' },
+          { created_at: '2026-11-26T12:28:38.962417Z', name: 'Sale of 7 asset(s)', sum: 5054.61, sum_direction: '+' },
+          { created_at: '2026-11-26T12:28:38.962683Z', name: 'Purchase of 4 asset(s)', sum: 1000.0, sum_direction: '-' },
         ],
         metrics: { rate_of_return: '36.06', volatility: '42.50', value_at_risk: '0.80' },
         assets: [
@@ -207,21 +258,52 @@ export default defineEndpoint({
       },
     },
     ...errorResponses(400, 401, 409, 413, 415, 422, 502, 503, 504),
+    409: {
+      ...errorResponses(409)[409],
+      description:
+        '`price_changed`: a `statistics.current_price` is stale (details name each); `idempotency_key_reused`: the ' +
+        'Idempotency-Key was used with another body; `idempotency_in_progress`: a request with this key is still running; ' +
+        '`portfolio_changed`: other purchases kept changing the portfolio',
+    },
+    422: { ...errorResponses(422)[422], description: '`insufficient_funds`: no wallet holds `invested_sum`; `balance_limit`: the wallet could not hold the result' },
   },
-  async handle({ body, user, transaction }) {
+  async handle({ body, user, headers, transaction }) {
     const order = orderFrom(body);
-    // Quotes are fetched between transactions, never while the wallets are
-    // locked: a slow investment service (a timeout, retried) must not hold up
-    // the user's top-ups or a database connection. A first transaction finds
-    // what needs pricing and rolls back; the next one uses the quotes. The
-    // Idempotency-Key is checked first each time, so a retry of a purchase
-    // that went through replays without asking the service anything.
-    let quotes = new Map<string, Decimal>();
+
+    // Everything that needs the investment service happens before the first
+    // database transaction: the user's holdings are read, and the old and the
+    // new assets quoted, concurrently. A slow service (a timeout, retried)
+    // then holds no locks and no connection, and the transaction, which
+    // claims the Idempotency-Key first, normally runs once and commits: a
+    // claim rolled back would make same-key retries waiting on it deadlock.
+    let assets: PricedAsset[];
+    let quotes: Map<string, Decimal>;
+    try {
+      const [wallets, held] = await Promise.all([
+        db().wallet.findMany({ where: { userId: user.id }, select: { id: true, balance: true } }),
+        db().asset.findMany({ where: { transaction: { wallet: { userId: user.id } } }, select: { assetName: true } }),
+      ]);
+      // Checked again under the locks; refusing here spares the service a pointless call.
+      if (!payingWallet(wallets, order.investedSum)) throw noWalletHolds(order.investedSum);
+      quotes = await quotesFor([...order.lines.map((line) => line.assetName), ...held.map((asset) => asset.assetName)]);
+      assets = priceOrder(order, quotes);
+    } catch (error) {
+      if (!(error instanceof ApiError) || headers['idempotency-key'] === undefined) throw error;
+      // A retry of a purchase that went through must replay its answer even
+      // when the money has been spent, prices have moved or the service is
+      // down: the transaction checks the key first and replays a stored
+      // answer; otherwise the refusal stands (and the claim is rolled back).
+      return transaction(async () => {
+        throw error;
+      });
+    }
+
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       try {
-        return await transaction((tx) => purchase(tx, user.id, order, quotes), { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted });
+        return await transaction((tx) => purchase(tx, user.id, order, assets, quotes), { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted });
       } catch (error) {
         if (!(error instanceof QuotesNeeded)) throw error;
+        // Another purchase changed the portfolio since it was read: price what it bought, and run again.
         quotes = new Map([...quotes, ...(await quotesFor(error.assetNames))]);
       }
     }

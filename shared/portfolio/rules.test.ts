@@ -1,6 +1,7 @@
 import { Decimal } from '../money/decimal';
 import { ApiError } from '../http/errors';
 import { centsText, currentValue, profit, saleProceeds, signed } from './money';
+import { buyablePrice, priceMoved, PRICE_TOLERANCE } from './quotes';
 import { riskAversionFor, riskLevelOf } from './risk';
 import { shortVolume } from './volume';
 import { investingSum, payingWallet } from './wallets';
@@ -117,5 +118,28 @@ describe('paying wallet', () => {
     expect(refusal(() => investingSum(wallets, d('1950.51')))).toEqual([400, 'insufficient_funds', ['investing_sum']]);
     expect(refusal(() => investingSum([], undefined))).toEqual([400, 'no_wallet', []]);
     expect(refusal(() => investingSum([{ id: 'x', balance: d('0') }], d('1')))).toEqual([400, 'wallets_empty', []]);
+  });
+});
+
+describe('the price a purchase body carries', () => {
+  it('may differ from the quote by up to 2 % of the quote, either way', () => {
+    expect(PRICE_TOLERANCE.toString()).toBe('0.02');
+    expect(priceMoved(d('102.00'), d('100.00'))).toBe(false);
+    expect(priceMoved(d('98.00'), d('100.00'))).toBe(false);
+    expect(priceMoved(d('102.01'), d('100.00'))).toBe(true);
+    expect(priceMoved(d('97.99'), d('100.00'))).toBe(true);
+    expect(priceMoved(d('0.01'), d('149.00'))).toBe(true);
+  });
+
+  it('is bought only at a quote a DECIMAL(17,2) price can hold and a sale can divide by; else the service answered badly', () => {
+    expect(buyablePrice('AAPL', d('0.01')).toFixed(2)).toBe('0.01');
+    for (const quote of ['0.00', '1000000000000000.00']) {
+      try {
+        buyablePrice('AAPL', d(quote));
+        throw new Error('no error');
+      } catch (error) {
+        expect(error).toMatchObject({ status: 502, code: 'ml_bad_response' });
+      }
+    }
   });
 });
