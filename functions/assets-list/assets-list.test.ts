@@ -98,6 +98,45 @@ describe('GET /api/v1/assets/', () => {
     }
   });
 
+  it('reads metrics and assets from one snapshot while purchases replace them', async () => {
+    // alexray switches back and forth between two portfolios, each with its own metrics; every listing must show
+    // one portfolio whole, never one's metrics with the other's assets.
+    const key = await loginAs('alexray');
+    const portfolios = {
+      '1.00': ['SPY'],
+      '2.00': ['MA', 'V'],
+    } as const;
+    const bodyFor = (rate: keyof typeof portfolios) => ({
+      assets: portfolios[rate].map((asset_name) => ({
+        asset_name,
+        part_of_portfolio: 100 / portfolios[rate].length,
+        statistics: { current_price: new Decimal(quoteFor(findTicker(asset_name)!).current_price).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2) },
+      })),
+      metrics: { rate_of_return: rate, volatility: '1.00', value_at_risk: '1.00' },
+      invested_sum: '10.00',
+    });
+    let buying = true;
+    const buyer = (async () => {
+      for (let round = 0; round < 30; round += 1) {
+        const response = await callFunction('assets-purchase').post('/api/v1/assets/').set(tokenHeader(key)).send(bodyFor(round % 2 ? '2.00' : '1.00'));
+        expect(response.status).toBe(201);
+      }
+      buying = false;
+    })();
+    const seen: string[] = [];
+    const lister = async () => {
+      while (buying) {
+        const response = await callFunction('assets-list').get('/api/v1/assets/').set(tokenHeader(key));
+        if (response.status === 204) continue;
+        const names = response.body.assets.map((asset: { asset_name: string }) => asset.asset_name).sort().join(',');
+        seen.push(`${response.body.metrics.rate_of_return} ${names}`);
+      }
+    };
+    await Promise.all([buyer, lister(), lister(), lister(), lister()]);
+    expect(seen.length).toBeGreaterThan(10);
+    expect(new Set(seen.filter((listing) => listing !== '1.00 SPY' && listing !== '2.00 MA,V'))).toEqual(new Set());
+  });
+
   it('needs a key', async () => {
     expect((await callFunction('assets-list').get('/api/v1/assets/')).status).toBe(401);
   });

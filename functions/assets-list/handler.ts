@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { db } from '../../shared/db/client';
+import { db, Prisma } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { mlClient } from '../../shared/ml/service';
@@ -19,7 +19,8 @@ export default defineEndpoint({
     'Assets come largest first. `part_of_portfolio` is the whole percentage of `invested_sum` (the parts add up to 100). ' +
     '`statistics` comes from the investment service, asked for every asset at once; it is `null` for an asset whose ' +
     'quote failed, and the answer is still 200. Prices are rounded to cents before profits are computed, so ' +
-    '`overall_sum` + `profit` is exactly what selling the asset would credit.',
+    '`overall_sum` + `profit` is exactly what selling the asset would credit. Metrics and assets are read together, ' +
+    'from one database snapshot, so a purchase in progress shows either wholly or not at all.',
   responses: {
     200: {
       description: 'The portfolio',
@@ -88,10 +89,13 @@ export default defineEndpoint({
     ...errorResponses(401, 503),
   },
   async handle({ user }) {
-    const [metrics, assets] = await Promise.all([
-      db().metrics.findUnique({ where: { userId: user.id } }),
-      db().asset.findMany({ where: { transaction: { wallet: { userId: user.id } } } }),
-    ]);
+    // One transaction, so one snapshot: a purchase committing between two
+    // separate reads would pair the old metrics with the new assets.
+    // REPEATABLE READ fixes the snapshot at the first read for both.
+    const [metrics, assets] = await db().$transaction(
+      [db().metrics.findUnique({ where: { userId: user.id } }), db().asset.findMany({ where: { transaction: { wallet: { userId: user.id } } } })],
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    );
     if (!metrics || assets.length === 0) return { status: 204 };
 
     const { investedSum, holdings } = describeHoldings(assets);
