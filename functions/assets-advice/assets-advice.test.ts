@@ -3,8 +3,8 @@ import { hashPassword } from '../../shared/auth/passwords';
 import { db } from '../../shared/db/client';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
+import { toJsonSchema } from '../../shared/openapi/json-schema';
 import { useMlStandin } from '../../shared/testing/ml-standin';
-import { percentParts } from '../../shared/portfolio/apportion';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
 import endpoint from './handler';
@@ -35,7 +35,18 @@ async function advice(query: Record<string, string> = {}, username = 'lyraking')
   return callFunction('assets-advice').get('/api/v1/assets/advice/').query(query).set(tokenHeader(keys.get(username)!));
 }
 const lastMlQuery = () => ml.standin().log.filter((request) => request.path === '/').at(-1)?.query;
-const total = (assets: AdviceAsset[]) => assets.reduce((sum, asset) => sum.plus(asset.overall_sum), new Decimal(0)).toFixed(2);
+const sumOfParts = (assets: AdviceAsset[]) => assets.reduce((sum, asset) => sum + asset.part_of_portfolio, 0);
+
+/** SPEC §3 worked by hand: round(weight × 100) half up, zeros dropped, largest part first, then by name. */
+function specParts(uuid: string, riskAversion: number): Array<[string, number]> {
+  return Object.entries(recommendPortfolio(uuid, riskAversion).portfolioComposition)
+    .map(([assetName, { weight }]): [string, number] => [assetName, new Decimal(String(weight)).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber()])
+    .filter(([, part]) => part > 0)
+    .sort(([a, pa], [b, pb]) => pb - pa || (a < b ? -1 : 1));
+}
+
+/** SPEC §3: overall_sum = part × investing_sum / 100, to the cent, half up. */
+const specSum = (part: number, investingSum: string) => new Decimal(investingSum).times(part).dividedBy(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
 
 describe('GET /api/v1/assets/advice/', () => {
   it('advises on the largest balance at the service default risk when asked nothing', async () => {
@@ -48,13 +59,11 @@ describe('GET /api/v1/assets/advice/', () => {
     expect(Object.values(body.metrics).every((value) => /^-?\d+\.\d{2}$/.test(value))).toBe(true);
 
     const raw = recommendPortfolio(LYRA, 0.5);
-    const parts = percentParts(Object.values(raw.portfolioComposition).map(({ weight }) => weight));
-    const expected = Object.keys(raw.portfolioComposition)
-      .map((assetName, index) => ({ assetName, part: parts[index] }))
-      .filter(({ part }) => part > 0)
-      .sort((a, b) => b.part - a.part || a.assetName.localeCompare(b.assetName));
-    expect(body.assets.map((asset) => [asset.asset_name, asset.part_of_portfolio])).toEqual(expected.map(({ assetName, part }) => [assetName, part]));
-    expect(total(body.assets)).toBe('1950.50');
+    const expected = specParts(LYRA, 0.5);
+    expect(Math.abs(expected.reduce((sum, [, part]) => sum + part, 0) - 100)).toBeLessThanOrEqual(1);
+    expect(body.assets.map((asset) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum])).toEqual(
+      expected.map(([assetName, part]) => [assetName, part, specSum(part, '1950.50')]),
+    );
     expect(body.metrics.rate_of_return).toBe(new Decimal(raw.portfolioMetrics.expectedReturn).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2));
     for (const asset of body.assets) {
       expect(asset.statistics).toEqual({
@@ -72,6 +81,7 @@ describe('GET /api/v1/assets/advice/', () => {
     ['0', '1'],
     ['100', '0'],
     ['7', '0.93'],
+    ['050', '0.5'],
   ])('sends risk_level=%s as riskAversion=%s and reads the level back from the answer', async (level, aversion) => {
     const response = await advice({ risk_level: level });
     expect(response.status).toBe(200);
@@ -79,21 +89,51 @@ describe('GET /api/v1/assets/advice/', () => {
     expect(response.body.risk_level).toBe(Number(level));
   });
 
-  it('keeps the parts adding up to 100 where rounding the weights would give 101', async () => {
-    const weights = Object.values(recommendPortfolio(LYRA, 1).portfolioComposition).map(({ weight }) => weight);
-    expect(weights.reduce((sum, weight) => sum + Math.round(weight * 100), 0)).toBe(101);
+  it('keeps SPEC’s rounding where the parts add up to 101, which a purchase accepts', async () => {
+    const expected = specParts(LYRA, 1);
+    expect(expected.reduce((sum, [, part]) => sum + part, 0)).toBe(101);
     const response = await advice({ risk_level: '0' });
     const assets = response.body.assets as AdviceAsset[];
-    expect(assets.reduce((sum, asset) => sum + asset.part_of_portfolio, 0)).toBe(100);
-    expect(assets.every((asset) => asset.part_of_portfolio > 0)).toBe(true);
-    expect(total(assets)).toBe('1950.50');
+    expect(assets.map((asset) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum])).toEqual(
+      expected.map(([assetName, part]) => [assetName, part, specSum(part, '1950.50')]),
+    );
   });
 
-  it('advises on a given investing_sum, split to the cent', async () => {
+  it('rounds each overall_sum half up on its own: 5 % of 656.30 is 32.82', async () => {
+    const response = await advice({ risk_level: '49', investing_sum: '656.30' });
+    expect(response.status).toBe(200);
+    const assets = response.body.assets as AdviceAsset[];
+    const fivePercent = assets.filter((asset) => asset.part_of_portfolio === 5);
+    expect(fivePercent.map((asset) => asset.asset_name)).toEqual(['ABT', 'NVDA']);
+    expect(fivePercent.map((asset) => asset.overall_sum)).toEqual(['32.82', '32.82']);
+    expect(assets.map((asset) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum])).toEqual(
+      specParts(LYRA, 0.51).map(([assetName, part]) => [assetName, part, specSum(part, '656.30')]),
+    );
+  });
+
+  it('falls back to parts adding up to exactly 100 only where rounding gives more than 101 (or less than 99)', async () => {
+    const ALEX = 'user-0000000000000999';
+    const rounded = specParts(ALEX, 0.51);
+    expect(rounded.reduce((sum, [, part]) => sum + part, 0)).toBe(102);
+    const response = await advice({ risk_level: '49' }, 'alexray');
+    expect(response.status).toBe(200);
+    const assets = response.body.assets as AdviceAsset[];
+    expect(sumOfParts(assets)).toBe(100);
+    // Each part is the weight × 100 rounded down or up, and the tickers are those SPEC's rounding keeps.
+    const weights = recommendPortfolio(ALEX, 0.51).portfolioComposition;
+    for (const asset of assets) {
+      const exact = new Decimal(String(weights[asset.asset_name].weight)).times(100);
+      expect([exact.floor().toNumber(), exact.ceil().toNumber()]).toContain(asset.part_of_portfolio);
+      expect(asset.overall_sum).toBe(specSum(asset.part_of_portfolio, '2650.00'));
+    }
+    expect(assets.map((asset) => asset.asset_name).sort()).toEqual(rounded.map(([assetName]) => assetName).sort());
+  });
+
+  it('advises on a given investing_sum, each part to the cent', async () => {
     const response = await advice({ investing_sum: '100.5', risk_level: '30' });
     expect(response.status).toBe(200);
     expect(response.body.suggested_sum).toBe('100.50');
-    expect(total(response.body.assets)).toBe('100.50');
+    for (const asset of response.body.assets as AdviceAsset[]) expect(asset.overall_sum).toBe(specSum(asset.part_of_portfolio, '100.50'));
   });
 
   it.each([
@@ -153,6 +193,15 @@ describe('GET /api/v1/assets/advice/', () => {
     await db().wallet.updateMany({ where: { user: { username: 'broke' } }, data: { balance: 10 } });
     const response = await advice({}, 'broke');
     expect([response.status, response.body.error.code]).toEqual([502, 'ml_rejected']);
+  });
+
+  it('documents its query parameters: what they are, their limits and defaults', () => {
+    const { properties } = toJsonSchema(endpoint.query!, 'input') as { properties: Record<string, { type: string; description: string; pattern?: string }> };
+    expect(properties.investing_sum).toMatchObject({ type: 'string', description: expect.stringMatching(/0\.01.*largest wallet balance/s) });
+    expect(properties.risk_level).toMatchObject({ type: 'string', description: expect.stringMatching(/whole number from 0 .* to 100/) });
+    const pattern = new RegExp(properties.risk_level.pattern!);
+    expect(['0', '7', '49', '100', '050'].every((level) => pattern.test(level))).toBe(true);
+    expect(['101', '-1', '1.5', '', '1000'].some((level) => pattern.test(level))).toBe(false);
   });
 
   it('documents an example its response schema accepts', () => {

@@ -2,23 +2,42 @@ import { z } from 'zod';
 import { db } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
-import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
+import { MAX_AMOUNT, moneySchema, toCents } from '../../shared/money/decimal';
 import { mlClient } from '../../shared/ml/service';
-import { allocate, percentParts } from '../../shared/portfolio/apportion';
+import { adviceParts, compareAssetNames } from '../../shared/portfolio/apportion';
 import { centsText } from '../../shared/portfolio/money';
 import { riskAversionFor, riskLevelOf } from '../../shared/portfolio/risk';
 import { metricsSchema, moneyText, portfolioAssetSchema, quoteStatisticsSchema } from '../../shared/portfolio/schemas';
 import { quoteStatistics } from '../../shared/portfolio/statistics';
 import { investingSum } from '../../shared/portfolio/wallets';
 
+const WHOLE_0_TO_100 = 'must be a whole number from 0 to 100';
+
+/** A query value is text: documented as a string, parsed by the money rules every amount follows. */
+const amount = moneySchema({ max: MAX_AMOUNT });
+const amountText = z.string({ error: 'must be a decimal number' }).transform((text, ctx) => {
+  const parsed = amount.safeParse(text);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+  return z.NEVER;
+});
+
 const adviceQuery = z.object({
-  investing_sum: moneySchema({ max: MAX_AMOUNT }).optional(),
+  investing_sum: amountText
+    .optional()
+    .describe(
+      'The amount to invest: a decimal ≥ 0.01 with at most 2 decimal places, that one wallet holds. ' +
+        'Default: the largest wallet balance.',
+    ),
   risk_level: z
-    .string()
-    .regex(/^\d{1,3}$/, 'must be a whole number from 0 to 100')
+    .string({ error: WHOLE_0_TO_100 })
+    .regex(/^0*(100|[1-9]?\d)$/, WHOLE_0_TO_100)
     .transform(Number)
-    .refine((level) => level <= 100, 'must be a whole number from 0 to 100')
-    .optional(),
+    .optional()
+    .describe(
+      'A whole number from 0 (least risk) to 100 (most); sent to the investment service as ' +
+        'riskAversion = 1 − risk_level/100. Default: the service’s own risk aversion.',
+    ),
 });
 
 const adviceResponse = z.object({
@@ -33,12 +52,15 @@ export default defineEndpoint({
   description:
     'Asks the investment service for a portfolio (`riskAversion = 1 − risk_level/100`; without `risk_level` the ' +
     'service picks its default, and `risk_level` in the answer says which). `investing_sum` defaults to the largest ' +
-    'wallet balance and must fit in one wallet. Tickers with a zero part are left out; the largest part comes first. ' +
-    '`part_of_portfolio` is weight × 100 rounded so that the parts add up to exactly 100 (largest remainder: each part ' +
-    'is weight × 100 rounded down or up, and equals plain rounding whenever that already adds up to 100). ' +
-    '`overall_sum` splits `suggested_sum` by those parts to the cent, adding up to it exactly — what a purchase of this ' +
-    'advice stores. `statistics` is `null` for an asset whose quote failed. The answer plus `invested_sum` can be sent ' +
-    'as is to `POST /api/v1/assets/`.',
+    'wallet balance and must fit in one wallet. As SPEC says, `part_of_portfolio` is weight × 100 rounded half up, ' +
+    'tickers whose part is 0 are left out, and `overall_sum` is part × `suggested_sum` / 100 rounded half up to the ' +
+    'cent; the largest part comes first (then by ticker). The parts then add up to 100 ± 1, which a purchase accepts. ' +
+    'Only when they would not (many small weights can round to 97 or 103 between them) are the parts recomputed by ' +
+    'largest remainder so they add up to exactly 100 (each weight × 100 rounded down or up), so that the advice can ' +
+    'always be bought. Rounded each on its own, the `overall_sum`s may add up to a few cents more or less than ' +
+    '`suggested_sum`; a purchase splits `invested_sum` exactly, so what it stores may differ from these by a cent. ' +
+    '`statistics` is `null` for an asset whose quote failed. The answer plus `invested_sum` can be sent as is to ' +
+    '`POST /api/v1/assets/`.',
   query: adviceQuery,
   responses: {
     200: {
@@ -80,9 +102,10 @@ export default defineEndpoint({
 
     const ml = mlClient();
     const advice = await ml.recommendPortfolio(user.mlUuid, riskAversion);
-    const tickers = Object.entries(advice.portfolioComposition);
-    const parts = percentParts(tickers.map(([, { weight }]) => weight));
-    const chosen = allocate(tickers.map(([assetName], index) => ({ assetName, part: parts[index] })), amount);
+    const chosen = adviceParts(Object.entries(advice.portfolioComposition).map(([assetName, { weight }]) => ({ assetName, weight })))
+      .sort((a, b) => b.part - a.part || compareAssetNames(a, b))
+      // SPEC §3: overall_sum = part × investing_sum / 100, to the cent (half up), each on its own.
+      .map((ticker) => ({ ...ticker, overallSum: toCents(amount.times(ticker.part).dividedBy(100)) }));
     const stats = await ml.getStats(chosen.map(({ assetName }) => assetName));
 
     const { expectedReturn, annualVolatility, sharpeRatio } = advice.portfolioMetrics;

@@ -16,7 +16,9 @@ const portfolioResponse = z.object({
 export default defineEndpoint({
   summary: "The user's portfolio, with today's prices and profits",
   description:
-    'Assets come largest first. `part_of_portfolio` is the whole percentage of `invested_sum` (the parts add up to 100). ' +
+    'Assets come largest first. `part_of_portfolio` is the whole percentage of `invested_sum`, rounded half up as advice ' +
+    'rounds weights (so a portfolio shows the parts it was bought with; they add up to 100 ± 1, and only where rounding ' +
+    'misses that by more are they computed by largest remainder to add up to exactly 100). ' +
     '`statistics` comes from the investment service, asked for every asset at once; it is `null` for an asset whose ' +
     'quote failed, and the answer is still 200. Prices are rounded to cents before profits are computed, so ' +
     '`overall_sum` + `profit` is exactly what selling the asset would credit. Metrics and assets are read together, ' +

@@ -104,9 +104,9 @@ describe('POST /api/v1/assets/', () => {
         { created_at: expect.any(String), name: purchaseName(adviceAssets.length), sum: 1950.5, sum_direction: '-' },
       ],
       metrics: advice.metrics,
-      assets: adviceAssets.map(({ part_of_portfolio, overall_sum, asset_name, statistics }) => ({
+      assets: adviceAssets.map(({ part_of_portfolio, asset_name, statistics }) => ({
         part_of_portfolio,
-        overall_sum,
+        overall_sum: expect.any(String),
         asset_name,
         price_per_unit: statistics.current_price,
       })),
@@ -114,13 +114,21 @@ describe('POST /api/v1/assets/', () => {
     });
     expect(response.text).toContain(`"balance":${balance.toFixed(2)}`);
     expect(endpoint.responses[201].schema!.parse(response.body)).toBeTruthy();
+    // This advice's parts add up to 99: each asset gets its part's share of 99, to the cent, adding up exactly.
+    const partsTotal = adviceAssets.reduce((sum, asset) => sum + asset.part_of_portfolio, 0);
+    expect(partsTotal).toBe(99);
+    const stored = response.body.assets.map((asset: { overall_sum: string }) => new Decimal(asset.overall_sum));
+    stored.forEach((sum: Decimal, index: number) => {
+      expect(sum.minus(new Decimal('1950.50').times(adviceAssets[index].part_of_portfolio).dividedBy(partsTotal)).abs().lessThan('0.01')).toBe(true);
+    });
+    expect(Decimal.sum(...stored).toFixed(2)).toBe('1950.50');
 
-    // GET /assets/ now lists what was bought, at zero profit: bought at the current price.
+    // GET /assets/ now lists what was bought, with the advice's parts, at zero profit: bought at the current price.
     const listed = await callFunction('assets-list').get('/api/v1/assets/').set(tokenHeader(keys.lyraking));
     expect(listed.body.invested_sum).toBe('1950.50');
     expect(listed.body.metrics).toEqual(advice.metrics);
     expect(listed.body.assets.map((asset: Body) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum])).toEqual(
-      adviceAssets.map((asset) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum]),
+      response.body.assets.map((asset: Body) => [asset.asset_name, asset.part_of_portfolio, asset.overall_sum]),
     );
     expect(listed.body.assets.every((asset: { statistics: { profit: string } }) => asset.statistics.profit === '0.00')).toBe(true);
 
@@ -131,12 +139,35 @@ describe('POST /api/v1/assets/', () => {
     expect(statement.body.slice(-2)).toEqual(response.body.transactions);
     const [soldAt, boughtAt] = response.body.transactions.map((transaction: { created_at: string }) => transaction.created_at);
     expect(soldAt < boughtAt).toBe(true);
-    expect(new Date(boughtAt).getTime() - Date.now()).toBeLessThan(5_000);
+    expect(Math.abs(new Date(boughtAt).getTime() - Date.now())).toBeLessThan(5_000);
 
     const after = await portfolioOf('lyraking');
     expect(after.metrics).toHaveLength(1);
     expect(new Set(after.assets.map((asset) => asset.transaction.name))).toEqual(new Set([purchaseName(adviceAssets.length)]));
     expect(await portfolioOf('johnwick')).toEqual(johnBefore);
+    await expectBalancesMatchLedger();
+  });
+
+  it.each([
+    ['johnwick', '49', '606.30', 100, '606.31'],
+    ['lyraking', '0', '1000.00', 101, '1010.00'],
+    ['alexray', '49', '2650.00', 100, '2650.00'], // rounding gives 102: advice falls back to parts adding up to 100
+  ])('buys %s’s advice at risk_level %s for %s verbatim (parts adding up to %i, sums to %s)', async (username, riskLevel, investingSum, partsTotal, adviceTotal) => {
+    const advice = await adviceFor(username, { risk_level: riskLevel, investing_sum: investingSum });
+    const parts = (advice.assets as Array<{ part_of_portfolio: number }>).map((asset) => asset.part_of_portfolio);
+    expect(parts.reduce((sum, part) => sum + part, 0)).toBe(partsTotal);
+    expect(Decimal.sum(...(advice.assets as Array<{ overall_sum: string }>).map((asset) => asset.overall_sum)).toFixed(2)).toBe(adviceTotal);
+    const response = await purchase(username, { ...advice, invested_sum: advice.suggested_sum });
+    expect(response.status).toBe(201);
+    expect(response.body.assets.map((asset: { part_of_portfolio: number }) => asset.part_of_portfolio)).toEqual(parts);
+    const stored = response.body.assets.map((asset: { overall_sum: string }) => new Decimal(asset.overall_sum));
+    expect(Decimal.sum(...stored).toFixed(2)).toBe(investingSum);
+    if (partsTotal === 100) {
+      // Advice rounds each part's sum on its own; the purchase splits invested_sum exactly: at most a cent apart.
+      (advice.assets as Array<{ overall_sum: string }>).forEach((asset, index) => {
+        expect(stored[index].minus(asset.overall_sum).abs().lessThanOrEqualTo('0.01')).toBe(true);
+      });
+    }
     await expectBalancesMatchLedger();
   });
 

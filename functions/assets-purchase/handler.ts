@@ -5,7 +5,7 @@ import { errorResponses } from '../../shared/http/error-docs';
 import { ApiError } from '../../shared/http/errors';
 import { Decimal, MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { findTicker } from '../../shared/ml/tickers';
-import { allocate } from '../../shared/portfolio/apportion';
+import { allocate, PART_TOLERANCE } from '../../shared/portfolio/apportion';
 import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdings';
 import { saleProceeds } from '../../shared/portfolio/money';
 import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shared/portfolio/quotes';
@@ -31,7 +31,9 @@ const purchaseBody = z.object({
     .min(1)
     .superRefine((assets, ctx) => {
       const total = assets.reduce((sum, asset) => sum + asset.part_of_portfolio, 0);
-      if (Math.abs(total - 100) > 1) ctx.addIssue({ code: 'custom', message: `parts must add up to 100 (±1 for rounding), not ${total}` });
+      if (Math.abs(total - 100) > PART_TOLERANCE) {
+        ctx.addIssue({ code: 'custom', message: `parts must add up to 100 (±${PART_TOLERANCE} for rounding), not ${total}` });
+      }
       const names = assets.map((asset) => asset.asset_name);
       const repeated = names.find((name, index) => names.indexOf(name) !== index);
       if (repeated) ctx.addIssue({ code: 'custom', message: `${repeated} is listed more than once` });
@@ -199,9 +201,10 @@ export default defineEndpoint({
     'The body is what `GET /api/v1/assets/advice/` answered plus `invested_sum`; `overall_sum` and other fields are ' +
     'ignored. `part_of_portfolio` (0–100, whole) must add up to 100 ±1 over the assets; parts of 0 are skipped; each ' +
     '`asset_name` must be a known ticker, listed once. Each asset gets its part of `invested_sum` to the cent, the ' +
-    'stored `overall_sum`s adding up to exactly the `invested_sum` debited (parts adding up to 99 or 101 are shares of ' +
-    'their sum), so a stored `overall_sum` may differ by a cent from the one advice showed, which rounds each part on ' +
-    'its own.\n\n' +
+    'stored `overall_sum`s adding up to exactly the `invested_sum` debited, so that what the wallet pays is what the ' +
+    'assets are worth. Advice rounds each part’s sum on its own (SPEC: part × investing_sum / 100), so a stored ' +
+    '`overall_sum` may differ by a cent from the one advice showed; and where the parts add up to 99 or 101, each asset ' +
+    'gets its part’s share of their sum (part / Σ parts of `invested_sum`), about 1 % more or less than advice showed.\n\n' +
     '**Price (a deliberate departure from SPEC’s `price_per_unit = current_price`):** every asset is bought at the ' +
     'investment service’s quote at the moment of purchase (`GET /stat/`, rounded to the cent as a sale rounds it), ' +
     'never at a price the client names. `statistics.current_price` in the body only guards against stale advice: ' +

@@ -1,6 +1,6 @@
 import { recommendPortfolio } from '../../scripts/ml-standin/portfolio';
 import { Decimal } from '../money/decimal';
-import { allocate, percentParts, splitCents } from './apportion';
+import { adviceParts, allocate, percentParts, roundedParts, splitCents } from './apportion';
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const halfUp = (weight: number) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
@@ -93,5 +93,56 @@ describe('allocate', () => {
       ['AAPL', '0.01'],
       ['MSFT', '0.00'],
     ]);
+  });
+});
+
+describe('roundedParts and adviceParts (SPEC §3: round(weight × 100))', () => {
+  it('rounds each weight half up while the parts add up to 100 ± 1', () => {
+    expect(roundedParts([0.3, 0.25, 0.2, 0.15, 0.1])).toEqual([30, 25, 20, 15, 10]);
+    expect(roundedParts([0.334, 0.334, 0.332])).toEqual([33, 33, 33]); // 99: kept
+    expect(roundedParts([0.505, 0.495])).toEqual([51, 50]); // 101: kept
+  });
+
+  it('falls back to largest remainder, adding up to exactly 100, only beyond ± 1', () => {
+    const drifting = [0.124, 0.124, 0.124, 0.124, 0.124, 0.38]; // round: 5 × 12 + 38 = 98
+    expect(roundedParts(drifting)).toEqual([13, 13, 12, 12, 12, 38]);
+    const over = [0.175, 0.165, 0.165, 0.165, 0.165, 0.165]; // round: 18 + 5 × 17 = 103
+    expect(roundedParts(over)).toEqual([18, 17, 17, 16, 16, 16]);
+  });
+
+  it('leaves out the tickers whose part rounds to 0, and keeps SPEC rounding for the others', () => {
+    const tickers = [
+      { assetName: 'AAPL', weight: 0.494 },
+      { assetName: 'MSFT', weight: 0.336 },
+      { assetName: 'TSLA', weight: 0.004 },
+      { assetName: 'V', weight: 0.166 },
+      { assetName: 'C', weight: 0 },
+    ];
+    expect(adviceParts(tickers).map(({ assetName, part }) => [assetName, part])).toEqual([
+      ['AAPL', 49],
+      ['MSFT', 34],
+      ['V', 17],
+    ]);
+  });
+
+  it('over every stand-in answer: SPEC rounding whenever it is within ± 1 of 100, else exactly 100, never a 0', () => {
+    const halfUpOf = (weight: number) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+    let fallbacks = 0;
+    for (const uuid of ['user-0000000000000001', 'user-0000000000000501', 'user-0000000000000999']) {
+      for (let level = 0; level <= 100; level += 1) {
+        const tickers = Object.entries(recommendPortfolio(uuid, 1 - level / 100).portfolioComposition).map(([assetName, { weight }]) => ({ assetName, weight }));
+        const rounded = tickers.filter(({ weight }) => halfUpOf(weight) > 0);
+        const roundedTotal = sum(rounded.map(({ weight }) => halfUpOf(weight)));
+        const parts = adviceParts(tickers);
+        expect(parts.every(({ part }) => part > 0)).toBe(true);
+        if (Math.abs(roundedTotal - 100) <= 1) {
+          expect(parts.map(({ assetName, part }) => [assetName, part])).toEqual(rounded.map(({ assetName, weight }) => [assetName, halfUpOf(weight)]));
+        } else {
+          fallbacks += 1;
+          expect(sum(parts.map(({ part }) => part))).toBe(100);
+        }
+      }
+    }
+    expect(fallbacks).toBeGreaterThan(10); // the stand-in exercises the fallback
   });
 });

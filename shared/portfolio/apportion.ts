@@ -43,6 +43,35 @@ export function percentParts(weights: readonly Decimal.Value[]): number[] {
   return parts!.map((part) => part.toNumber());
 }
 
+/** How far the parts of a portfolio may add up from 100 and still be bought: rounded percentages may give 99 or 101. */
+export const PART_TOLERANCE = 1;
+
+/**
+ * Whole percentages of weights that add up to about 1, as SPEC §3 rounds
+ * them: each weight × 100 rounded half up. Those add up to 100 ± PART_TOLERANCE
+ * in the usual case, which a purchase accepts. Only when they do not (many
+ * small weights can round to 97 or 103 between them) are they recomputed by
+ * largest remainder (`percentParts`): each the floor or the ceiling of
+ * weight × 100, adding up to exactly 100.
+ */
+export function roundedParts(weights: readonly Decimal.Value[]): number[] {
+  const rounded = weights.map((weight) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber());
+  const total = rounded.reduce((sum, part) => sum + part, 0);
+  return Math.abs(total - 100) <= PART_TOLERANCE ? rounded : percentParts(weights);
+}
+
+/**
+ * Advice's `part_of_portfolio` for each ticker (SPEC §3): tickers whose
+ * weight × 100 rounds to 0 are left out, the others get `roundedParts` of
+ * their weights, so the advice can always be bought. A ticker the
+ * largest-remainder fallback leaves at 0 is left out too.
+ */
+export function adviceParts<A extends { weight: Decimal.Value }>(tickers: readonly A[]): Array<A & { part: number }> {
+  const kept = tickers.filter(({ weight }) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).greaterThan(0));
+  const parts = roundedParts(kept.map(({ weight }) => weight));
+  return kept.map((ticker, index) => ({ ...ticker, part: parts[index] })).filter(({ part }) => part > 0);
+}
+
 /**
  * `total` split into cents in proportion to `parts`, adding up to `total`
  * exactly: what a wallet is debited is what the bought assets are worth.
@@ -65,8 +94,9 @@ export function compareAssetNames(a: { assetName: string }, b: { assetName: stri
 /**
  * The assets of a portfolio worth `total`: parts of 0 dropped, the largest
  * part first (then by name), each with its share of `total` to the cent.
- * The order decides which asset gets a leftover cent, so advice and purchase
- * both go through here and a purchase stores exactly the sums advice showed.
+ * The order decides which asset gets a leftover cent. A purchase stores these
+ * sums, which add up to exactly what the wallet is debited; advice shows each
+ * part rounded on its own (SPEC §3), so the two may differ by a cent.
  */
 export function allocate<A extends { assetName: string; part: number }>(assets: readonly A[], total: Decimal): Array<A & { overallSum: Decimal }> {
   const held = assets

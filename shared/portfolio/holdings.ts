@@ -1,5 +1,5 @@
 import { Decimal } from '../money/decimal';
-import { compareAssetNames, percentParts } from './apportion';
+import { compareAssetNames, roundedParts } from './apportion';
 import { centsText, type Holding } from './money';
 
 /** A bought asset as stored. */
@@ -15,13 +15,16 @@ export interface StoredMetrics {
 
 /**
  * A portfolio as the API lists it: largest holding first, each with its whole
- * percentage of the invested sum (the sum of the holdings). Purchases split
- * the invested sum exactly, so these are the parts that were bought.
+ * percentage of the invested sum (the sum of the holdings), rounded as advice
+ * rounds weights (`roundedParts`). A purchase gives each asset its part's
+ * share of the parts' sum, so these are the parts that were bought, also when
+ * they added up to 99 or 101 (but for a part of 50 or more, which such a
+ * share can round past).
  */
 export function describeHoldings<A extends StoredAsset>(assets: readonly A[]) {
   const sorted = [...assets].sort((a, b) => b.overallSum.comparedTo(a.overallSum) || compareAssetNames(a, b));
   const investedSum = sorted.reduce((total, asset) => total.plus(asset.overallSum), new Decimal(0));
-  const parts = percentParts(sorted.map((asset) => asset.overallSum.dividedBy(investedSum)));
+  const parts = roundedParts(sorted.map((asset) => asset.overallSum.dividedBy(investedSum)));
   return {
     investedSum,
     holdings: sorted.map((asset, index) => ({

@@ -26,7 +26,7 @@ export const holdingStatisticsSchema = quoteStatisticsSchema.extend({
 });
 
 export const portfolioAssetSchema = z.object({
-  part_of_portfolio: z.number().int().min(0).max(100).describe('Whole percent of the invested sum; the parts add up to 100'),
+  part_of_portfolio: z.number().int().min(0).max(100).describe('Whole percent of the invested sum, rounded half up; the parts add up to 100 ± 1'),
   overall_sum: moneyText,
   asset_name: z.string(),
 });
