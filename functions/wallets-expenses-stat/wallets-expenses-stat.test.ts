@@ -1,6 +1,6 @@
 import { db } from '../../shared/db/client';
-import { DEMO_USERS, type DemoUser } from '../../shared/demo/demo-data';
-import { demoEvents, demoEventTimes, seedDemoUsers } from '../../shared/demo/seed';
+import { DEMO_USERS } from '../../shared/demo/demo-data';
+import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
@@ -25,53 +25,82 @@ afterEach(async () => {
 const stat = (username: string, query: Record<string, string> = {}) =>
   callFunction('wallets-expenses-stat').get('/api/v1/wallets/expenses/stat/').query(query).set(tokenHeader(keys[username]));
 
-/** SPEC §5's money in and out per UTC day for one demo user, ascending by day. */
-function expectedDays(user: DemoUser): Array<[day: number, moneyIn: Decimal, moneyOut: Decimal]> {
-  const events = demoEvents(user);
-  const times = demoEventTimes(events.length, SEEDED_AT);
-  const days = new Map<number, [Decimal, Decimal]>();
-  events.forEach((event, index) => {
-    const day = Math.floor(times[index].getTime() / 1000 / DAY_SECONDS) * DAY_SECONDS;
-    const [moneyIn, moneyOut] = days.get(day) ?? [new Decimal(0), new Decimal(0)];
-    days.set(day, event.sum.isNegative() ? [moneyIn, moneyOut.minus(event.sum)] : [moneyIn.plus(event.sum), moneyOut]);
-  });
-  return [...days].sort(([a], [b]) => a - b).map(([day, [moneyIn, moneyOut]]) => [day, moneyIn, moneyOut]);
-}
+type Day = [day: number, moneyIn: string, moneyOut: string];
 
-const asJson = (days: ReturnType<typeof expectedDays>) =>
-  `{${days.map(([day, moneyIn, moneyOut]) => `"${day}":{"purchases":${moneyIn.toFixed(2)},"sells":${moneyOut.toFixed(2)}}`).join(',')}}`;
+/**
+ * SPEC §5's money in and out per UTC day, written out by hand for SEEDED_AT
+ * (2025-01-15): each user's transactions, in SPEC order, spread over the 10
+ * days before it, 2025-01-05 (1736035200) to 2025-01-14 (1736812800).
+ */
+const SPEC_DAYS: Record<string, Day[]> = {
+  // 1000.00, 250.00, 400.00 topped up, then 1000.00 spent on the portfolio.
+  johnwick: [
+    [1736035200, '1000.00', '0.00'], // 2025-01-05
+    [1736294400, '250.00', '0.00'], // 2025-01-08
+    [1736553600, '400.00', '0.00'], // 2025-01-11
+    [1736812800, '0.00', '1000.00'], // 2025-01-14
+  ],
+  // Bank of Banks: 5000.00, 100.50, 100.00, 200.00, 50.00, 1500.00; Bank example: 10.00, 60.00, 1200.00, 11.99; then 5000.00 spent.
+  lyraking: [
+    [1736035200, '5000.00', '0.00'], // 2025-01-05
+    [1736121600, '100.50', '0.00'], // 2025-01-06
+    [1736208000, '100.00', '0.00'], // 2025-01-07
+    [1736294400, '200.00', '0.00'], // 2025-01-08
+    [1736380800, '50.00', '0.00'], // 2025-01-09
+    [1736467200, '1510.00', '0.00'], // 2025-01-10: 1500.00 on one card and 10.00 on the other
+    [1736553600, '60.00', '0.00'], // 2025-01-11
+    [1736640000, '1200.00', '0.00'], // 2025-01-12
+    [1736726400, '11.99', '0.00'], // 2025-01-13
+    [1736812800, '0.00', '5000.00'], // 2025-01-14
+  ],
+  // 150.00, 200.00, 300.00, 1000.00, 1000.00; no portfolio.
+  alexray: [
+    [1736035200, '150.00', '0.00'], // 2025-01-05
+    [1736208000, '200.00', '0.00'], // 2025-01-07
+    [1736467200, '300.00', '0.00'], // 2025-01-10
+    [1736640000, '1000.00', '0.00'], // 2025-01-12
+    [1736812800, '1000.00', '0.00'], // 2025-01-14
+  ],
+};
+
+const asJson = (days: Day[]) => `{${days.map(([day, moneyIn, moneyOut]) => `"${day}":{"purchases":${moneyIn},"sells":${moneyOut}}`).join(',')}}`;
 
 const isoDay = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().slice(0, 10);
 
 describe('GET /api/v1/wallets/expenses/stat/', () => {
-  it.each(DEMO_USERS.map((user) => [user.username, user] as const))(
-    'gives %s the money in and out of every seeded day, exactly',
-    async (username, user) => {
-      const response = await stat(username);
-      expect(response.status).toBe(200);
-      expect(response.text).toBe(asJson(expectedDays(user)));
-    },
-  );
+  it.each(Object.keys(SPEC_DAYS))('gives %s the money in and out of every seeded day, exactly', async (username) => {
+    const response = await stat(username);
+    expect(response.status).toBe(200);
+    expect(response.text).toBe(asJson(SPEC_DAYS[username]));
+  });
+
+  it('covers every demo user, and each user’s days hold all of their SPEC §5 money', () => {
+    expect(Object.keys(SPEC_DAYS)).toEqual(DEMO_USERS.map((user) => user.username));
+    for (const user of DEMO_USERS) {
+      const topUps = user.wallets.flatMap((wallet) => wallet.topUps).reduce((sum, topUp) => sum.plus(topUp), new Decimal(0));
+      const days = SPEC_DAYS[user.username];
+      expect(days.reduce((sum, [, moneyIn]) => sum.plus(moneyIn), new Decimal(0)).toFixed(2)).toBe(topUps.toFixed(2));
+      expect(days.reduce((sum, [, , moneyOut]) => sum.plus(moneyOut), new Decimal(0)).toFixed(2)).toBe(user.portfolio?.investedSum ?? '0.00');
+    }
+  });
 
   it('counts a purchase as money out ("sells") on its day, as a positive number', async () => {
     const response = await stat('johnwick');
-    const lastDay = expectedDays(DEMO_USERS[0]).at(-1)![0];
-    expect(response.body[String(lastDay)].sells).toBe(1000);
-    expect(Object.keys(response.body)).toHaveLength(expectedDays(DEMO_USERS[0]).length);
+    expect(response.body['1736812800']).toEqual({ purchases: 0, sells: 1000 });
+    expect(response.text).toContain('"1736812800":{"purchases":0.00,"sells":1000.00}');
   });
 
   it('adds both of lyraking’s wallets together', async () => {
-    const days = expectedDays(DEMO_USERS[1]);
-    const total = days.reduce((sum, [, moneyIn]) => sum.plus(moneyIn), new Decimal(0));
-    // SPEC §5: 6950.50 topped up on Bank of Banks and 1281.99 on Bank example.
-    expect(total.toFixed(2)).toBe('8232.49');
     const response = await stat('lyraking');
+    // 2025-01-10: 1500.00 on Bank of Banks and 10.00 on Bank example.
+    expect(response.body['1736467200']).toEqual({ purchases: 1510, sells: 0 });
+    // SPEC §5: 6950.50 topped up on Bank of Banks and 1281.99 on Bank example.
     const served = Object.values(response.body as Record<string, { purchases: number }>).reduce((sum, day) => sum.plus(String(day.purchases)), new Decimal(0));
     expect(served.toFixed(2)).toBe('8232.49');
   });
 
   it('bounds the range by start and end, both inclusive', async () => {
-    const days = expectedDays(DEMO_USERS[1]);
+    const days = SPEC_DAYS.lyraking;
     const [from, to] = [days[2][0], days[5][0]];
 
     expect((await stat('lyraking', { start: isoDay(from), end: isoDay(to) })).text).toBe(asJson(days.slice(2, 6)));
