@@ -154,6 +154,8 @@ function send(res: ServerResponse, reply: Reply): void {
 export async function startMlStandin(options: { port?: number; host?: string } = {}): Promise<MlStandin> {
   const faults: Fault[] = [];
   const log: MlStandinRequest[] = [];
+  // Counted apart from the log, which keeps only the latest requests.
+  let requests = 0;
 
   function setMode(mode: MlStandinMode, scope: MlStandinScope = {}): void {
     if (mode === 'normal' && scope.route === undefined && scope.assetName === undefined) {
@@ -175,6 +177,7 @@ export async function startMlStandin(options: { port?: number; host?: string } =
   }
 
   function serve(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    requests += 1;
     log.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) });
     // Tests read the latest requests; under npm start it must not grow for ever.
     if (log.length > MAX_LOGGED_REQUESTS) log.splice(0, log.length - MAX_LOGGED_REQUESTS);
@@ -212,7 +215,7 @@ export async function startMlStandin(options: { port?: number; host?: string } =
   return {
     url: `http://${host}:${address.port}`,
     get requests() {
-      return log.length;
+      return requests;
     },
     log,
     setMode,
