@@ -15,7 +15,7 @@ const descriptions: Record<number, string> = {
   401: 'Missing, invalid, expired or revoked key (or bad credentials)',
   403: 'The caller may not use this function',
   404: 'No such route, or a resource that does not exist or is not yours',
-  409: 'Idempotency-Key reused with a different request',
+  409: 'Conflict: an Idempotency-Key reused with a different request, or one still in progress',
   413: 'Request body too large',
   415: 'Request body is not JSON',
   422: 'A valid request the rules refuse',

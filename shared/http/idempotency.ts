@@ -54,7 +54,10 @@ class KeyAlreadyClaimed extends Error {}
 export async function storedResponse(scope: IdempotencyScope): Promise<Result | undefined> {
   // Keys past their lifetime are forgotten, this user's all at once, so the table stays small.
   const cutoff = new Date(Date.now() - config().IDEMPOTENCY_TTL_HOURS * 3600_000);
-  await db().idempotencyRecord.deleteMany({ where: { userId: scope.userId, createdAt: { lt: cutoff } } });
+  // Found with a plain read, deleted by id: a ranged DELETE would wait on the
+  // user's in-flight claims (uncommitted rows in the same index range).
+  const expired = await db().idempotencyRecord.findMany({ where: { userId: scope.userId, createdAt: { lt: cutoff } }, select: { id: true } });
+  if (expired.length) await db().idempotencyRecord.deleteMany({ where: { id: { in: expired.map((record) => record.id) } } });
   const record = await db().idempotencyRecord.findUnique({
     where: { userId_key: { userId: scope.userId, key: scope.key } },
   });
