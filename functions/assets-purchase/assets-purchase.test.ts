@@ -313,9 +313,11 @@ describe('POST /api/v1/assets/', () => {
   });
 
   it('quotes every new asset, and the assets held, through the service; a failing quote of a new asset changes nothing', async () => {
-    const from = ml.standin().log.length;
+    const requestsBefore = ml.standin().requests;
     expect((await purchase('johnwick', bodyOf('100.00', [['TSLA', 60], ['V', 40]]))).status).toBe(201);
-    const quoted = ml.standin().log.slice(from).filter((request) => request.path === '/stat/').map((request) => request.query.asset_name);
+    // The log keeps only the latest requests: count this purchase's back from its end.
+    const made = ml.standin().requests - requestsBefore;
+    const quoted = ml.standin().log.slice(ml.standin().log.length - made).filter((request) => request.path === '/stat/').map((request) => request.query.asset_name);
     expect(new Set(quoted)).toEqual(new Set(['TSLA', 'V', 'AAPL', 'MSFT', 'GOOG', 'JNJ', 'SPY']));
 
     ml.standin().setMode('error500', { route: 'stat', assetName: 'NVDA' });

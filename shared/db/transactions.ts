@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { db, Prisma, type Tx } from './client';
+import { db, type Prisma, type Tx } from './client';
+import { isWriteConflict } from './conflicts';
 
 export interface TransactionOptions {
   /**
@@ -12,9 +13,12 @@ export interface TransactionOptions {
   isolationLevel?: Prisma.TransactionIsolationLevel;
 }
 
-/** InnoDB picks a victim when two transactions wait on each other; the victim may simply run again. */
-const MAX_ATTEMPTS = 3;
-const isDeadlock = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034';
+/**
+ * InnoDB picks a victim when transactions wait on each other; the victim may
+ * simply run again. A burst of requests sharing one Idempotency-Key can chain
+ * a few such rounds when the key's first holder rolls back.
+ */
+const MAX_ATTEMPTS = 5;
 
 /**
  * One interactive transaction, rolled back whole on any error, and run again
@@ -27,7 +31,7 @@ export async function inTransaction<T>(work: (tx: Tx) => Promise<T>, options: Tr
     try {
       return await db().$transaction(work, { maxWait: 10_000, timeout: 20_000, isolationLevel: options.isolationLevel });
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) throw error;
+      if (attempt >= MAX_ATTEMPTS || !isWriteConflict(error)) throw error;
       await sleep(10 + Math.random() * 40 * attempt);
     }
   }

@@ -1,4 +1,5 @@
 import { Prisma } from '../db/client';
+import { isWriteConflict } from '../db/conflicts';
 import { ApiError } from './errors';
 
 /**
@@ -6,11 +7,11 @@ import { ApiError } from './errors';
  * busy or away is a 503 worth retrying; anything else is an opaque 500 whose
  * details stay in the logs.
  */
-const BUSY_CODES = new Set(['P2024', 'P2028', 'P2034']);
+const BUSY_CODES = new Set(['P2024', 'P2028']);
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof Prisma.PrismaClientKnownRequestError && BUSY_CODES.has(error.code)) {
+  if ((error instanceof Prisma.PrismaClientKnownRequestError && BUSY_CODES.has(error.code)) || isWriteConflict(error)) {
     return new ApiError(503, 'busy', 'The service is busy; retry the request', [], { 'Retry-After': '1' });
   }
   if (
