@@ -19,7 +19,14 @@ describe('POST /api/v1/auth/login/', () => {
     expect(me.body.username).toBe('johnwick');
   });
 
-  it('clears the user’s expired sessions when they log in again', async () => {
+  it('purges attempts past the window, for usernames nobody tries again', async () => {
+    for (const ghost of ['ghost1', 'ghost2', 'ghost3']) await login({ username: ghost, password: 'x' });
+    await db().loginFailure.updateMany({ where: { username: { startsWith: 'ghost' } }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
+    await login({ username: 'someone-else', password: 'x' });
+    expect(await db().loginFailure.count({ where: { username: { startsWith: 'ghost' } } })).toBe(0);
+  });
+
+  it('clears expired sessions when someone logs in', async () => {
     const first = await login({ username: 'alexray', password: 'alexray' });
     const user = await db().user.findUniqueOrThrow({ where: { username: 'alexray' } });
     await db().session.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });

@@ -1,5 +1,6 @@
 import { config } from '../config/config';
 import { db } from '../db/client';
+import { purgeExpired } from '../db/housekeeping';
 import { ApiError } from '../http/errors';
 
 /**
@@ -23,8 +24,8 @@ export interface LoginAttempt {
 export async function beginLoginAttempt(username: string): Promise<LoginAttempt> {
   const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config();
   const since = windowStart();
-  // Rows older than the window no longer count; drop them so the table stays small.
-  await db().loginFailure.deleteMany({ where: { username, createdAt: { lte: since } } });
+  // Rows older than the window no longer count, whoever's they are.
+  await purgeExpired('login_failures', since);
   const attempt = await db().loginFailure.create({ data: { username } });
   const attempts = await db().loginFailure.count({ where: { username, createdAt: { gt: since } } });
   if (attempts > LOGIN_MAX_FAILURES) {

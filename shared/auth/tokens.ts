@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { config } from '../config/config';
 import { db } from '../db/client';
+import { purgeExpired } from '../db/housekeeping';
 import type { AuthenticatedUser } from '../http/endpoint';
 import { unauthorized } from '../http/errors';
 import { jwtSecret } from './secrets';
@@ -18,8 +19,8 @@ export async function issueToken(userId: string): Promise<string> {
   const sessionId = randomUUID();
   const ttlSeconds = config().TOKEN_TTL_SECONDS;
   const now = new Date();
-  // Housekeeping at the one moment a user's sessions grow: their expired rows can go.
-  await db().session.deleteMany({ where: { userId, expiresAt: { lt: now } } });
+  // Housekeeping at the moment sessions grow: expired rows, anyone's, can go.
+  await purgeExpired('sessions', now);
   await db().session.create({ data: { id: sessionId, userId, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) } });
   return jwt.sign({}, await jwtSecret(), {
     algorithm: ALGORITHM,

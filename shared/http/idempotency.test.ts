@@ -44,12 +44,25 @@ describe('how long an Idempotency-Key is kept', () => {
     expect(again.body.transaction.sum).toBe(3);
   });
 
-  it('clears the user’s expired keys when a key is used', async () => {
+  it('tells keys apart by case: CaseKey and casekey are two requests', async () => {
+    const first = await topUp('5.00', 'CaseKey');
+    const second = await topUp('5.00', 'casekey');
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.transaction.created_at).not.toBe(first.body.transaction.created_at);
+    expect(second.body.balance).toBeGreaterThan(first.body.balance);
+  });
+
+  it('clears expired keys, anyone’s, when a key is used', async () => {
     await topUp('1.00', 'stale-a');
     await topUp('1.00', 'stale-b');
     await db().idempotencyRecord.updateMany({ where: { key: { in: ['stale-a', 'stale-b'] } }, data: { createdAt: hoursAgo(72) } });
+    const stranger = await db().user.findUniqueOrThrow({ where: { username: 'johnwick' } });
+    await db().idempotencyRecord.create({
+      data: { userId: stranger.id, key: 'stale-c', route: 'POST /x/', requestHash: 'a'.repeat(64), status: 201, responseBody: '{}', createdAt: hoursAgo(72) },
+    });
     await topUp('1.00', 'fresh');
-    expect(await db().idempotencyRecord.findMany({ where: { key: { in: ['stale-a', 'stale-b'] } } })).toEqual([]);
+    expect(await db().idempotencyRecord.findMany({ where: { key: { in: ['stale-a', 'stale-b', 'stale-c'] } } })).toEqual([]);
   });
 
   it.each([

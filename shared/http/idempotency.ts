@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { config } from '../config/config';
 import { db, Prisma, type Tx } from '../db/client';
+import { purgeExpired } from '../db/housekeeping';
 import { inTransaction, type TransactionOptions } from '../db/transactions';
 import { ApiError } from './errors';
 import { toJson } from '../money/json-number';
@@ -52,16 +53,18 @@ class KeyAlreadyClaimed extends Error {}
 
 /** The stored answer for this key, or undefined when the request must run. */
 export async function storedResponse(scope: IdempotencyScope): Promise<Result | undefined> {
-  // Keys past their lifetime are forgotten, this user's all at once, so the table stays small.
+  // Keys past their lifetime are forgotten, anyone's, a batch at a time.
   const cutoff = new Date(Date.now() - config().IDEMPOTENCY_TTL_HOURS * 3600_000);
-  // Found with a plain read, deleted by id: a ranged DELETE would wait on the
-  // user's in-flight claims (uncommitted rows in the same index range).
-  const expired = await db().idempotencyRecord.findMany({ where: { userId: scope.userId, createdAt: { lt: cutoff } }, select: { id: true } });
-  if (expired.length) await db().idempotencyRecord.deleteMany({ where: { id: { in: expired.map((record) => record.id) } } });
+  await purgeExpired('idempotency_records', cutoff);
   const record = await db().idempotencyRecord.findUnique({
     where: { userId_key: { userId: scope.userId, key: scope.key } },
   });
   if (!record) return undefined;
+  if (record.createdAt < cutoff) {
+    // Past its lifetime but not in the purged batch: forget it now.
+    await db().idempotencyRecord.deleteMany({ where: { id: record.id } });
+    return undefined;
+  }
   if (record.requestHash !== scope.requestHash) {
     throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request', [
       { field: 'Idempotency-Key', message: 'was used with another request body or route' },
