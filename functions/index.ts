@@ -1,5 +1,6 @@
 import * as functions from '@google-cloud/functions-framework';
 import { checkStartupConfig } from '../shared/config/config';
+import { functionTarget } from '../shared/config/function-target';
 import { installFrameworkErrorHandler } from '../shared/http/framework-errors';
 import { toHttpFunction } from '../shared/http/http-function';
 import { findFunction, methodsAtPathsOf, registry } from './registry';
@@ -7,12 +8,13 @@ import { findFunction, methodsAtPathsOf, registry } from './registry';
 // The module Cloud Run loads (`functions-framework --target=<name>`): it
 // registers every function, and the framework serves the one named by --target.
 // Configuration is checked here, at start, so a missing variable stops the
-// instance with its name instead of failing requests later. Cloud Run names the
-// one function an instance serves in FUNCTION_TARGET, and it is checked for
-// exactly what that function needs. Locally and in tests every function is
+// instance with its name instead of failing requests later. When the instance
+// serves one function (Cloud Run's FUNCTION_TARGET, or --target), it is checked
+// for exactly what that function needs. Locally and in tests every function is
 // served: the database settings are checked, and the ML service and scheduler
 // settings (which tests and npm start supply per case) when first used.
-const target = process.env.FUNCTION_TARGET ? findFunction(process.env.FUNCTION_TARGET) : undefined;
+const targetName = functionTarget();
+const target = targetName ? findFunction(targetName) : undefined;
 checkStartupConfig(
   target
     ? { database: target.deploy?.database !== false, ml: target.deploy?.ml === true, scheduler: target.auth === 'scheduler' }

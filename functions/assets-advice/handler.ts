@@ -56,7 +56,8 @@ export default defineEndpoint({
     'tickers whose part is 0 are left out, and `overall_sum` is part × `suggested_sum` / 100 rounded half up to the ' +
     'cent; the largest part comes first (then by ticker). The parts then add up to 100 ± 1, which a purchase accepts. ' +
     'Only when they would not (many small weights can round to 97 or 103 between them) are the parts recomputed by ' +
-    'largest remainder so they add up to exactly 100 (each weight × 100 rounded down or up), so that the advice can ' +
+    'largest remainder so they add up to exactly 100 (each weight × 100 rounded down or up, or, when the tickers left ' +
+    'out held a noticeable share, each weight scaled up to fill 100 and rounded down or up), so that the advice can ' +
     'always be bought. Rounded each on its own, the `overall_sum`s may add up to a few cents more or less than ' +
     '`suggested_sum`; a purchase splits `invested_sum` exactly, so what it stores may differ from these by a cent. ' +
     '`statistics` is `null` for an asset whose quote failed. The answer plus `invested_sum` can be sent as is to ' +

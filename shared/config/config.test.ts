@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseConfig } from './config';
+import { functionTarget } from './function-target';
 
 const valid = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', JWT_SECRET: 's'.repeat(32) };
 
@@ -34,6 +35,17 @@ describe('parseConfig', () => {
   it('accepts a Secret Manager version instead of the secret itself', () => {
     const config = parseConfig({ DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'projects/p/secrets/jwt/versions/latest' });
     expect(config.JWT_SECRET_VERSION).toBe('projects/p/secrets/jwt/versions/latest');
+  });
+});
+
+describe('functionTarget', () => {
+  it.each([
+    [{ FUNCTION_TARGET: 'docs' }, ['node', 'ff', '--target=auth-login'], 'docs'],
+    [{}, ['node', 'ff', '--target=auth-login'], 'auth-login'],
+    [{}, ['node', 'ff', '--target', 'wallets-topup', '--port=8080'], 'wallets-topup'],
+    [{}, ['node', 'scripts/start.ts'], undefined],
+  ])('reads %p and %p as %p', (env, argv, expected) => {
+    expect(functionTarget(env, argv)).toBe(expected);
   });
 });
 

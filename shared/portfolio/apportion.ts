@@ -51,8 +51,9 @@ export const PART_TOLERANCE = 1;
  * them: each weight × 100 rounded half up. Those add up to 100 ± PART_TOLERANCE
  * in the usual case, which a purchase accepts. Only when they do not (many
  * small weights can round to 97 or 103 between them) are they recomputed by
- * largest remainder (`percentParts`): each the floor or the ceiling of
- * weight × 100, adding up to exactly 100.
+ * largest remainder (`percentParts`) to add up to exactly 100: each the floor
+ * or the ceiling of weight × 100 where that can reach 100, else of the weights
+ * scaled up to fill 100 (when the dropped tickers held a noticeable share).
  */
 export function roundedParts(weights: readonly Decimal.Value[]): number[] {
   const rounded = weights.map((weight) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber());
