@@ -7,7 +7,7 @@ import { defineEndpoint } from '../../shared/http/endpoint';
 import { ApiError } from '../../shared/http/errors';
 import { errorResponses } from '../../shared/http/error-docs';
 
-export const loginBody = z.object({
+const loginBody = z.object({
   username: z.string().min(1).max(150),
   password: z.string().min(1).max(128),
 });
