@@ -27,7 +27,7 @@ describe('deploy --all --dry-run', () => {
       const expected = deploySettingsOf(definition);
       expect(flags.get('--function')).toBe(definition.name);
       expect(flags.get('--source')).toBe('.');
-      expect(flags.get('--base-image')).toBe('nodejs20');
+      expect(flags.get('--base-image')).toBe('nodejs24');
       expect(flags.get('--no-allow-unauthenticated')).toBe(true);
       expect(flags.get('--service-account')).toBe('fulfillment-functions@my-project.iam.gserviceaccount.com');
       expect(flags.get('--memory')).toBe(expected.memory.replace(/B$/, ''));

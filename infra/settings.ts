@@ -27,8 +27,8 @@ export function deploySettingsOf(definition: FunctionDefinition): DeploySettings
   return { ...DEFAULT_DEPLOY_SETTINGS, ...definition.deploy };
 }
 
-/** Cloud Run's Node 20 runtime, matching package.json's engines. */
-export const BASE_IMAGE = 'nodejs20';
+/** Cloud Run's Node 24 LTS runtime (nodejs20 was decommissioned on 2026-10-30); package.json's engines allow 22.12+ locally. */
+export const BASE_IMAGE = 'nodejs24';
 
 /** Secret Manager secrets, mounted into the functions as environment variables. */
 export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url' } as const;

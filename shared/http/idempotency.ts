@@ -4,7 +4,6 @@ import { db, Prisma, type Tx } from '../db/client';
 import { purgeExpired } from '../db/housekeeping';
 import { inTransaction, type TransactionOptions } from '../db/transactions';
 import { ApiError } from './errors';
-import { toJson } from '../money/json-number';
 import type { Result } from './endpoint';
 
 /**
@@ -94,7 +93,7 @@ export async function runIdempotent(
       const result = await work(tx);
       await tx.idempotencyRecord.update({
         where: { userId_key: { userId: scope.userId, key: scope.key } },
-        data: { status: result.status, responseBody: toJson(result.body) },
+        data: { status: result.status, responseBody: JSON.stringify(result.body) },
       });
       return result;
     }, options);

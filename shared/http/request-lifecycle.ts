@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { config } from '../config/config';
-import { toJson } from '../money/json-number';
 import { applyCors } from './cors';
 import type { Result } from './endpoint';
 import { toApiError } from './error-mapping';
@@ -75,7 +74,7 @@ function send(res: Response, result: Result): void {
   } else if (result.body === undefined || result.status === 204) {
     res.end();
   } else {
-    res.type('application/json').send(toJson(result.body));
+    res.type('application/json').send(JSON.stringify(result.body));
   }
 }
 
