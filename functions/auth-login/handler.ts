@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { beginLoginAttempt } from '../../shared/auth/login-throttle';
+import { clearLoginFailures, loginCandidate, recordLoginFailure } from '../../shared/auth/login-throttle';
 import { verifyPassword } from '../../shared/auth/passwords';
 import { issueToken } from '../../shared/auth/tokens';
-import { db } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { ApiError } from '../../shared/http/errors';
 import { errorResponses } from '../../shared/http/error-docs';
@@ -28,12 +27,17 @@ export default defineEndpoint({
     ...errorResponses(400, 401, 429),
   },
   async handle({ body }) {
-    const attempt = await beginLoginAttempt(body.username);
-    const user = await db().user.findUnique({ where: { username: body.username } });
+    // One read before the password check and one write after it; a login
+    // costs its bcrypt comparison and little else.
+    const candidate = await loginCandidate(body.username);
+    const { user } = candidate;
     const passwordMatches = await verifyPassword(body.password, user?.passwordHash);
     // The column's collation ignores case and trailing spaces; a username is matched exactly, as before.
-    if (!user || user.username !== body.username || !passwordMatches || !user.isActive) throw invalidCredentials();
-    await attempt.succeeded();
+    if (!user || user.username !== body.username || !passwordMatches || !user.isActive) {
+      await recordLoginFailure(body.username);
+      throw invalidCredentials();
+    }
+    await clearLoginFailures(candidate);
     return { status: 200, body: { key: await issueToken(user.id) } };
   },
 });

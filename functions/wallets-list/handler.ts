@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { db } from '../../shared/db/client';
+import { db, Prisma } from '../../shared/db/client';
+import type { Decimal } from '../../shared/money/decimal';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { renderWallet, walletExample, walletJson } from '../../shared/wallets/wallet-json';
@@ -14,10 +15,11 @@ export default defineEndpoint({
     ...errorResponses(401),
   },
   async handle({ user }) {
-    const wallets = await db().wallet.findMany({
-      where: { userId: user.id },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
+    // Raw SQL: the most frequent read of all, and Prisma's findMany costs
+    // several times the CPU of the same statement sent as is.
+    const wallets = await db().$queryRaw<Array<{ id: string; bankName: string; cardNumber: string; balance: Decimal }>>(Prisma.sql`
+      SELECT id, bank_name AS bankName, card_number AS cardNumber, balance FROM wallets
+      WHERE user_id = ${user.id} ORDER BY created_at, id`);
     return { status: 200, body: wallets.map(renderWallet) };
   },
 });

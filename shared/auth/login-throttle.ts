@@ -1,42 +1,58 @@
 import { config } from '../config/config';
-import { db } from '../db/client';
-import { purgeExpired } from '../db/housekeeping';
+import { db, Prisma } from '../db/client';
+import { purgeExpiredSometimes } from '../db/housekeeping';
 import { ApiError } from '../http/errors';
 
 /**
- * At most LOGIN_MAX_FAILURES password checks per username per window, across
- * every instance of auth-login and however many requests arrive at once.
+ * At most LOGIN_MAX_FAILURES failed password checks per username per window,
+ * across every instance of auth-login.
  *
- * Each attempt first writes its own row, then counts the rows in the window:
- * the k-th attempt to commit sees at least k, so no burst gets more than the
- * limit through to bcrypt. A success deletes the username's rows; a failure
- * keeps its row; a refused attempt takes its row back, so hammering a locked
- * username does not extend the lock.
+ * Only failures count: a burst of correct logins never throttles itself. The
+ * price is that failures still in flight are not seen yet, so a burst of wrong
+ * passwords may get up to (limit + attempts already in flight) through before
+ * the username is locked; everything after that gets 429 until the window
+ * passes. A success clears the username's failures.
  */
+export interface LoginCandidate {
+  /** The user the username names, if any (its password is still to be checked). */
+  user?: { id: string; username: string; passwordHash: string; isActive: boolean };
+  /** Ids of the username's failures within the window. */
+  failureIds: bigint[];
+}
+
 function windowStart(): Date {
   return new Date(Date.now() - config().LOGIN_FAILURE_WINDOW_SECONDS * 1000);
 }
 
-export interface LoginAttempt {
-  succeeded(): Promise<void>;
-}
-
-export async function beginLoginAttempt(username: string): Promise<LoginAttempt> {
+/** One read: the user and the username's recent failures; 429 when they reach the limit. */
+export async function loginCandidate(username: string): Promise<LoginCandidate> {
+  const [row] = await db().$queryRaw<
+    Array<{ failures: string | null; id: string | null; username: string | null; passwordHash: string | null; isActive: number | bigint | boolean | null }>
+  >(Prisma.sql`
+    SELECT (SELECT GROUP_CONCAT(f.id) FROM login_failures f WHERE f.username = ${username} AND f.created_at > ${windowStart()}) AS failures,
+           u.id, u.username, u.password_hash AS passwordHash, u.is_active AS isActive
+    FROM (SELECT 1 AS one) AS anyone LEFT JOIN users u ON u.username = ${username}`);
+  const failureIds = row.failures ? row.failures.split(',').map(BigInt) : [];
   const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config();
-  const since = windowStart();
-  // Rows older than the window no longer count, whoever's they are.
-  await purgeExpired('login_failures', since);
-  const attempt = await db().loginFailure.create({ data: { username } });
-  const attempts = await db().loginFailure.count({ where: { username, createdAt: { gt: since } } });
-  if (attempts > LOGIN_MAX_FAILURES) {
-    await db().loginFailure.deleteMany({ where: { id: attempt.id } });
+  if (failureIds.length >= LOGIN_MAX_FAILURES) {
     throw new ApiError(429, 'too_many_attempts', 'Too many failed login attempts; try again later', [], {
       'Retry-After': String(LOGIN_FAILURE_WINDOW_SECONDS),
     });
   }
-  return {
-    async succeeded() {
-      await db().loginFailure.deleteMany({ where: { username } });
-    },
-  };
+  const user =
+    row.id && row.username !== null && row.passwordHash !== null
+      ? { id: row.id, username: row.username, passwordHash: row.passwordHash, isActive: Boolean(Number(row.isActive)) }
+      : undefined;
+  return { user, failureIds };
+}
+
+export async function recordLoginFailure(username: string): Promise<void> {
+  await purgeExpiredSometimes('login_failures', windowStart());
+  await db().$executeRaw`INSERT INTO login_failures (username, created_at) VALUES (${username}, ${new Date()})`;
+}
+
+/** Deleted by primary key, so concurrent logins of the same username never wait on a range lock. */
+export async function clearLoginFailures(candidate: LoginCandidate): Promise<void> {
+  if (candidate.failureIds.length === 0) return;
+  await db().$executeRaw`DELETE FROM login_failures WHERE id IN (${Prisma.join(candidate.failureIds)})`;
 }

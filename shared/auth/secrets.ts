@@ -1,5 +1,5 @@
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { jwtSecretSetting } from '../config/config';
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { config, jwtSecretSetting } from '../config/config';
 import { ApiError } from '../http/errors';
 
 /**
@@ -14,6 +14,9 @@ export interface SecretVersionReader {
 
 export const secretManagerReader: SecretVersionReader = {
   async read(versionName) {
+    // Loaded only when a version is configured: the client library costs a few
+    // hundred milliseconds of cold start that mounted secrets never need.
+    const { SecretManagerServiceClient } = await import('@google-cloud/secret-manager');
     const [version] = await new SecretManagerServiceClient().accessSecretVersion({ name: versionName });
     const data = version.payload?.data;
     if (!data) throw new Error(`Secret version ${versionName} has no payload`);
@@ -21,34 +24,53 @@ export const secretManagerReader: SecretVersionReader = {
   },
 };
 
+/**
+ * Keys sign with the current secret and verify against it or, during a
+ * rotation, the previous one (JWT_SECRET_PREVIOUS): instances started before
+ * and after a new version is deployed accept each other's keys.
+ */
+export interface SigningKeys {
+  current: KeyObject;
+  /** Every key a token may verify against, current first. */
+  accepted: KeyObject[];
+}
+
 let reader: SecretVersionReader = secretManagerReader;
-let cachedSecret: Promise<string> | undefined;
+let cachedKeys: Promise<SigningKeys> | undefined;
 
 export function setSecretReaderForTests(next: SecretVersionReader): void {
   reader = next;
-  cachedSecret = undefined;
+  cachedKeys = undefined;
+}
+
+// A KeyObject made once: jsonwebtoken given a string first tries to parse it as
+// a public key, which throws and is caught on every single verify.
+const toKey = (secret: string) => createSecretKey(Buffer.from(secret, 'utf8'));
+
+async function currentSecret(): Promise<string> {
+  const setting = jwtSecretSetting();
+  if ('secret' in setting) return setting.secret;
+  try {
+    const secret = await reader.read(setting.version);
+    if (secret.length < 32) throw new Error('The JWT secret from Secret Manager must be at least 32 characters');
+    return secret;
+  } catch (cause) {
+    throw new ApiError(503, 'unavailable', 'The service is temporarily unavailable; retry the request', [], { 'Retry-After': '1' }, cause);
+  }
 }
 
 /** Cached per instance: one Secret Manager call per cold start, not per request. */
-export function jwtSecret(): Promise<string> {
-  if (!cachedSecret) {
-    const setting = jwtSecretSetting();
-    cachedSecret =
-      'secret' in setting
-        ? Promise.resolve(setting.secret)
-        : reader.read(setting.version).then(
-          (secret) => {
-            if (secret.length < 32) throw new Error('The JWT secret from Secret Manager must be at least 32 characters');
-            return secret;
-          },
-          (cause: unknown) => {
-            throw new ApiError(503, 'unavailable', 'The service is temporarily unavailable; retry the request', [], { 'Retry-After': '1' }, cause);
-          },
-        );
+export function signingKeys(): Promise<SigningKeys> {
+  if (!cachedKeys) {
+    cachedKeys = currentSecret().then((secret) => {
+      const current = toKey(secret);
+      const previous = config().JWT_SECRET_PREVIOUS;
+      return { current, accepted: previous && previous !== secret ? [current, toKey(previous)] : [current] };
+    });
     // A failed fetch must not poison the cache for the next request.
-    cachedSecret.catch(() => {
-      cachedSecret = undefined;
+    cachedKeys.catch(() => {
+      cachedKeys = undefined;
     });
   }
-  return cachedSecret;
+  return cachedKeys;
 }

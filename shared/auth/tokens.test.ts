@@ -1,8 +1,10 @@
 import jwt from 'jsonwebtoken';
+import { resetConfigForTests } from '../config/config';
 import { db } from '../db/client';
 import { seedDemoUsers } from '../demo/seed';
 import { callFunction, loginAs } from '../testing/http';
 import { useTestDatabase } from '../testing/test-database';
+import { setSecretReaderForTests, secretManagerReader } from './secrets';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));
@@ -78,5 +80,39 @@ describe('a key is refused with 401 when', () => {
     ['not a JWT', () => 'token not-a-jwt'],
   ])('the header has %s', async (_case, header) => {
     await expectRefused(header());
+  });
+});
+
+describe('rotating the JWT secret', () => {
+  const OLD = 'the-secret-before-rotation-0123456789abcdef';
+  const NEW = 'the-secret-after-rotation-0123456789abcdefg';
+  const original = process.env.JWT_SECRET;
+  const useSecrets = (current: string, previous?: string) => {
+    process.env.JWT_SECRET = current;
+    if (previous) process.env.JWT_SECRET_PREVIOUS = previous;
+    else delete process.env.JWT_SECRET_PREVIOUS;
+    resetConfigForTests();
+    setSecretReaderForTests(secretManagerReader); // drops the cached keys
+  };
+  afterAll(() => useSecrets(original as string));
+
+  it('accepts keys signed with the previous secret while it is configured, and signs with the current one', async () => {
+    useSecrets(OLD);
+    const oldKey = await loginAs('lyraking');
+    useSecrets(NEW, OLD);
+    expect((await me(`token ${oldKey}`)).status).toBe(200);
+    const newKey = await loginAs('lyraking');
+    expect(() => jwt.verify(newKey, NEW)).not.toThrow();
+    useSecrets(NEW);
+    expect((await me(`token ${newKey}`)).status).toBe(200);
+    await expectRefused(`token ${oldKey}`);
+  });
+
+  it('still refuses an expired key signed with the previous secret as expired', async () => {
+    useSecrets(NEW, OLD);
+    const key = await loginAs('lyraking');
+    const { jti, sub } = jwt.decode(key) as jwt.JwtPayload;
+    const expired = jwt.sign({ sub, jti, exp: Math.floor(Date.now() / 1000) - 10 }, OLD, { algorithm: 'HS256' });
+    expect((await expectRefused(`token ${expired}`)).body.error.message).toBe('Token has expired');
   });
 });

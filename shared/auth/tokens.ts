@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { config } from '../config/config';
-import { db } from '../db/client';
-import { purgeExpired } from '../db/housekeeping';
+import { db, Prisma } from '../db/client';
+import { purgeExpiredSometimes } from '../db/housekeeping';
 import type { AuthenticatedUser } from '../http/endpoint';
 import { unauthorized } from '../http/errors';
-import { jwtSecret } from './secrets';
+import { signingKeys } from './secrets';
 
 /**
  * A key is a JWT naming a session row. The signature proves we issued it; the
@@ -19,15 +19,9 @@ export async function issueToken(userId: string): Promise<string> {
   const sessionId = randomUUID();
   const ttlSeconds = config().TOKEN_TTL_SECONDS;
   const now = new Date();
-  // Housekeeping at the moment sessions grow: expired rows, anyone's, can go.
-  await purgeExpired('sessions', now);
-  await db().session.create({ data: { id: sessionId, userId, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) } });
-  return jwt.sign({}, await jwtSecret(), {
-    algorithm: ALGORITHM,
-    subject: userId,
-    jwtid: sessionId,
-    expiresIn: ttlSeconds,
-  });
+  await purgeExpiredSometimes('sessions', now);
+  await db().$executeRaw`INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (${sessionId}, ${userId}, ${now}, ${new Date(now.getTime() + ttlSeconds * 1000)})`;
+  return jwt.sign({}, (await signingKeys()).current, { algorithm: ALGORITHM, subject: userId, jwtid: sessionId, expiresIn: ttlSeconds });
 }
 
 // Schemes are case-insensitive (RFC 7235): old clients send `token`, others `Token` or `Bearer`.
@@ -38,39 +32,54 @@ export interface Authenticated {
   sessionId: string;
 }
 
+interface SessionRow {
+  userId: string;
+  expiresAt: Date;
+  revoked: bigint | number;
+  isActive: bigint | number | boolean;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  mlUuid: string;
+}
+
 export async function authenticate(header: string | undefined): Promise<Authenticated> {
   if (!header) throw unauthorized('Authentication credentials were not provided');
   const key = AUTH_HEADER.exec(header.trim())?.[1];
   if (!key) throw unauthorized('Authorization header must be "token <key>"');
 
-  let claims: z.infer<typeof claimsSchema>;
-  try {
-    claims = claimsSchema.parse(jwt.verify(key, await jwtSecret(), { algorithms: [ALGORITHM] }));
-  } catch (error) {
-    if (error instanceof jwt.TokenExpiredError) throw unauthorized('Token has expired');
-    throw unauthorized('Invalid token');
-  }
+  const claims = verifyKey(key, (await signingKeys()).accepted);
 
-  const session = await db().session.findUnique({ where: { id: claims.jti }, include: { user: true } });
+  // The session and its user in one read: every authenticated request pays for it.
+  const [session] = await db().$queryRaw<SessionRow[]>(Prisma.sql`
+    SELECT s.user_id AS userId, s.expires_at AS expiresAt, s.revoked_at IS NOT NULL AS revoked, u.is_active AS isActive,
+           u.username, u.email, u.first_name AS firstName, u.last_name AS lastName, u.ml_uuid AS mlUuid
+    FROM sessions s JOIN users u ON u.id = s.user_id
+    WHERE s.id = ${claims.jti}`);
   if (!session || session.userId !== claims.sub) throw unauthorized('Invalid token');
-  if (session.revokedAt) throw unauthorized('Token has been revoked');
+  if (Number(session.revoked)) throw unauthorized('Token has been revoked');
   if (session.expiresAt <= new Date()) throw unauthorized('Token has expired');
-  if (!session.user.isActive) throw unauthorized('User inactive or deleted');
+  if (!Number(session.isActive)) throw unauthorized('User inactive or deleted');
 
-  const { user } = session;
-  return {
-    sessionId: session.id,
-    user: {
-      id: user.id,
-      username: user.username,
-      email: user.email,
-      firstName: user.firstName,
-      lastName: user.lastName,
-      mlUuid: user.mlUuid,
-    },
-  };
+  const { userId: id, username, email, firstName, lastName, mlUuid } = session;
+  return { sessionId: claims.jti, user: { id, username, email, firstName, lastName, mlUuid } };
+}
+
+function verifyKey(key: string, accepted: readonly jwt.Secret[]): z.infer<typeof claimsSchema> {
+  for (const [index, secret] of accepted.entries()) {
+    try {
+      return claimsSchema.parse(jwt.verify(key, secret, { algorithms: [ALGORITHM] }));
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) throw unauthorized('Token has expired');
+      // Only a signature mismatch is worth trying the previous secret for.
+      const wrongSecret = error instanceof jwt.JsonWebTokenError && error.message === 'invalid signature';
+      if (!wrongSecret || index === accepted.length - 1) throw unauthorized('Invalid token');
+    }
+  }
+  throw unauthorized('Invalid token');
 }
 
 export async function revokeSession(sessionId: string): Promise<void> {
-  await db().session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
+  await db().$executeRaw`UPDATE sessions SET revoked_at = ${new Date()} WHERE id = ${sessionId} AND revoked_at IS NULL`;
 }

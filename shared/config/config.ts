@@ -21,6 +21,9 @@ const configSchema = z.object({
     .string()
     .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/P/secrets/S/versions/V')
     .optional(),
+  // The secret before the last rotation, still accepted (never used to sign)
+  // until keys signed with it have expired: README, Deploy, "Rotating the JWT secret".
+  JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
   ALLOWED_ORIGINS: z
     .string()
@@ -32,6 +35,8 @@ const configSchema = z.object({
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
   IDEMPOTENCY_TTL_HOURS: positiveInt(48),
+  // One request in this many that adds a short-lived row also purges expired ones (shared/db/housekeeping).
+  HOUSEKEEPING_EVERY: positiveInt(20),
   // Who may call seed-demo-users: the audience Cloud Scheduler puts in its OIDC
   // token and the service account it signs as.
   SCHEDULER_AUDIENCE: z.string().optional(),

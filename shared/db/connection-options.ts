@@ -28,6 +28,11 @@ export function poolConfigFromUrl(databaseUrl: string, settings: PoolSettings): 
     initSql: "SET time_zone = '+00:00'",
     // Interactive transactions keep the connection; fail rather than wait forever for it.
     idleTimeout: 60,
+    // The adapter turns the driver's prepared-statement cache off unless told
+    // otherwise, so every statement was prepared, executed and closed: three
+    // round trips, and a parse on the server, each time. Handlers send a few
+    // fixed statement shapes, so a small per-connection cache holds them all.
+    prepareCacheLength: 64,
   };
 }
 

@@ -1,6 +1,5 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { authenticate } from '../auth/tokens';
-import { authenticateScheduler } from '../auth/scheduler';
 import { config } from '../config/config';
 import type { TransactionOptions } from '../db/transactions';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
@@ -28,7 +27,6 @@ export interface HttpFunctionOptions {
 
 export function toHttpFunction(definition: FunctionDefinition, options: HttpFunctionOptions = {}): HttpFunction {
   const paths = definition.paths.map(compilePath);
-  const { endpoint } = definition;
   const corsMethods = options.corsMethods ?? definition.methods;
 
   return async (req: Request, res: Response) => {
@@ -53,9 +51,12 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
           identity = await authenticate(req.get('x-forwarded-authorization') ?? req.get('authorization'));
           scope.userId = identity.user.id;
         } else if (definition.auth === 'scheduler') {
+          // Loaded here: only the scheduled function needs Google's token library.
+          const { authenticateScheduler } = await import('../auth/scheduler');
           await authenticateScheduler(req.get('authorization'));
         }
 
+        const { endpoint } = definition;
         const params = endpoint.params ? parseParams(endpoint.params, rawParams) : {};
         const query = endpoint.query ? parseInput(endpoint.query, req.query ?? {}, 'query') : {};
         const body = endpoint.body && BODY_METHODS.has(req.method) ? parseInput(endpoint.body, readBody(req, settings.MAX_BODY_BYTES), 'body') : undefined;
