@@ -8,6 +8,7 @@ import { useMlStandin } from '../../shared/testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
+import { dailyFlowsOutOfStep, rebuildFlowsOfWallet } from '../../shared/testing/wallets';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import endpoint from './handler';
 
@@ -63,6 +64,7 @@ async function expectBalancesMatchLedger() {
     const ledger = wallet.transactions.reduce((sum, transaction) => sum.plus(transaction.sum), new Decimal(0));
     expect(`${wallet.cardNumber} ${wallet.balance.toFixed(2)}`).toBe(`${wallet.cardNumber} ${ledger.toFixed(2)}`);
   }
+  expect(await dailyFlowsOutOfStep()).toEqual([]);
 }
 
 async function portfolioOf(username: string) {
@@ -191,6 +193,7 @@ describe('POST /api/v1/assets/', () => {
       await tx.wallet.update({ where: { id: walletId }, data: { balance: new Decimal('920.00') } });
       await tx.metrics.create({ data: { userId: user.id, rateOfReturn: new Decimal(1), volatility: new Decimal(1), valueAtRisk: new Decimal(1) } });
     });
+    await rebuildFlowsOfWallet(walletId);
 
     const response = await purchase('alexray', bodyOf('100.00', [['SPY', 60], ['V', 40]]));
     expect(response.status).toBe(201);
@@ -215,6 +218,7 @@ describe('POST /api/v1/assets/', () => {
       await tx.wallet.update({ where: { id: walletId }, data: { balance: topUp.minus(overallSum) } });
       await tx.metrics.create({ data: { userId: user.id, rateOfReturn: new Decimal(1), volatility: new Decimal(1), valueAtRisk: new Decimal(1) } });
     });
+    await rebuildFlowsOfWallet(walletId);
   }
 
   it('answers 422 balance_limit, writing nothing, when the sale would credit more than DECIMAL(17,2) holds', async () => {

@@ -12,7 +12,7 @@ import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shar
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
 import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { statementRows } from '../../shared/wallets/statement';
+import { lockedAt, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -131,7 +131,9 @@ const MAX_ROUNDS = 3;
 async function purchase(tx: Tx, userId: string, order: Order, assets: readonly PricedAsset[], quotes: ReadonlyMap<string, Decimal>): Promise<Result> {
   // Every purchase of this user locks all the user's wallets, so purchases for
   // one user run one after another and the balances read here are current.
-  const wallets = await tx.$queryRaw<Funds[]>(Prisma.sql`SELECT id, balance FROM wallets WHERE user_id = ${userId} ORDER BY id FOR UPDATE`);
+  const wallets = await tx.$queryRaw<Array<Funds & { bankName: string; cardNumber: string; lockedAt: string }>>(Prisma.sql`
+    SELECT id, balance, bank_name AS bankName, card_number AS cardNumber, ${lockedAt} AS lockedAt
+    FROM wallets WHERE user_id = ${userId} ORDER BY id FOR UPDATE`);
   const payer = payingWallet(wallets, order.investedSum);
   if (!payer) throw noWalletHolds(order.investedSum);
 
@@ -151,43 +153,36 @@ async function purchase(tx: Tx, userId: string, order: Order, assets: readonly P
     throw balanceLimit({ field: 'invested_sum', message: 'the sale of the current portfolio would take the balance over its limit; invest more' });
   }
 
-  // The database stamps both rows (CURRENT_TIMESTAMP(6), one clock for every
-  // transaction); the sale's statement runs first, so it is the earlier.
-  const moves: string[] = [];
+  // Both moves are stamped by the database's clock once the locks were held;
+  // the purchase a microsecond after the sale, so statements list them in order.
+  const at = wallets[0].lockedAt;
+  const moves: RecordedMove[] = [];
   if (proceeds) {
-    const sale = await tx.transaction.create({ data: { walletId: payer.id, name: saleName(previous.length), sum: proceeds }, select: { id: true } });
-    moves.push(sale.id);
+    moves.push(await recordMoneyMove(tx, { walletId: payer.id, userId, name: saleName(previous.length), sum: proceeds, at }));
     await tx.asset.deleteMany({ where: { id: { in: previous.map((asset) => asset.id) } } });
   }
-  const bought = await tx.transaction.create({
-    data: { walletId: payer.id, name: purchaseName(assets.length), sum: order.investedSum.negated() },
-    select: { id: true },
+  const bought = await recordMoneyMove(tx, {
+    walletId: payer.id,
+    userId,
+    name: purchaseName(assets.length),
+    sum: order.investedSum.negated(),
+    at: proceeds ? microsecondAfter(at) : at,
   });
-  if (moves.length > 0) {
-    // Statements start at increasing microseconds; should a fast server ever
-    // start both in one, the purchase moves a microsecond after the sale so
-    // every statement lists them in the order they happened.
-    await tx.$executeRaw(Prisma.sql`
-      UPDATE transactions p JOIN transactions s ON s.id = ${moves[0]}
-      SET p.created_at = s.created_at + INTERVAL 1 MICROSECOND
-      WHERE p.id = ${bought.id} AND p.created_at <= s.created_at`);
-  }
-  moves.push(bought.id);
+  moves.push(bought);
   await tx.asset.createMany({
     data: assets.map(({ assetName, pricePerUnit, overallSum }) => ({ transactionId: bought.id, assetName, pricePerUnit, overallSum })),
   });
   await tx.metrics.deleteMany({ where: { userId } });
   await tx.metrics.create({ data: { userId, ...order.metrics } });
-  // Set from the locked balance in decimals: `balance = balance + ?` would be computed by MariaDB as a double.
-  const wallet = await tx.wallet.update({ where: { id: payer.id }, data: { balance } });
+  await setWalletBalance(tx, payer.id, balance);
 
   const { investedSum, holdings } = describeHoldings(assets);
   return {
     status: 201,
     body: {
       detail: 'Portfolio purchased',
-      wallet: renderWallet(wallet),
-      transactions: (await statementRows(tx, moves)).map(renderTransaction),
+      wallet: renderWallet({ ...payer, balance }),
+      transactions: moves.map(renderTransaction),
       metrics: describeMetrics(order.metrics),
       assets: holdings.map(({ asset, row }) => ({ ...row, price_per_unit: asset.pricePerUnit.toFixed(2) })),
       invested_sum: investedSum.toFixed(2),
@@ -276,9 +271,8 @@ export default defineEndpoint({
     // Everything that needs the investment service happens before the first
     // database transaction: the user's holdings are read, and the old and the
     // new assets quoted, concurrently. A slow service (a timeout, retried)
-    // then holds no locks and no connection, and the transaction, which
-    // claims the Idempotency-Key first, normally runs once and commits: a
-    // claim rolled back would make same-key retries waiting on it deadlock.
+    // then holds no locks and no connection, and the transaction normally
+    // runs once and commits.
     let assets: PricedAsset[];
     let quotes: Map<string, Decimal>;
     try {
@@ -294,8 +288,8 @@ export default defineEndpoint({
       if (!(error instanceof ApiError) || headers['idempotency-key'] === undefined) throw error;
       // A retry of a purchase that went through must replay its answer even
       // when the money has been spent, prices have moved or the service is
-      // down: the transaction checks the key first and replays a stored
-      // answer; otherwise the refusal stands (and the claim is rolled back).
+      // down: a refused transaction looks for the key's stored answer and
+      // replays it; otherwise the refusal stands.
       return transaction(async () => {
         throw error;
       });

@@ -4,7 +4,7 @@ import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
-import { walletsOutOfBalance } from '../../shared/testing/wallets';
+import { dailyFlowsOutOfStep, walletsOutOfBalance } from '../../shared/testing/wallets';
 
 useTestDatabase();
 
@@ -20,6 +20,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   expect(await walletsOutOfBalance()).toEqual([]);
+  expect(await dailyFlowsOutOfStep()).toEqual([]);
 });
 
 const stat = (username: string, query: Record<string, string> = {}) =>

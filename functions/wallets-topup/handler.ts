@@ -4,8 +4,8 @@ import { errorResponses } from '../../shared/http/error-docs';
 import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { jsonNumber } from '../../shared/money/json-number';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
+import { recordMoneyMove, setWalletBalance } from '../../shared/wallets/money-moves';
 import { lockOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
-import { statementRows } from '../../shared/wallets/statement';
 import { TOP_UP_NAME } from '../../shared/wallets/transaction-names';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
 
@@ -42,15 +42,11 @@ export default defineEndpoint({
   async handle({ user, params, body, transaction }) {
     return transaction(async (tx) => {
       const wallet = await lockOwnWallet(tx, user.id, params.wallet_id);
-      // Added here, not as `balance = balance + ?` in SQL: MariaDB adds a bound
-      // amount as a double, which loses cents on large balances. The row lock
-      // makes the locked balance the current one.
+      // The row lock makes the locked balance the current one.
       const balance = wallet.balance.plus(body.sum);
       if (!fitsInBalance(balance)) throw balanceLimit({ field: 'sum', message: 'would take the balance over its limit' });
-      const { id } = await tx.transaction.create({ data: { walletId: wallet.id, name: TOP_UP_NAME, sum: body.sum }, select: { id: true } });
-      await tx.wallet.update({ where: { id: wallet.id }, data: { balance } });
-      // Read back for the stamp the database gave it, to the microsecond, as the statement will list it.
-      const [created] = await statementRows(tx, [id]);
+      const created = await recordMoneyMove(tx, { walletId: wallet.id, userId: user.id, name: TOP_UP_NAME, sum: body.sum, at: wallet.lockedAt });
+      await setWalletBalance(tx, wallet.id, balance);
       return {
         status: 201,
         body: { detail: 'Wallet has been replenished', transaction: renderTransaction(created), balance: jsonNumber(balance) },

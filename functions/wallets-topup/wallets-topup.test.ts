@@ -4,7 +4,7 @@ import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
-import { createWallet, walletsOutOfBalance } from '../../shared/testing/wallets';
+import { createWallet, dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../shared/testing/wallets';
 
 useTestDatabase();
 
@@ -20,6 +20,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   expect(await walletsOutOfBalance()).toEqual([]);
+  expect(await dailyFlowsOutOfStep()).toEqual([]);
 });
 
 function topUp(key: string, walletId: string, body: unknown, idempotencyKey?: string) {
@@ -176,6 +177,7 @@ describe('POST /api/v1/wallets/{wallet_id}/topup/', () => {
       db().transaction.create({ data: { walletId: wallet, name: 'Opening balance', sum: nearlyFull } }),
       db().wallet.update({ where: { id: wallet }, data: { balance: nearlyFull } }),
     ]);
+    await rebuildFlowsOfWallet(wallet);
 
     const over = await topUp(john, wallet, { sum: 1.63 });
     expect(over.status).toBe(422);

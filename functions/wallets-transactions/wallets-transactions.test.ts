@@ -5,7 +5,7 @@ import { demoEvents, demoEventTimes, demoId, seedDemoUsers } from '../../shared/
 import { Decimal } from '../../shared/money/decimal';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
-import { createWallet, walletsOutOfBalance } from '../../shared/testing/wallets';
+import { createWallet, dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../shared/testing/wallets';
 
 useTestDatabase();
 
@@ -23,6 +23,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   expect(await walletsOutOfBalance()).toEqual([]);
+  expect(await dailyFlowsOutOfStep()).toEqual([]);
 });
 
 const list = (key: string, walletId: string, query: Record<string, string> = {}) =>
@@ -120,6 +121,7 @@ describe('GET /api/v1/wallets/{wallet_id}/transactions/', () => {
       ...ids.map((id, index) => db().transaction.create({ data: { id, walletId: wallet, name: `T${index}`, sum: new Decimal(index + 1), createdAt: at } })),
       db().wallet.update({ where: { id: wallet }, data: { balance: new Decimal(6) } }),
     ]);
+    await rebuildFlowsOfWallet(wallet);
 
     const response = await list(johnKey, wallet);
     expect(response.body.map((transaction: { name: string }) => transaction.name)).toEqual(['T1', 'T2', 'T0']);

@@ -15,3 +15,12 @@ export function isWriteConflict(error: unknown): boolean {
   const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown; kind?: unknown } } | undefined)?.cause;
   return String(cause?.originalCode) === DEADLOCK || cause?.kind === 'TransactionWriteConflict';
 }
+
+/** A duplicate key (1062): Prisma's P2002 for its own queries, P2010 with the driver's code for raw SQL. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  if (error.code !== 'P2010') return false;
+  const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown; kind?: unknown } } | undefined)?.cause;
+  return String(cause?.originalCode) === '1062' || cause?.kind === 'UniqueConstraintViolation';
+}

@@ -102,6 +102,7 @@ describe('every model round-trips through Prisma Client', () => {
     const transaction = await client.transaction.create({ data: { walletId: wallet.id, name: 'Top-up the wallet', sum: new Prisma.Decimal('-0.01'), createdAt: when } });
     const asset = await client.asset.create({ data: { transactionId: transaction.id, assetName: 'AAPL', pricePerUnit: new Prisma.Decimal('148.92'), overallSum: new Prisma.Decimal('0.01') } });
     const metrics = await client.metrics.create({ data: { userId: user.id, rateOfReturn: new Prisma.Decimal('-14.20'), volatility: new Prisma.Decimal('18.50'), valueAtRisk: new Prisma.Decimal('0.63') } });
+    const flow = await client.dailyFlow.create({ data: { userId: user.id, day: new Date('2021-06-03T00:00:00Z'), moneyIn: new Prisma.Decimal('999999999999999999.99') } });
     const record = await client.idempotencyRecord.create({ data: { userId: user.id, key: 'k', route: 'POST /x/', requestHash: 'a'.repeat(64), status: 201, responseBody: '{"a":1}' } });
 
     const read = await client.user.findUniqueOrThrow({
@@ -118,6 +119,9 @@ describe('every model round-trips through Prisma Client', () => {
     expect(read.metrics?.rateOfReturn.toFixed(2)).toBe('-14.20');
     expect(metrics.valueAtRisk.toFixed(2)).toBe('0.63');
     expect(await client.loginFailure.findUniqueOrThrow({ where: { id: failure.id } })).toEqual(expect.objectContaining({ username: 'roundtrip' }));
+    const flowRead = await client.dailyFlow.findUniqueOrThrow({ where: { userId_day: { userId: user.id, day: flow.day } } });
+    expect(flowRead.day.toISOString()).toBe('2021-06-03T00:00:00.000Z');
+    expect([flowRead.moneyIn.toFixed(2), flowRead.moneyOut.toFixed(2)]).toEqual(['999999999999999999.99', '0.00']);
     expect(await client.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(expect.objectContaining({ status: 201, responseBody: '{"a":1}' }));
   });
 

@@ -4,6 +4,7 @@ import type { Db, Tx } from '../db/client';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
 import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';
+import { rebuildDailyFlows } from '../wallets/money-moves';
 import { DEMO_USERS, type DemoUser, demoEmail } from './demo-data';
 
 /**
@@ -112,6 +113,8 @@ async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
       createdAt: times[index],
     })),
   });
+
+  await rebuildDailyFlows(tx, userId);
 
   const { portfolio } = user;
   if (!portfolio) return;

@@ -1,8 +1,9 @@
+import { resetConfigForTests } from '../config/config';
 import { db } from '../db/client';
 import { seedDemoUsers } from '../demo/seed';
 import { callFunction, loginAs, tokenHeader } from '../testing/http';
 import { useTestDatabase } from '../testing/test-database';
-import { createWallet, walletsOutOfBalance } from '../testing/wallets';
+import { createWallet, dailyFlowsOutOfStep, walletsOutOfBalance } from '../testing/wallets';
 
 useTestDatabase();
 
@@ -24,7 +25,10 @@ const topUp = (sum: string, idempotencyKey: string) =>
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
 
 describe('how long an Idempotency-Key is kept', () => {
-  afterEach(async () => expect(await walletsOutOfBalance()).toEqual([]));
+  afterEach(async () => {
+    expect(await walletsOutOfBalance()).toEqual([]);
+    expect(await dailyFlowsOutOfStep()).toEqual([]);
+  });
 
   it('still replays a key used 47 hours ago', async () => {
     const first = await topUp('1.00', 'kept-47h');
@@ -34,6 +38,23 @@ describe('how long an Idempotency-Key is kept', () => {
     expect(replay.body).toEqual(first.body);
     expect((await topUp('2.00', 'kept-47h')).status).toBe(409);
     expect(await db().transaction.count({ where: { walletId } })).toBe(1);
+  });
+
+  it('replays a key whose request the rules would now refuse (a retry of a top-up that already filled the wallet)', async () => {
+    const first = await topUp('7.00', 'refused-on-retry');
+    const before = await db().wallet.findUniqueOrThrow({ where: { id: walletId } });
+    const moves = await db().transaction.count({ where: { walletId } });
+    // As if later top-ups had filled the wallet: the same top-up again would now be 422.
+    await db().wallet.update({ where: { id: walletId }, data: { balance: '999999999999999.99' } });
+    try {
+      const replay = await topUp('7.00', 'refused-on-retry');
+      expect(replay.status).toBe(201);
+      expect(replay.text).toBe(first.text);
+      expect(await db().transaction.count({ where: { walletId } })).toBe(moves);
+      expect((await topUp('7.00', 'a-new-key')).status).toBe(422);
+    } finally {
+      await db().wallet.update({ where: { id: walletId }, data: { balance: before.balance } });
+    }
   });
 
   it('forgets a key after 48 hours: it may then start a new request', async () => {
@@ -53,7 +74,9 @@ describe('how long an Idempotency-Key is kept', () => {
     expect(second.body.balance).toBeGreaterThan(first.body.balance);
   });
 
-  it('clears expired keys, anyone’s, when a key is used', async () => {
+  it('clears expired keys, anyone’s, when a key is used (one request in HOUSEKEEPING_EVERY does; here every one)', async () => {
+    process.env.HOUSEKEEPING_EVERY = '1';
+    resetConfigForTests();
     await topUp('1.00', 'stale-a');
     await topUp('1.00', 'stale-b');
     await db().idempotencyRecord.updateMany({ where: { key: { in: ['stale-a', 'stale-b'] } }, data: { createdAt: hoursAgo(72) } });
@@ -62,6 +85,8 @@ describe('how long an Idempotency-Key is kept', () => {
       data: { userId: stranger.id, key: 'stale-c', route: 'POST /x/', requestHash: 'a'.repeat(64), status: 201, responseBody: '{}', createdAt: hoursAgo(72) },
     });
     await topUp('1.00', 'fresh');
+    delete process.env.HOUSEKEEPING_EVERY;
+    resetConfigForTests();
     expect(await db().idempotencyRecord.findMany({ where: { key: { in: ['stale-a', 'stale-b', 'stale-c'] } } })).toEqual([]);
   });
 

@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { config } from '../config/config';
-import { db, Prisma, type Tx } from '../db/client';
-import { purgeExpired } from '../db/housekeeping';
+import { db, type Tx } from '../db/client';
+import { isUniqueViolation } from '../db/conflicts';
+import { purgeExpiredSometimes } from '../db/housekeeping';
 import { inTransaction, type TransactionOptions } from '../db/transactions';
 import { ApiError } from './errors';
 import type { Result } from './endpoint';
 
 /**
  * Idempotency-Key (SPEC §2), per user, kept IDEMPOTENCY_TTL_HOURS (≥ 24 h).
- * The key is claimed by inserting its row inside the request's own transaction:
- * a concurrent retry blocks on the unique (user_id, key) index until the first
- * commits, then fails its insert and replays what the first one stored. Only
+ * The key's row is inserted, with the answer, at the end of the request's own
+ * transaction (see runIdempotent), so money moves at most once per key. Only
  * successful responses are stored; a refused request can be retried.
  */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -48,19 +48,17 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-class KeyAlreadyClaimed extends Error {}
-
 /** The stored answer for this key, or undefined when the request must run. */
+const keyCutoff = () => new Date(Date.now() - config().IDEMPOTENCY_TTL_HOURS * 3600_000);
+
 export async function storedResponse(scope: IdempotencyScope): Promise<Result | undefined> {
-  // Keys past their lifetime are forgotten, anyone's, a batch at a time.
-  const cutoff = new Date(Date.now() - config().IDEMPOTENCY_TTL_HOURS * 3600_000);
-  await purgeExpired('idempotency_records', cutoff);
+  const cutoff = keyCutoff();
   const record = await db().idempotencyRecord.findUnique({
     where: { userId_key: { userId: scope.userId, key: scope.key } },
   });
   if (!record) return undefined;
   if (record.createdAt < cutoff) {
-    // Past its lifetime but not in the purged batch: forget it now.
+    // Past its lifetime but not purged yet: forget it now.
     await db().idempotencyRecord.deleteMany({ where: { id: record.id } });
     return undefined;
   }
@@ -72,35 +70,42 @@ export async function storedResponse(scope: IdempotencyScope): Promise<Result | 
   return { status: record.status, raw: { contentType: 'application/json', payload: record.responseBody } };
 }
 
+/**
+ * The work runs first and the key's record is inserted last, with the answer,
+ * in the same transaction: a first request costs one extra statement. The
+ * unique (user_id, key) index makes the insert the arbiter: a retry whose
+ * first attempt committed fails it (after waiting for that commit, if it was
+ * still running), rolls back whatever it did, and replays the stored answer.
+ * A retry the rules refuse (its money already spent, say) looks for a stored
+ * answer too before refusing, so a key always replays what it first got.
+ */
+const MAX_RUNS = 3;
+
 export async function runIdempotent(
   scope: IdempotencyScope | undefined,
   work: (tx: Tx) => Promise<Result>,
   options?: TransactionOptions,
 ): Promise<Result> {
   if (!scope) return inTransaction(work, options);
-  const replay = await storedResponse(scope);
-  if (replay) return replay;
-  try {
-    return await inTransaction(async (tx) => {
-      try {
-        await tx.idempotencyRecord.create({
-          data: { userId: scope.userId, key: scope.key, route: scope.route, requestHash: scope.requestHash, status: 0, responseBody: '' },
-        });
-      } catch (error) {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw new KeyAlreadyClaimed();
-        throw error;
-      }
-      const result = await work(tx);
-      await tx.idempotencyRecord.update({
-        where: { userId_key: { userId: scope.userId, key: scope.key } },
-        data: { status: result.status, responseBody: JSON.stringify(result.body) },
-      });
-      return result;
-    }, options);
-  } catch (error) {
-    if (!(error instanceof KeyAlreadyClaimed)) throw error;
-    const stored = await storedResponse(scope);
-    if (!stored) throw new ApiError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still in progress; retry');
-    return stored;
+  // Keys past their lifetime are forgotten, anyone's, a batch at a time.
+  await purgeExpiredSometimes('idempotency_records', keyCutoff());
+  for (let run = 1; run <= MAX_RUNS; run += 1) {
+    try {
+      return await inTransaction(async (tx) => {
+        const result = await work(tx);
+        await tx.$executeRaw`
+          INSERT INTO idempotency_records (id, user_id, \`key\`, route, request_hash, status, response_body, created_at)
+          VALUES (${randomUUID()}, ${scope.userId}, ${scope.key}, ${scope.route}, ${scope.requestHash}, ${result.status}, ${JSON.stringify(result.body)}, ${new Date()})`;
+        return result;
+      }, options);
+    } catch (error) {
+      const keyTaken = isUniqueViolation(error);
+      if (!keyTaken && !(error instanceof ApiError)) throw error;
+      const stored = await storedResponse(scope);
+      if (stored) return stored;
+      if (!keyTaken) throw error;
+      // The record was past its lifetime and is gone now: run again.
+    }
   }
+  throw new ApiError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still in progress; retry');
 }

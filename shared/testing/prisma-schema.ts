@@ -79,6 +79,8 @@ export function readPrismaSchema(file = path.resolve(__dirname, '../../prisma/sc
       if (/@unique\b/.test(attrs)) indexes.push({ name: `${table}_${column}_key`, columns: [column], unique: true });
     }
 
+    const compositeId = /@@id\(\[([^\]]+)\]\)/.exec(body)?.[1];
+    if (compositeId) indexes.push({ name: 'PRIMARY', columns: compositeId.split(',').map((f) => columnOf.get(f.trim()) ?? f.trim()), unique: true });
     for (const [, kind, fields] of body.matchAll(/@@(index|unique)\(\[([^\]]+)\]\)/g)) {
       const cols = fields.split(',').map((f) => columnOf.get(f.trim()) ?? f.trim());
       indexes.push({ name: `${table}_${cols.join('_')}_${kind === 'unique' ? 'key' : 'idx'}`, columns: cols, unique: kind === 'unique' });

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { db } from '../db/client';
+import { db, Prisma } from '../db/client';
+import { rebuildDailyFlows } from '../wallets/money-moves';
 import { callFunction, tokenHeader } from './http';
 
 /** Test support for the wallet functions: real HTTP and real rows, no mocks. */
@@ -29,3 +30,35 @@ export async function walletsOutOfBalance(): Promise<Array<{ id: string; balance
     GROUP BY w.id, w.balance
     HAVING w.balance <> COALESCE(SUM(t.sum), 0)`;
 }
+
+/** For tests that write transactions straight to the database: brings the wallet owner's roll-up in step. */
+export async function rebuildFlowsOfWallet(walletId: string): Promise<void> {
+  const { userId } = await db().wallet.findUniqueOrThrow({ where: { id: walletId }, select: { userId: true } });
+  await rebuildDailyFlows(db(), userId);
+}
+
+/**
+ * Days whose roll-up (daily_flows, read by the expenses stat) differs from
+ * the transactions of that day, either way round. Every money move keeps
+ * them equal; tests that move money assert it after each case.
+ */
+export async function dailyFlowsOutOfStep(): Promise<Array<{ user_id: string; day: string; kept: string; actual: string }>> {
+  return db().$queryRaw`
+    SELECT user_id, day, CAST(kept AS CHAR) AS kept, CAST(actual AS CHAR) AS actual FROM (
+      SELECT COALESCE(f.user_id, a.user_id) AS user_id, CAST(COALESCE(f.day, a.day) AS CHAR) AS day,
+             CONCAT(f.money_in, '/', f.money_out) AS kept, CONCAT(a.money_in, '/', a.money_out) AS actual
+      FROM daily_flows f
+      LEFT JOIN (${ACTUAL_FLOWS}) a ON a.user_id = f.user_id AND a.day = f.day
+      UNION
+      SELECT a.user_id, CAST(a.day AS CHAR), CONCAT(f.money_in, '/', f.money_out), CONCAT(a.money_in, '/', a.money_out)
+      FROM (${ACTUAL_FLOWS}) a
+      LEFT JOIN daily_flows f ON a.user_id = f.user_id AND a.day = f.day
+    ) compared
+    WHERE kept IS NULL OR actual IS NULL OR kept <> actual`;
+}
+
+const ACTUAL_FLOWS = Prisma.sql`
+  SELECT w.user_id, DATE(t.created_at) AS day,
+         SUM(CASE WHEN t.sum > 0 THEN t.sum ELSE 0 END) AS money_in, SUM(CASE WHEN t.sum < 0 THEN -t.sum ELSE 0 END) AS money_out
+  FROM transactions t JOIN wallets w ON w.id = t.wallet_id
+  GROUP BY w.user_id, DATE(t.created_at)`;

@@ -21,21 +21,16 @@ interface DayRow {
 }
 
 export async function expensesByDay(client: Db, userId: string, range: DayRange): Promise<DayRow[]> {
-  // Bounds compare created_at itself (not DATE(created_at)) so the
-  // (wallet_id, created_at) index narrows the scan; the end bound is the last
-  // microsecond of the day because DATETIME(6) has nothing finer.
-  const from = range.start ? Prisma.sql`AND t.created_at >= ${range.start}` : Prisma.empty;
-  const to = range.end ? Prisma.sql`AND t.created_at <= ${`${range.end} 23:59:59.999999`}` : Prisma.empty;
-  // TIMESTAMPDIFF from the epoch reads the stored UTC wall time as is, whatever
+  // Read from the daily roll-up each money move keeps (./money-moves): one
+  // row per day with money, however many transactions the user has.
+  const from = range.start ? Prisma.sql`AND day >= ${range.start}` : Prisma.empty;
+  const to = range.end ? Prisma.sql`AND day <= ${range.end}` : Prisma.empty;
+  // TIMESTAMPDIFF from the epoch reads the stored UTC date as is, whatever
   // the session time zone, where UNIX_TIMESTAMP would shift it by that zone.
   return client.$queryRaw<DayRow[]>(Prisma.sql`
-    SELECT TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', DATE(t.created_at)) AS day,
-           SUM(CASE WHEN t.sum > 0 THEN t.sum ELSE 0 END) AS money_in,
-           SUM(CASE WHEN t.sum < 0 THEN -t.sum ELSE 0 END) AS money_out
-    FROM transactions t
-    JOIN wallets w ON w.id = t.wallet_id
-    WHERE w.user_id = ${userId} ${from} ${to}
-    GROUP BY day
+    SELECT TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', day) AS day, money_in, money_out
+    FROM daily_flows
+    WHERE user_id = ${userId} ${from} ${to}
     ORDER BY day`);
 }
 
