@@ -1,0 +1,154 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { demoId } from '../shared/demo/seed';
+import { HEAVY_USER } from './database';
+import type { RequestSpec } from './load';
+
+/**
+ * What is measured. Keys come from logging in through the API before any
+ * window (BenchContext); every request below is one a real client would send.
+ */
+export const USERS = ['johnwick', 'lyraking', 'alexray', HEAVY_USER.username] as const;
+export type BenchUser = (typeof USERS)[number];
+
+export interface BenchContext {
+  keys: Record<BenchUser, string>;
+  /** One fresh key per auth-logout cold start: logging out spends it. */
+  logoutKeys: string[];
+  /** What assets-advice answered johnwick for 100.00, ready to POST to /assets/. */
+  purchaseBody: string;
+}
+
+const auth = (key: string) => ({ Authorization: `token ${key}` });
+const JOHNWICK_WALLET = demoId('johnwick', 'wallet', 0);
+// Top-ups go to alexray's wallet; the transactions scenario reads johnwick's, so its size stays put.
+const TOPUP_WALLET = demoId('alexray', 'wallet', 0);
+
+export interface LoadScenario {
+  id: string;
+  /** The function serving it, or the floor server. */
+  target: string;
+  concurrency: number;
+  /** Returns the per-request generator (called once per window, so counters such as a round-robin restart). */
+  requests(ctx: BenchContext): () => RequestSpec;
+  /** Moves money: check every balance against its transactions afterwards. */
+  movesMoney?: boolean;
+  note?: string;
+}
+
+const fixed = (spec: (ctx: BenchContext) => RequestSpec) => (ctx: BenchContext) => {
+  const request = spec(ctx);
+  return () => request;
+};
+
+const walletsList = fixed((ctx) => ({ method: 'GET', path: '/api/v1/wallets/', headers: auth(ctx.keys.lyraking) }));
+
+export const LOAD_SCENARIOS: LoadScenario[] = [
+  { id: 'floor', target: 'floor', concurrency: 10, requests: walletsList, note: 'node:http + mariadb doing GET /wallets/' },
+  { id: 'wallets-list-c10', target: 'wallets-list', concurrency: 10, requests: walletsList },
+  { id: 'wallets-list-c50', target: 'wallets-list', concurrency: 50, requests: walletsList },
+  {
+    id: 'wallets-transactions',
+    target: 'wallets-transactions',
+    concurrency: 10,
+    requests: fixed((ctx) => ({ method: 'GET', path: `/api/v1/wallets/${JOHNWICK_WALLET}/transactions/`, headers: auth(ctx.keys.johnwick) })),
+    note: 'johnwick, 4 transactions',
+  },
+  {
+    id: 'wallets-topup',
+    target: 'wallets-topup',
+    concurrency: 10,
+    requests: fixed((ctx) => ({ method: 'POST', path: `/api/v1/wallets/${TOPUP_WALLET}/topup/`, headers: auth(ctx.keys.alexray), body: '{"sum":"1.25"}' })),
+    movesMoney: true,
+    note: 'all on one wallet (row lock)',
+  },
+  {
+    id: 'wallets-topup-idem',
+    target: 'wallets-topup',
+    concurrency: 10,
+    requests: (ctx) => () => ({
+      method: 'POST',
+      path: `/api/v1/wallets/${TOPUP_WALLET}/topup/`,
+      headers: { ...auth(ctx.keys.alexray), 'Idempotency-Key': randomUUID() },
+      body: '{"sum":"1.25"}',
+    }),
+    movesMoney: true,
+    note: 'a fresh Idempotency-Key each',
+  },
+  {
+    id: 'auth-login',
+    target: 'auth-login',
+    // Each attempt is counted before its password is checked, and 5 in flight for one
+    // username is the throttle's limit: 4 workers over 4 users never reach it.
+    concurrency: 4,
+    requests: () => {
+      let turn = 0;
+      return () => {
+        const username = USERS[turn++ % USERS.length];
+        return { method: 'POST', path: '/api/v1/auth/login/', body: JSON.stringify({ username, password: username }) };
+      };
+    },
+    note: 'c=4 over 4 users (throttle), bcrypt cost 10',
+  },
+  {
+    id: 'wallets-expenses-stat',
+    target: 'wallets-expenses-stat',
+    concurrency: 10,
+    requests: fixed((ctx) => ({ method: 'GET', path: '/api/v1/wallets/expenses/stat/', headers: auth(ctx.keys[HEAVY_USER.username]) })),
+    note: '100,000 transactions over a year, no range',
+  },
+  {
+    id: 'assets-list',
+    target: 'assets-list',
+    concurrency: 10,
+    requests: fixed((ctx) => ({ method: 'GET', path: '/api/v1/assets/', headers: auth(ctx.keys.lyraking) })),
+    note: 'lyraking, 7 assets (7 ML calls)',
+  },
+  {
+    id: 'assets-advice',
+    target: 'assets-advice',
+    concurrency: 10,
+    requests: fixed((ctx) => ({ method: 'GET', path: '/api/v1/assets/advice/?risk_level=50', headers: auth(ctx.keys.lyraking) })),
+    note: 'lyraking, ML stand-in',
+  },
+];
+
+/**
+ * The request whose first answer ends a cold start, for every function in
+ * the registry. `expect: 'any'` marks functions that cannot answer 2xx here
+ * (seed-demo-users wants a Cloud Scheduler OIDC token): their first HTTP answer counts.
+ */
+export interface ColdStartProbe {
+  expect: '2xx' | 'any';
+  request(ctx: BenchContext, spawn: number): RequestSpec;
+  /** Extra environment the function refuses to start without. */
+  env?: Record<string, string>;
+}
+
+const randomCard = () => `9${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e6)).padStart(6, '0')}`;
+
+export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
+  'auth-login': { expect: '2xx', request: () => ({ method: 'POST', path: '/api/v1/auth/login/', body: '{"username":"johnwick","password":"johnwick"}' }) },
+  'auth-logout': { expect: '2xx', request: (ctx, spawn) => ({ method: 'POST', path: '/api/v1/auth/logout/', headers: auth(ctx.logoutKeys[spawn]) }) },
+  'auth-user': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/auth/user/', headers: auth(ctx.keys.johnwick) }) },
+  'seed-demo-users': {
+    expect: 'any',
+    request: () => ({ method: 'POST', path: '/internal/seed-demo-users/' }),
+    env: { SCHEDULER_AUDIENCE: 'https://bench.invalid/seed', SCHEDULER_SERVICE_ACCOUNT: 'scheduler@bench.invalid' },
+  },
+  'wallets-list': { expect: '2xx', request: (ctx) => walletsList(ctx)() },
+  'wallets-create': {
+    expect: '2xx',
+    request: (ctx) => ({ method: 'POST', path: '/api/v1/wallets/', headers: auth(ctx.keys.alexray), body: JSON.stringify({ bank_name: 'Cold start', card_number: randomCard() }) }),
+  },
+  'wallets-expenses-stat': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/wallets/expenses/stat/', headers: auth(ctx.keys.johnwick) }) },
+  'wallets-topup': { expect: '2xx', request: (ctx) => ({ method: 'POST', path: `/api/v1/wallets/${TOPUP_WALLET}/topup/`, headers: auth(ctx.keys.alexray), body: '{"sum":"1.00"}' }) },
+  'wallets-transactions': {
+    expect: '2xx',
+    request: (ctx) => ({ method: 'GET', path: `/api/v1/wallets/${JOHNWICK_WALLET}/transactions/`, headers: auth(ctx.keys.johnwick) }),
+  },
+  'assets-list': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/assets/', headers: auth(ctx.keys.lyraking) }) },
+  'assets-purchase': { expect: '2xx', request: (ctx) => ({ method: 'POST', path: '/api/v1/assets/', headers: auth(ctx.keys.johnwick), body: ctx.purchaseBody }) },
+  'assets-advice': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/assets/advice/?risk_level=50', headers: auth(ctx.keys.lyraking) }) },
+  'assets-stat': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/assets/AAPL/stat/', headers: auth(ctx.keys.johnwick) }) },
+  docs: { expect: '2xx', request: () => ({ method: 'GET', path: '/openapi.json' }) },
+};

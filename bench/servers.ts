@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { send, type RequestSpec } from './load';
+
+/**
+ * Server processes started the way production starts them: the built output
+ * under the functions-framework, one function per process, by the same Node
+ * that runs the bench. stdout goes to a file because writing the log lines is
+ * part of what a request costs in production.
+ */
+export const ROOT = path.resolve(__dirname, '..');
+export const LOG_DIR = path.join(ROOT, 'bench/results/logs');
+const FRAMEWORK_BIN = 'node_modules/.bin/functions-framework';
+
+export interface ServerProcess {
+  name: string;
+  pid: number;
+  port: number;
+  /** ms from spawn() to now, for cold starts. */
+  readonly spawnedAt: number;
+  logFile: string;
+  /** Set when the process has exited (it never should before stop()). */
+  exit(): string | undefined;
+  stop(): Promise<void>;
+}
+
+// Below Linux's ephemeral range (32768+): a port the kernel hands out to someone's
+// listen(0) — other engineers' test servers run here too — can never land on ours
+// between our check and the child's bind, which once had a stranger answer the probe.
+const PORT_RANGE = { from: 20000, to: 32000 };
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error(`no free port between ${PORT_RANGE.from} and ${PORT_RANGE.to}`);
+}
+
+let spawned = 0;
+
+function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: number): ServerProcess {
+  mkdirSync(LOG_DIR, { recursive: true });
+  spawned += 1;
+  const logFile = path.join(LOG_DIR, `${String(spawned).padStart(3, '0')}-${name}.log`);
+  const out = openSync(logFile, 'w');
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  closeSync(out);
+  let exited: string | undefined;
+  const gone = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = `exited with ${signal ?? `code ${code}`}`;
+      resolve();
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  return {
+    name,
+    pid: child.pid,
+    port,
+    spawnedAt,
+    logFile,
+    exit: () => exited,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The environment a deployed function gets (README, Configuration), and nothing inherited from the shell. */
+export function functionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  // Cloud Run's Node runtime runs with NODE_ENV=production (express changes behaviour with it).
+  // LOG_LEVEL stays unset so every request writes its log line, as in production.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...extra };
+  if (process.env.TZ) env.TZ = process.env.TZ;
+  return env;
+}
+
+export async function startFunction(target: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const port = await freePort();
+  const args = [FRAMEWORK_BIN, '--source=dist/functions/index.js', `--target=${target}`, `--port=${port}`];
+  return start(target, args, env, port);
+}
+
+export async function startFloor(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  const port = await freePort();
+  // Plain node (type stripping), not tsx: the floor must pay no loader the functions do not pay.
+  return start('floor', [path.join(ROOT, 'bench/floor-server.ts'), `--port=${port}`], env, port);
+}
+
+export function logTail(server: ServerProcess, lines = 15): string {
+  try {
+    return readFileSync(server.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Sends `probe` until the server answers it (connection refused means not
+ * listening yet; retried every 5 ms). Resolves with the status and the ms from
+ * spawn to the answer.
+ */
+export async function firstAnswer(server: ServerProcess, probe: RequestSpec, timeoutMs = 30_000): Promise<{ status: number; ms: number; text: string }> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const exit = server.exit();
+    if (exit) throw new Error(`${server.name} ${exit} before answering; its log ends:\n${logTail(server)}`);
+    const answer = await send(undefined, server.port, probe);
+    if (answer.status !== 'error') return { status: answer.status, ms: performance.now() - server.spawnedAt, text: answer.text };
+    if (!/ECONNREFUSED|ECONNRESET/.test(answer.text)) throw new Error(`${server.name}: ${answer.text}`);
+    if (performance.now() > deadline) throw new Error(`${server.name} did not answer within ${timeoutMs} ms; its log ends:\n${logTail(server)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
