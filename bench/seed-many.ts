@@ -9,8 +9,7 @@ import { TOP_UP_NAME, purchaseName } from '../shared/wallets/transaction-names';
  *
  * Rows only the API would otherwise keep in step are rebuilt by the steps in
  * DERIVED_DATA, after the insert and inside the same transaction. The wallet's
- * balance is the first; a roll-up table (e.g. sums per wallet per day) would
- * be one more entry there.
+ * balance is the first, the expenses stat's daily roll-up the second.
  */
 export interface ManyTransactions {
   walletId: string;
@@ -30,7 +29,21 @@ const syncWalletBalances: DerivedDataStep = async (conn, walletIds) => {
   );
 };
 
-export const DERIVED_DATA: DerivedDataStep[] = [syncWalletBalances];
+/** The expenses stat's roll-up (shared/wallets/money-moves), which money moves keep in step one by one. */
+const rebuildDailyFlows: DerivedDataStep = async (conn, walletIds) => {
+  const owners = 'SELECT DISTINCT user_id FROM wallets WHERE id IN (?)';
+  await conn.query(`DELETE FROM daily_flows WHERE user_id IN (${owners})`, [walletIds]);
+  await conn.query(
+    `INSERT INTO daily_flows (user_id, day, money_in, money_out)
+     SELECT w.user_id, DATE(t.created_at), SUM(CASE WHEN t.sum > 0 THEN t.sum ELSE 0 END), SUM(CASE WHEN t.sum < 0 THEN -t.sum ELSE 0 END)
+     FROM transactions t JOIN wallets w ON w.id = t.wallet_id
+     WHERE w.user_id IN (${owners})
+     GROUP BY w.user_id, DATE(t.created_at)`,
+    [walletIds],
+  );
+};
+
+export const DERIVED_DATA: DerivedDataStep[] = [syncWalletBalances, rebuildDailyFlows];
 
 const BATCH_ROWS = 5000;
 const DAY_MS = 86_400_000;
