@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { db } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { expensesByDay, renderExpensesStat } from '../../shared/wallets/expenses-stat';
@@ -36,6 +35,6 @@ export default defineEndpoint({
     ...errorResponses(400, 401),
   },
   async handle({ user, query }) {
-    return { status: 200, body: renderExpensesStat(await expensesByDay(db(), user.id, query)) };
+    return { status: 200, body: renderExpensesStat(await expensesByDay(user.id, query)) };
   },
 });

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { db, Prisma } from '../../shared/db/client';
-import type { Decimal } from '../../shared/money/decimal';
+import { sqlRows } from '../../shared/db/sql';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { renderWallet, walletExample, walletJson } from '../../shared/wallets/wallet-json';
@@ -15,11 +14,10 @@ export default defineEndpoint({
     ...errorResponses(401),
   },
   async handle({ user }) {
-    // Raw SQL: the most frequent read of all, and Prisma's findMany costs
-    // several times the CPU of the same statement sent as is.
-    const wallets = await db().$queryRaw<Array<{ id: string; bankName: string; cardNumber: string; balance: Decimal }>>(Prisma.sql`
-      SELECT id, bank_name AS bankName, card_number AS cardNumber, balance FROM wallets
-      WHERE user_id = ${user.id} ORDER BY created_at, id`);
+    const wallets = await sqlRows<{ id: string; bankName: string; cardNumber: string; balance: string }>(
+      'SELECT id, bank_name AS bankName, card_number AS cardNumber, balance FROM wallets WHERE user_id = ? ORDER BY created_at, id',
+      [user.id],
+    );
     return { status: 200, body: wallets.map(renderWallet) };
   },
 });

@@ -4,8 +4,8 @@ import { errorResponses } from '../../shared/http/error-docs';
 import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { jsonNumber } from '../../shared/money/json-number';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { recordMoneyMove, setWalletBalance } from '../../shared/wallets/money-moves';
-import { lockOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
+import { lockOwnWallet, recordMoneyMove, setWalletBalance } from '../../shared/wallets/money-moves';
+import { walletIdParams } from '../../shared/wallets/ownership';
 import { TOP_UP_NAME } from '../../shared/wallets/transaction-names';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
 

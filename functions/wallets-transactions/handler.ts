@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { db } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { findOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
@@ -36,8 +35,8 @@ export default defineEndpoint({
     ...errorResponses(400, 401, 404),
   },
   async handle({ user, params, query }) {
-    const wallet = await findOwnWallet(db(), user.id, params.wallet_id);
-    const transactions = await walletStatement(db(), wallet.id, { limit: query.limit, offset: query.offset });
+    const wallet = await findOwnWallet(user.id, params.wallet_id);
+    const transactions = await walletStatement(wallet.id, { limit: query.limit, offset: query.offset });
     return { status: 200, body: transactions.map(renderTransaction) };
   },
 });

@@ -1,6 +1,6 @@
 import { config } from '../config/config';
-import { db, Prisma } from '../db/client';
 import { purgeExpiredSometimes } from '../db/housekeeping';
+import { sqlExecute, sqlRows } from '../db/sql';
 import { ApiError } from '../http/errors';
 
 /**
@@ -17,23 +17,19 @@ export interface LoginCandidate {
   /** The user the username names, if any (its password is still to be checked). */
   user?: { id: string; username: string; passwordHash: string; isActive: boolean };
   /** Ids of the username's failures within the window. */
-  failureIds: bigint[];
-}
-
-function windowStart(): Date {
-  return new Date(Date.now() - config().LOGIN_FAILURE_WINDOW_SECONDS * 1000);
+  failureIds: string[];
 }
 
 /** One read: the user and the username's recent failures; 429 when they reach the limit. */
 export async function loginCandidate(username: string): Promise<LoginCandidate> {
-  const [row] = await db().$queryRaw<
-    Array<{ failures: string | null; id: string | null; username: string | null; passwordHash: string | null; isActive: number | bigint | boolean | null }>
-  >(Prisma.sql`
-    SELECT (SELECT GROUP_CONCAT(f.id) FROM login_failures f WHERE f.username = ${username} AND f.created_at > ${windowStart()}) AS failures,
-           u.id, u.username, u.password_hash AS passwordHash, u.is_active AS isActive
-    FROM (SELECT 1 AS one) AS anyone LEFT JOIN users u ON u.username = ${username}`);
-  const failureIds = row.failures ? row.failures.split(',').map(BigInt) : [];
   const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config();
+  const [row] = await sqlRows<{ failures: string | null; id: string | null; username: string | null; passwordHash: string | null; isActive: number | null }>(
+    `SELECT (SELECT CAST(GROUP_CONCAT(f.id) AS CHAR) FROM login_failures f WHERE f.username = ? AND f.created_at > NOW(6) - INTERVAL ? SECOND) AS failures,
+            u.id, u.username, u.password_hash AS passwordHash, u.is_active AS isActive
+     FROM (SELECT 1 AS one) AS anyone LEFT JOIN users u ON u.username = ?`,
+    [username, LOGIN_FAILURE_WINDOW_SECONDS, username],
+  );
+  const failureIds = row.failures ? row.failures.split(',') : [];
   if (failureIds.length >= LOGIN_MAX_FAILURES) {
     throw new ApiError(429, 'too_many_attempts', 'Too many failed login attempts; try again later', [], {
       'Retry-After': String(LOGIN_FAILURE_WINDOW_SECONDS),
@@ -41,18 +37,18 @@ export async function loginCandidate(username: string): Promise<LoginCandidate> 
   }
   const user =
     row.id && row.username !== null && row.passwordHash !== null
-      ? { id: row.id, username: row.username, passwordHash: row.passwordHash, isActive: Boolean(Number(row.isActive)) }
+      ? { id: row.id, username: row.username, passwordHash: row.passwordHash, isActive: Boolean(row.isActive) }
       : undefined;
   return { user, failureIds };
 }
 
 export async function recordLoginFailure(username: string): Promise<void> {
-  await purgeExpiredSometimes('login_failures', windowStart());
-  await db().$executeRaw`INSERT INTO login_failures (username, created_at) VALUES (${username}, ${new Date()})`;
+  await purgeExpiredSometimes('login_failures');
+  await sqlExecute('INSERT INTO login_failures (username, created_at) VALUES (?, NOW(6))', [username]);
 }
 
 /** Deleted by primary key, so concurrent logins of the same username never wait on a range lock. */
 export async function clearLoginFailures(candidate: LoginCandidate): Promise<void> {
   if (candidate.failureIds.length === 0) return;
-  await db().$executeRaw`DELETE FROM login_failures WHERE id IN (${Prisma.join(candidate.failureIds)})`;
+  await sqlExecute('DELETE FROM login_failures WHERE id IN (?)', [candidate.failureIds]);
 }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { config } from '../config/config';
-import { db, Prisma } from '../db/client';
 import { purgeExpiredSometimes } from '../db/housekeeping';
+import { sqlExecute, sqlRows } from '../db/sql';
 import type { AuthenticatedUser } from '../http/endpoint';
 import { unauthorized } from '../http/errors';
 import { signingKeys } from './secrets';
@@ -18,9 +18,12 @@ const claimsSchema = z.object({ sub: z.string(), jti: z.string() });
 export async function issueToken(userId: string): Promise<string> {
   const sessionId = randomUUID();
   const ttlSeconds = config().TOKEN_TTL_SECONDS;
-  const now = new Date();
-  await purgeExpiredSometimes('sessions', now);
-  await db().$executeRaw`INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (${sessionId}, ${userId}, ${now}, ${new Date(now.getTime() + ttlSeconds * 1000)})`;
+  await purgeExpiredSometimes('sessions');
+  await sqlExecute('INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, NOW(6), NOW(6) + INTERVAL ? SECOND)', [
+    sessionId,
+    userId,
+    ttlSeconds,
+  ]);
   return jwt.sign({}, (await signingKeys()).current, { algorithm: ALGORITHM, subject: userId, jwtid: sessionId, expiresIn: ttlSeconds });
 }
 
@@ -34,9 +37,9 @@ export interface Authenticated {
 
 interface SessionRow {
   userId: string;
-  expiresAt: Date;
-  revoked: bigint | number;
-  isActive: bigint | number | boolean;
+  expired: number;
+  revoked: number;
+  isActive: number;
   username: string;
   email: string;
   firstName: string;
@@ -52,15 +55,17 @@ export async function authenticate(header: string | undefined): Promise<Authenti
   const claims = verifyKey(key, (await signingKeys()).accepted);
 
   // The session and its user in one read: every authenticated request pays for it.
-  const [session] = await db().$queryRaw<SessionRow[]>(Prisma.sql`
-    SELECT s.user_id AS userId, s.expires_at AS expiresAt, s.revoked_at IS NOT NULL AS revoked, u.is_active AS isActive,
-           u.username, u.email, u.first_name AS firstName, u.last_name AS lastName, u.ml_uuid AS mlUuid
-    FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = ${claims.jti}`);
+  const [session] = await sqlRows<SessionRow>(
+    `SELECT s.user_id AS userId, s.expires_at <= NOW(6) AS expired, s.revoked_at IS NOT NULL AS revoked, u.is_active AS isActive,
+            u.username, u.email, u.first_name AS firstName, u.last_name AS lastName, u.ml_uuid AS mlUuid
+     FROM sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.id = ?`,
+    [claims.jti],
+  );
   if (!session || session.userId !== claims.sub) throw unauthorized('Invalid token');
-  if (Number(session.revoked)) throw unauthorized('Token has been revoked');
-  if (session.expiresAt <= new Date()) throw unauthorized('Token has expired');
-  if (!Number(session.isActive)) throw unauthorized('User inactive or deleted');
+  if (session.revoked) throw unauthorized('Token has been revoked');
+  if (session.expired) throw unauthorized('Token has expired');
+  if (!session.isActive) throw unauthorized('User inactive or deleted');
 
   const { userId: id, username, email, firstName, lastName, mlUuid } = session;
   return { sessionId: claims.jti, user: { id, username, email, firstName, lastName, mlUuid } };
@@ -81,5 +86,5 @@ function verifyKey(key: string, accepted: readonly jwt.Secret[]): z.infer<typeof
 }
 
 export async function revokeSession(sessionId: string): Promise<void> {
-  await db().$executeRaw`UPDATE sessions SET revoked_at = ${new Date()} WHERE id = ${sessionId} AND revoked_at IS NULL`;
+  await sqlExecute('UPDATE sessions SET revoked_at = NOW(6) WHERE id = ? AND revoked_at IS NULL', [sessionId]);
 }

@@ -1,6 +1,5 @@
 import { PrismaClient } from '../../prisma/generated/client';
-import { config, databaseUrl } from '../config/config';
-import { poolConfigFromUrl } from './connection-options';
+import { closePool, sqlPool } from './pool';
 
 export { Prisma } from '../../prisma/generated/client';
 export type { PrismaClient } from '../../prisma/generated/client';
@@ -13,18 +12,10 @@ let client: PrismaClient | undefined;
 
 export function db(): PrismaClient {
   if (!client) {
-    const settings = config();
-    // Required here, not imported: the driver and adapter are a tenth of a
-    // second of cold start that a function never touching the database skips.
+    // Required here, not imported: the adapter is only loaded by functions that use Prisma.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { PrismaMariaDb } = require('@prisma/adapter-mariadb') as typeof import('@prisma/adapter-mariadb');
-    const adapter = new PrismaMariaDb(
-      poolConfigFromUrl(databaseUrl(settings), {
-        poolSize: settings.DATABASE_POOL_SIZE,
-        connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
-      }),
-    );
-    client = new PrismaClient({ adapter });
+    client = new PrismaClient({ adapter: new PrismaMariaDb(sqlPool()) });
   }
   return client;
 }
@@ -36,4 +27,5 @@ export async function disconnectDb(): Promise<void> {
   const current = client;
   client = undefined;
   await current?.$disconnect();
+  await closePool();
 }

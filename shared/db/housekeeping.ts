@@ -1,5 +1,5 @@
 import { config } from '../config/config';
-import { db, Prisma } from './client';
+import { sqlExecute, sqlRows } from './sql';
 
 /**
  * Rows that only matter for a while — sessions, login attempts, remembered
@@ -13,23 +13,28 @@ import { db, Prisma } from './client';
  * Found with a plain read, deleted by primary key: a ranged DELETE would take
  * range locks and wait on other requests' uncommitted rows.
  */
-const EXPIRY_COLUMN = {
-  sessions: 'expires_at',
-  login_failures: 'created_at',
-  idempotency_records: 'created_at',
+const EXPIRY = {
+  sessions: 'expires_at < NOW(6)',
+  login_failures: 'created_at < NOW(6) - INTERVAL ? SECOND',
+  idempotency_records: 'created_at < NOW(6) - INTERVAL ? HOUR',
 } as const;
+
+/** How old a row is when it expires: sessions carry their own expiry. */
+function lifetime(table: keyof typeof EXPIRY): number[] {
+  if (table === 'login_failures') return [config().LOGIN_FAILURE_WINDOW_SECONDS];
+  if (table === 'idempotency_records') return [config().IDEMPOTENCY_TTL_HOURS];
+  return [];
+}
 
 const BATCH = 100;
 
-export async function purgeExpired(table: keyof typeof EXPIRY_COLUMN, before: Date): Promise<number> {
-  const rows = await db().$queryRaw<Array<{ id: string | bigint }>>(
-    Prisma.sql`SELECT id FROM ${Prisma.raw(table)} WHERE ${Prisma.raw(EXPIRY_COLUMN[table])} < ${before} LIMIT ${BATCH}`,
-  );
+export async function purgeExpired(table: keyof typeof EXPIRY): Promise<number> {
+  const rows = await sqlRows<{ id: string | number }>(`SELECT id FROM ${table} WHERE ${EXPIRY[table]} LIMIT ${BATCH}`, lifetime(table));
   if (rows.length === 0) return 0;
-  return db().$executeRaw(Prisma.sql`DELETE FROM ${Prisma.raw(table)} WHERE id IN (${Prisma.join(rows.map((row) => row.id))})`);
+  return sqlExecute(`DELETE FROM ${table} WHERE id IN (?)`, [rows.map((row) => row.id)]);
 }
 
 /** `purgeExpired`, on about one call in HOUSEKEEPING_EVERY. */
-export async function purgeExpiredSometimes(table: keyof typeof EXPIRY_COLUMN, before: Date): Promise<number> {
-  return Math.random() * config().HOUSEKEEPING_EVERY < 1 ? purgeExpired(table, before) : 0;
+export async function purgeExpiredSometimes(table: keyof typeof EXPIRY): Promise<number> {
+  return Math.random() * config().HOUSEKEEPING_EVERY < 1 ? purgeExpired(table) : 0;
 }

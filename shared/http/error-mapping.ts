@@ -1,5 +1,4 @@
-import { Prisma } from '../db/client';
-import { isWriteConflict } from '../db/conflicts';
+import { classifyDbError } from '../db/errors';
 import { ApiError } from './errors';
 
 /**
@@ -7,18 +6,15 @@ import { ApiError } from './errors';
  * busy or away is a 503 worth retrying; anything else is an opaque 500 whose
  * details stay in the logs.
  */
-const BUSY_CODES = new Set(['P2024', 'P2028']);
-
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if ((error instanceof Prisma.PrismaClientKnownRequestError && BUSY_CODES.has(error.code)) || isWriteConflict(error)) {
-    return new ApiError(503, 'busy', 'The service is busy; retry the request', [], { 'Retry-After': '1' });
+  switch (classifyDbError(error)) {
+    case 'conflict':
+    case 'busy':
+      return new ApiError(503, 'busy', 'The service is busy; retry the request', [], { 'Retry-After': '1' });
+    case 'unavailable':
+      return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry the request', [], { 'Retry-After': '5' });
+    default:
+      return new ApiError(500, 'internal_error', 'An unexpected error occurred');
   }
-  if (
-    error instanceof Prisma.PrismaClientInitializationError ||
-    (error instanceof Error && /pool timeout|ECONNREFUSED|connect ETIMEDOUT|Connection closed/i.test(error.message))
-  ) {
-    return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry the request', [], { 'Retry-After': '5' });
-  }
-  return new ApiError(500, 'internal_error', 'An unexpected error occurred');
 }

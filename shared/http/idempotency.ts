@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { config } from '../config/config';
-import { db, type Tx } from '../db/client';
+import type { Tx } from '../db/client';
 import { isUniqueViolation } from '../db/conflicts';
 import { purgeExpiredSometimes } from '../db/housekeeping';
-import { inTransaction, type TransactionOptions } from '../db/transactions';
+import { sqlExecute, sqlRows } from '../db/sql';
+import type { TransactionOptions } from '../db/transactions';
 import { ApiError } from './errors';
 import type { Result } from './endpoint';
 
@@ -49,17 +50,16 @@ function canonicalJson(value: unknown): string {
 }
 
 /** The stored answer for this key, or undefined when the request must run. */
-const keyCutoff = () => new Date(Date.now() - config().IDEMPOTENCY_TTL_HOURS * 3600_000);
-
 export async function storedResponse(scope: IdempotencyScope): Promise<Result | undefined> {
-  const cutoff = keyCutoff();
-  const record = await db().idempotencyRecord.findUnique({
-    where: { userId_key: { userId: scope.userId, key: scope.key } },
-  });
+  const [record] = await sqlRows<{ id: string; requestHash: string; status: number; responseBody: string; expired: number }>(
+    `SELECT id, request_hash AS requestHash, status, response_body AS responseBody, created_at < NOW(6) - INTERVAL ? HOUR AS expired
+     FROM idempotency_records WHERE user_id = ? AND \`key\` = ?`,
+    [config().IDEMPOTENCY_TTL_HOURS, scope.userId, scope.key],
+  );
   if (!record) return undefined;
-  if (record.createdAt < cutoff) {
+  if (record.expired) {
     // Past its lifetime but not purged yet: forget it now.
-    await db().idempotencyRecord.deleteMany({ where: { id: record.id } });
+    await sqlExecute('DELETE FROM idempotency_records WHERE id = ?', [record.id]);
     return undefined;
   }
   if (record.requestHash !== scope.requestHash) {
@@ -86,16 +86,18 @@ export async function runIdempotent(
   work: (tx: Tx) => Promise<Result>,
   options?: TransactionOptions,
 ): Promise<Result> {
+  // Loaded with the first transaction: only the money-moving functions need Prisma.
+  const { inTransaction } = await import('../db/transactions');
   if (!scope) return inTransaction(work, options);
   // Keys past their lifetime are forgotten, anyone's, a batch at a time.
-  await purgeExpiredSometimes('idempotency_records', keyCutoff());
+  await purgeExpiredSometimes('idempotency_records');
   for (let run = 1; run <= MAX_RUNS; run += 1) {
     try {
       return await inTransaction(async (tx) => {
         const result = await work(tx);
         await tx.$executeRaw`
           INSERT INTO idempotency_records (id, user_id, \`key\`, route, request_hash, status, response_body, created_at)
-          VALUES (${randomUUID()}, ${scope.userId}, ${scope.key}, ${scope.route}, ${scope.requestHash}, ${result.status}, ${JSON.stringify(result.body)}, ${new Date()})`;
+          VALUES (${randomUUID()}, ${scope.userId}, ${scope.key}, ${scope.route}, ${scope.requestHash}, ${result.status}, ${JSON.stringify(result.body)}, NOW(6))`;
         return result;
       }, options);
     } catch (error) {

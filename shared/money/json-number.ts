@@ -16,4 +16,8 @@ export interface JsonNumber {
   readonly rawJSON: string;
 }
 
-export const jsonNumber = (value: Decimal.Value): JsonNumber => JSON.rawJSON(new Decimal(value).toFixed(2));
+const TWO_PLACES = /^-?\d+\.\d{2}$/;
+
+/** A DECIMAL(…,2) read as text is already its own exact JSON form: no Decimal needed on the way out. */
+export const jsonNumber = (value: Decimal.Value): JsonNumber =>
+  JSON.rawJSON(typeof value === 'string' && TWO_PLACES.test(value) ? value : new Decimal(value).toFixed(2));

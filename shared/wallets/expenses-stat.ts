@@ -1,5 +1,4 @@
-import { Prisma, type Db } from '../db/client';
-import type { Decimal } from '../money/decimal';
+import { sqlRows } from '../db/sql';
 import { jsonNumber, type JsonNumber } from '../money/json-number';
 
 /**
@@ -15,23 +14,24 @@ export interface DayRange {
 }
 
 interface DayRow {
-  day: bigint;
-  money_in: Decimal;
-  money_out: Decimal;
+  day: number;
+  /** Exact decimal text. */
+  money_in: string;
+  money_out: string;
 }
 
-export async function expensesByDay(client: Db, userId: string, range: DayRange): Promise<DayRow[]> {
+export async function expensesByDay(userId: string, range: DayRange): Promise<DayRow[]> {
   // Read from the daily roll-up each money move keeps (./money-moves): one
   // row per day with money, however many transactions the user has.
-  const from = range.start ? Prisma.sql`AND day >= ${range.start}` : Prisma.empty;
-  const to = range.end ? Prisma.sql`AND day <= ${range.end}` : Prisma.empty;
   // TIMESTAMPDIFF from the epoch reads the stored UTC date as is, whatever
   // the session time zone, where UNIX_TIMESTAMP would shift it by that zone.
-  return client.$queryRaw<DayRow[]>(Prisma.sql`
-    SELECT TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', day) AS day, money_in, money_out
-    FROM daily_flows
-    WHERE user_id = ${userId} ${from} ${to}
-    ORDER BY day`);
+  return sqlRows<DayRow>(
+    `SELECT TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', day) AS day, money_in, money_out
+     FROM daily_flows
+     WHERE user_id = ? ${range.start ? 'AND day >= ?' : ''} ${range.end ? 'AND day <= ?' : ''}
+     ORDER BY day`,
+    [userId, ...(range.start ? [range.start] : []), ...(range.end ? [range.end] : [])],
+  );
 }
 
 export function renderExpensesStat(rows: DayRow[]): Record<string, { purchases: JsonNumber; sells: JsonNumber }> {

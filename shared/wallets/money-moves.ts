@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma, type Db, type Tx } from '../db/client';
+import { notFound } from '../http/errors';
 import type { Decimal } from '../money/decimal';
 
 /**
@@ -37,6 +38,21 @@ export interface RecordedMove {
  * on one wallet are stamped in the order they hold its lock.
  */
 export const lockedAt = Prisma.sql`DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f')`;
+
+/**
+ * Locks the user's wallet row until the transaction ends, so concurrent money
+ * moves on one wallet queue up instead of overwriting each other's balance. A
+ * locking read sees the latest committed row even under REPEATABLE READ, so
+ * the balance returned is current however long the lock took to get. Someone
+ * else's wallet is the same 404 as an unknown one (./ownership).
+ */
+export async function lockOwnWallet(tx: Tx, userId: string, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
+  const rows = await tx.$queryRaw<Array<{ id: string; balance: Decimal; lockedAt: string }>>(
+    Prisma.sql`SELECT id, balance, ${lockedAt} AS lockedAt FROM wallets WHERE id = ${walletId} AND user_id = ${userId} FOR UPDATE`,
+  );
+  if (rows.length === 0) throw notFound();
+  return rows[0];
+}
 
 export async function recordMoneyMove(tx: Tx, move: MoneyMove): Promise<RecordedMove> {
   const id = randomUUID();

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { Prisma, type Db, type Tx } from '../db/client';
-import type { Decimal } from '../money/decimal';
+import { sqlRows } from '../db/sql';
 import { notFound } from '../http/errors';
-import { lockedAt } from './money-moves';
 
 /**
  * A user only ever reaches their own wallets. Someone else's wallet, an
@@ -14,24 +12,8 @@ export const walletIdParams = z.object({
   wallet_id: z.uuid().transform((id) => id.toLowerCase()),
 });
 
-export async function findOwnWallet(client: Db, userId: string, walletId: string) {
-  const wallet = await client.wallet.findFirst({ where: { id: walletId, userId } });
+export async function findOwnWallet(userId: string, walletId: string): Promise<{ id: string }> {
+  const [wallet] = await sqlRows<{ id: string }>('SELECT id FROM wallets WHERE id = ? AND user_id = ?', [walletId, userId]);
   if (!wallet) throw notFound();
   return wallet;
-}
-
-/**
- * Locks the wallet row until the transaction ends, so concurrent money moves
- * on one wallet queue up instead of overwriting each other's balance. A
- * locking read sees the latest committed row even under REPEATABLE READ, so
- * the balance returned is current however long the lock took to get;
- * `lockedAt` is the database's clock once the lock was granted, for stamping
- * the move (shared/wallets/money-moves).
- */
-export async function lockOwnWallet(tx: Tx, userId: string, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
-  const rows = await tx.$queryRaw<Array<{ id: string; balance: Decimal; lockedAt: string }>>(
-    Prisma.sql`SELECT id, balance, ${lockedAt} AS lockedAt FROM wallets WHERE id = ${walletId} AND user_id = ${userId} FOR UPDATE`,
-  );
-  if (rows.length === 0) throw notFound();
-  return rows[0];
 }

@@ -35,7 +35,7 @@ export const transactionExample = {
   sum_direction: '+',
 };
 
-export function renderWallet(wallet: { id: string; bankName: string; cardNumber: string; balance: Decimal }) {
+export function renderWallet(wallet: { id: string; bankName: string; cardNumber: string; balance: Decimal.Value }) {
   return { id: wallet.id, bank_name: wallet.bankName, card_number: wallet.cardNumber, balance: jsonNumber(wallet.balance) };
 }
 
