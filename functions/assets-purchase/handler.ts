@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { db, Prisma, type Tx } from '../../shared/db/client';
+import { asSqlTx } from '../../shared/db/transactions';
 import { defineEndpoint, type Result } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { ApiError } from '../../shared/http/errors';
@@ -12,7 +13,7 @@ import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shar
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
 import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { lockedAt, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
+import { LOCKED_AT, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -132,7 +133,7 @@ async function purchase(tx: Tx, userId: string, order: Order, assets: readonly P
   // Every purchase of this user locks all the user's wallets, so purchases for
   // one user run one after another and the balances read here are current.
   const wallets = await tx.$queryRaw<Array<Funds & { bankName: string; cardNumber: string; lockedAt: string }>>(Prisma.sql`
-    SELECT id, balance, bank_name AS bankName, card_number AS cardNumber, ${lockedAt} AS lockedAt
+    SELECT id, balance, bank_name AS bankName, card_number AS cardNumber, ${Prisma.raw(LOCKED_AT)} AS lockedAt
     FROM wallets WHERE user_id = ${userId} ORDER BY id FOR UPDATE`);
   const payer = payingWallet(wallets, order.investedSum);
   if (!payer) throw noWalletHolds(order.investedSum);
@@ -156,12 +157,13 @@ async function purchase(tx: Tx, userId: string, order: Order, assets: readonly P
   // Both moves are stamped by the database's clock once the locks were held;
   // the purchase a microsecond after the sale, so statements list them in order.
   const at = wallets[0].lockedAt;
+  const sqlTx = asSqlTx(tx);
   const moves: RecordedMove[] = [];
   if (proceeds) {
-    moves.push(await recordMoneyMove(tx, { walletId: payer.id, userId, name: saleName(previous.length), sum: proceeds, at }));
+    moves.push(await recordMoneyMove(sqlTx, { walletId: payer.id, userId, name: saleName(previous.length), sum: proceeds, at }));
     await tx.asset.deleteMany({ where: { id: { in: previous.map((asset) => asset.id) } } });
   }
-  const bought = await recordMoneyMove(tx, {
+  const bought = await recordMoneyMove(sqlTx, {
     walletId: payer.id,
     userId,
     name: purchaseName(assets.length),
@@ -174,7 +176,7 @@ async function purchase(tx: Tx, userId: string, order: Order, assets: readonly P
   });
   await tx.metrics.deleteMany({ where: { userId } });
   await tx.metrics.create({ data: { userId, ...order.metrics } });
-  await setWalletBalance(tx, payer.id, balance);
+  await setWalletBalance(sqlTx, payer.id, balance);
 
   const { investedSum, holdings } = describeHoldings(assets);
   return {

@@ -39,8 +39,8 @@ export default defineEndpoint({
     },
     ...errorResponses(400, 401, 404, 409, 413, 415, 422),
   },
-  async handle({ user, params, body, transaction }) {
-    return transaction(async (tx) => {
+  async handle({ user, params, body, sqlTransaction }) {
+    return sqlTransaction(async (tx) => {
       const wallet = await lockOwnWallet(tx, user.id, params.wallet_id);
       // The row lock makes the locked balance the current one.
       const balance = wallet.balance.plus(body.sum);

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryOptions } from 'mariadb';
+import { isWriteConflict } from './conflicts';
 import { sqlPool } from './pool';
 
 /**
@@ -24,4 +26,46 @@ export async function sqlRows<T>(sql: string, values: readonly unknown[] = []): 
 export async function sqlExecute(sql: string, values: readonly unknown[] = []): Promise<number> {
   const result: { affectedRows: number } = await sqlPool().query({ sql, ...ROWS }, values as unknown[]);
   return result.affectedRows;
+}
+
+/**
+ * What a money move needs of a database transaction: plain SQL with `?`
+ * values. The driver's connection provides it (inSqlTransaction) and so does
+ * a Prisma interactive transaction (shared/db/transactions `asSqlTx`), so the
+ * money rules are written once whichever runs the transaction. Rows may carry
+ * DECIMALs as strings (driver) or Decimal objects (Prisma): read them with
+ * `new Decimal(String(value))`.
+ */
+export interface SqlTx {
+  rows<T>(sql: string, values?: readonly unknown[]): Promise<T[]>;
+  execute(sql: string, values?: readonly unknown[]): Promise<number>;
+}
+
+/**
+ * InnoDB picks a victim when transactions wait on each other; the victim may
+ * simply run again, from the start, with nothing of the failed attempt kept.
+ */
+export const MAX_TRANSACTION_ATTEMPTS = 5;
+
+/** One transaction on one of the pool's connections, rolled back whole on any error, run again as a deadlock victim. */
+export async function inSqlTransaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const conn = await sqlPool().getConnection();
+    try {
+      await conn.beginTransaction();
+      const tx: SqlTx = {
+        rows: (sql, values = []) => conn.query({ sql, ...ROWS }, values as unknown[]),
+        execute: async (sql, values = []) => ((await conn.query({ sql, ...ROWS }, values as unknown[])) as { affectedRows: number }).affectedRows,
+      };
+      const result = await work(tx);
+      await conn.commit();
+      return result;
+    } catch (error) {
+      await conn.rollback().catch(() => undefined);
+      if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isWriteConflict(error)) throw error;
+      await sleep(10 + Math.random() * 40 * attempt);
+    } finally {
+      await conn.release();
+    }
+  }
 }

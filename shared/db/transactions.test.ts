@@ -2,6 +2,7 @@ import { Prisma } from './client';
 import { db } from './client';
 import { useTestDatabase } from '../testing/test-database';
 import { inTransaction } from './transactions';
+import { inSqlTransaction } from './sql';
 
 useTestDatabase();
 
@@ -49,5 +50,51 @@ describe('inTransaction', () => {
       }),
     ).rejects.toThrow('refused');
     expect(attempts).toBe(1);
+  });
+});
+
+describe('inSqlTransaction', () => {
+  it('runs a deadlock victim again, and commits both', async () => {
+    const user = await db().user.create({ data: { username: 'deadlock-sql', passwordHash: 'x', mlUuid: 'u' } });
+    const [a, b] = await Promise.all(
+      ['100000000011', '100000000012'].map((cardNumber) => db().wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber } })),
+    );
+    let bothHoldOne: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => {
+      let waiting = 2;
+      bothHoldOne = () => {
+        waiting -= 1;
+        if (waiting === 0) resolve();
+      };
+    });
+    let attempts = 0;
+    const lockInOrder = (first: string, second: string) =>
+      inSqlTransaction(async (tx) => {
+        attempts += 1;
+        await tx.rows('SELECT id FROM wallets WHERE id = ? FOR UPDATE', [first]);
+        bothHoldOne();
+        await barrier;
+        await tx.rows('SELECT id FROM wallets WHERE id = ? FOR UPDATE', [second]);
+        await tx.execute("UPDATE wallets SET bank_name = CONCAT(bank_name, 'x') WHERE id = ?", [first]);
+        return first;
+      });
+    await expect(Promise.all([lockInOrder(a.id, b.id), lockInOrder(b.id, a.id)])).resolves.toEqual([a.id, b.id]);
+    expect(attempts).toBe(3);
+    const names = await db().wallet.findMany({ where: { userId: user.id }, select: { bankName: true } });
+    expect(names.map((wallet) => wallet.bankName).sort()).toEqual(['Bx', 'Bx']);
+  });
+
+  it('rolls back everything on an ordinary error and does not run again', async () => {
+    const user = await db().user.create({ data: { username: 'rollback-sql', passwordHash: 'x', mlUuid: 'u' } });
+    let attempts = 0;
+    await expect(
+      inSqlTransaction(async (tx) => {
+        attempts += 1;
+        await tx.execute("UPDATE users SET first_name = 'changed' WHERE id = ?", [user.id]);
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(attempts).toBe(1);
+    expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).firstName).toBe('');
   });
 });

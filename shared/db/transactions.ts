@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { db, type Prisma, type Tx } from './client';
 import { isWriteConflict } from './conflicts';
+import { MAX_TRANSACTION_ATTEMPTS, type SqlTx } from './sql';
 
 export interface TransactionOptions {
   /**
@@ -14,13 +15,6 @@ export interface TransactionOptions {
 }
 
 /**
- * InnoDB picks a victim when transactions wait on each other; the victim may
- * simply run again. A burst of requests sharing one Idempotency-Key can chain
- * a few such rounds when the key's first holder rolls back.
- */
-const MAX_ATTEMPTS = 5;
-
-/**
  * One interactive transaction, rolled back whole on any error, and run again
  * (from the start, with nothing of the failed attempt kept) when the database
  * chose it as a deadlock victim. Generous waits: under a burst, requests queue
@@ -31,8 +25,16 @@ export async function inTransaction<T>(work: (tx: Tx) => Promise<T>, options: Tr
     try {
       return await db().$transaction(work, { maxWait: 10_000, timeout: 20_000, isolationLevel: options.isolationLevel });
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isWriteConflict(error)) throw error;
+      if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isWriteConflict(error)) throw error;
       await sleep(10 + Math.random() * 40 * attempt);
     }
   }
+}
+
+/** A Prisma interactive transaction seen as plain SQL, for code shared with driver transactions (./sql). */
+export function asSqlTx(tx: Tx): SqlTx {
+  return {
+    rows: (sql, values = []) => tx.$queryRawUnsafe(sql, ...values),
+    execute: (sql, values = []) => tx.$executeRawUnsafe(sql, ...values),
+  };
 }

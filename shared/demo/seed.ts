@@ -4,6 +4,7 @@ import type { Db, Tx } from '../db/client';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
 import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';
+import { asSqlTx } from '../db/transactions';
 import { rebuildDailyFlows } from '../wallets/money-moves';
 import { DEMO_USERS, type DemoUser, demoEmail } from './demo-data';
 
@@ -114,7 +115,7 @@ async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
     })),
   });
 
-  await rebuildDailyFlows(tx, userId);
+  await rebuildDailyFlows(asSqlTx(tx), userId);
 
   const { portfolio } = user;
   if (!portfolio) return;

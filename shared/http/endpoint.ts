@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Tx } from '../db/client';
+import type { SqlTx } from '../db/sql';
 import type { TransactionOptions } from '../db/transactions';
 import type { Logger } from './logging';
 
@@ -50,6 +51,8 @@ export interface HandlerContext<P, Q, B> {
    * result stored with it, so money moves at most once per key.
    */
   transaction(work: (tx: Tx) => Promise<Result>, options?: TransactionOptions): Promise<Result>;
+  /** The same, on the driver (shared/db/sql) for work that needs no Prisma model: it never loads Prisma. */
+  sqlTransaction(work: (tx: SqlTx) => Promise<Result>): Promise<Result>;
 }
 
 

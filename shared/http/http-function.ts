@@ -2,6 +2,7 @@ import type { Domain } from 'node:domain';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { authenticate } from '../auth/tokens';
 import { config } from '../config/config';
+import { inSqlTransaction } from '../db/sql';
 import type { TransactionOptions } from '../db/transactions';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
@@ -79,7 +80,12 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
           headers: req.headers,
           requestId: scope.requestId,
           log: scope.log,
-          transaction: (work, transactionOptions?: TransactionOptions) => runIdempotent(idempotency, work, transactionOptions),
+          transaction: async (work, transactionOptions?: TransactionOptions) => {
+            // Loaded with the first Prisma transaction: only some functions use Prisma.
+            const { asSqlTx, inTransaction } = await import('../db/transactions');
+            return runIdempotent(idempotency, { run: (inner) => inTransaction(inner, transactionOptions), sql: asSqlTx }, work);
+          },
+          sqlTransaction: (work) => runIdempotent(idempotency, { run: inSqlTransaction, sql: (tx) => tx }, work),
         };
         result = await endpoint.handle(context);
       }

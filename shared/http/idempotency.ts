@@ -1,10 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { config } from '../config/config';
-import type { Tx } from '../db/client';
 import { isUniqueViolation } from '../db/conflicts';
 import { purgeExpiredSometimes } from '../db/housekeeping';
-import { sqlExecute, sqlRows } from '../db/sql';
-import type { TransactionOptions } from '../db/transactions';
+import { sqlExecute, sqlRows, type SqlTx } from '../db/sql';
 import { ApiError } from './errors';
 import type { Result } from './endpoint';
 
@@ -81,25 +79,27 @@ export async function storedResponse(scope: IdempotencyScope): Promise<Result | 
  */
 const MAX_RUNS = 3;
 
-export async function runIdempotent(
-  scope: IdempotencyScope | undefined,
-  work: (tx: Tx) => Promise<Result>,
-  options?: TransactionOptions,
-): Promise<Result> {
-  // Loaded with the first transaction: only the money-moving functions need Prisma.
-  const { inTransaction } = await import('../db/transactions');
-  if (!scope) return inTransaction(work, options);
+/** How to run work in one database transaction, and how to send SQL within it. */
+export interface TransactionRunner<T> {
+  run<R>(work: (tx: T) => Promise<R>): Promise<R>;
+  sql(tx: T): SqlTx;
+}
+
+export async function runIdempotent<T>(scope: IdempotencyScope | undefined, runner: TransactionRunner<T>, work: (tx: T) => Promise<Result>): Promise<Result> {
+  if (!scope) return runner.run(work);
   // Keys past their lifetime are forgotten, anyone's, a batch at a time.
   await purgeExpiredSometimes('idempotency_records');
   for (let run = 1; run <= MAX_RUNS; run += 1) {
     try {
-      return await inTransaction(async (tx) => {
+      return await runner.run(async (tx) => {
         const result = await work(tx);
-        await tx.$executeRaw`
-          INSERT INTO idempotency_records (id, user_id, \`key\`, route, request_hash, status, response_body, created_at)
-          VALUES (${randomUUID()}, ${scope.userId}, ${scope.key}, ${scope.route}, ${scope.requestHash}, ${result.status}, ${JSON.stringify(result.body)}, NOW(6))`;
+        await runner.sql(tx).execute(
+          `INSERT INTO idempotency_records (id, user_id, \`key\`, route, request_hash, status, response_body, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, NOW(6))`,
+          [randomUUID(), scope.userId, scope.key, scope.route, scope.requestHash, result.status, JSON.stringify(result.body)],
+        );
         return result;
-      }, options);
+      });
     } catch (error) {
       const keyTaken = isUniqueViolation(error);
       if (!keyTaken && !(error instanceof ApiError)) throw error;

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { db, Prisma } from '../db/client';
+import { inSqlTransaction } from '../db/sql';
 import { rebuildDailyFlows } from '../wallets/money-moves';
 import { callFunction, tokenHeader } from './http';
 
@@ -34,7 +35,7 @@ export async function walletsOutOfBalance(): Promise<Array<{ id: string; balance
 /** For tests that write transactions straight to the database: brings the wallet owner's roll-up in step. */
 export async function rebuildFlowsOfWallet(walletId: string): Promise<void> {
   const { userId } = await db().wallet.findUniqueOrThrow({ where: { id: walletId }, select: { userId: true } });
-  await rebuildDailyFlows(db(), userId);
+  await inSqlTransaction((tx) => rebuildDailyFlows(tx, userId));
 }
 
 /**

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Prisma, type Db, type Tx } from '../db/client';
+import type { SqlTx } from '../db/sql';
 import { notFound } from '../http/errors';
-import type { Decimal } from '../money/decimal';
+import { Decimal } from '../money/decimal';
 
 /**
  * Every change to a wallet's money is a transaction row plus its share of the
  * user's daily roll-up (daily_flows, which the expenses stat reads), written
- * in the same database transaction so the two never disagree.
+ * in the same database transaction so the two never disagree. Plain SQL over
+ * SqlTx, so a top-up (on the driver) and a purchase (in a Prisma transaction)
+ * share these rules.
  *
  * Times come from the database's clock, read by the locking statement that
- * started the move (see `lockedAt`), so every transaction is stamped by one
+ * started the move (see LOCKED_AT), so every transaction is stamped by one
  * clock, after its wallet lock was granted, and no row is read back for its
  * stamp.
  */
@@ -19,7 +21,7 @@ export interface MoneyMove {
   name: string;
   /** Signed: + money in, − money out. */
   sum: Decimal;
-  /** `YYYY-MM-DD HH:MM:SS.ffffff`, UTC, from the database (see `lockedAt`). */
+  /** `YYYY-MM-DD HH:MM:SS.ffffff`, UTC, from the database (see LOCKED_AT). */
   at: string;
 }
 
@@ -37,7 +39,7 @@ export interface RecordedMove {
  * was granted (NOW would be the statement's start, before any wait), so moves
  * on one wallet are stamped in the order they hold its lock.
  */
-export const lockedAt = Prisma.sql`DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f')`;
+export const LOCKED_AT = "DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f')";
 
 /**
  * Locks the user's wallet row until the transaction ends, so concurrent money
@@ -46,34 +48,36 @@ export const lockedAt = Prisma.sql`DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f
  * the balance returned is current however long the lock took to get. Someone
  * else's wallet is the same 404 as an unknown one (./ownership).
  */
-export async function lockOwnWallet(tx: Tx, userId: string, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
-  const rows = await tx.$queryRaw<Array<{ id: string; balance: Decimal; lockedAt: string }>>(
-    Prisma.sql`SELECT id, balance, ${lockedAt} AS lockedAt FROM wallets WHERE id = ${walletId} AND user_id = ${userId} FOR UPDATE`,
+export async function lockOwnWallet(tx: SqlTx, userId: string, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
+  const [row] = await tx.rows<{ id: string; balance: unknown; lockedAt: string }>(
+    `SELECT id, balance, ${LOCKED_AT} AS lockedAt FROM wallets WHERE id = ? AND user_id = ? FOR UPDATE`,
+    [walletId, userId],
   );
-  if (rows.length === 0) throw notFound();
-  return rows[0];
+  if (!row) throw notFound();
+  return { id: row.id, balance: new Decimal(String(row.balance)), lockedAt: row.lockedAt };
 }
 
-export async function recordMoneyMove(tx: Tx, move: MoneyMove): Promise<RecordedMove> {
+export async function recordMoneyMove(tx: SqlTx, move: MoneyMove): Promise<RecordedMove> {
   const id = randomUUID();
   const amount = move.sum.toFixed(2);
-  await tx.$executeRaw`INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES (${id}, ${move.walletId}, ${move.name}, ${amount}, ${move.at})`;
+  await tx.execute('INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES (?, ?, ?, ?, ?)', [id, move.walletId, move.name, amount, move.at]);
   const moneyIn = move.sum.isNegative() ? '0.00' : amount;
   const moneyOut = move.sum.isNegative() ? move.sum.negated().toFixed(2) : '0.00';
   // CAST: a bound value added to a column would be computed as a double.
-  await tx.$executeRaw`
-    INSERT INTO daily_flows (user_id, day, money_in, money_out) VALUES (${move.userId}, DATE(${move.at}), ${moneyIn}, ${moneyOut})
-    ON DUPLICATE KEY UPDATE money_in = money_in + CAST(${moneyIn} AS DECIMAL(20, 2)), money_out = money_out + CAST(${moneyOut} AS DECIMAL(20, 2))`;
+  await tx.execute(
+    `INSERT INTO daily_flows (user_id, day, money_in, money_out) VALUES (?, DATE(?), ?, ?)
+     ON DUPLICATE KEY UPDATE money_in = money_in + CAST(? AS DECIMAL(20, 2)), money_out = money_out + CAST(? AS DECIMAL(20, 2))`,
+    [move.userId, move.at, moneyIn, moneyOut, moneyIn, moneyOut],
+  );
   return { id, createdAt: `${move.at.replace(' ', 'T')}Z`, name: move.name, sum: move.sum };
 }
 
 /**
  * Sets a locked wallet's balance to one computed in decimals from the locked
- * row: `balance = balance + ?` would be computed by MariaDB as a double, and
- * Prisma's update would read the row before and after its UPDATE.
+ * row: `balance = balance + ?` would be computed by MariaDB as a double.
  */
-export async function setWalletBalance(tx: Tx, walletId: string, balance: Decimal): Promise<void> {
-  await tx.$executeRaw`UPDATE wallets SET balance = ${balance.toFixed(2)} WHERE id = ${walletId}`;
+export async function setWalletBalance(tx: SqlTx, walletId: string, balance: Decimal): Promise<void> {
+  await tx.execute('UPDATE wallets SET balance = ? WHERE id = ?', [balance.toFixed(2), walletId]);
 }
 
 /** `at` one microsecond later, for a second move in one database transaction (a purchase after its sale). */
@@ -86,14 +90,16 @@ export function microsecondAfter(at: string): string {
 
 /**
  * Recomputes a user's roll-up from their transactions: for writers that add
- * transactions in bulk (the demo seed, benchmarks) rather than move by move.
+ * transactions in bulk (the demo seed, tests) rather than move by move.
  */
-export async function rebuildDailyFlows(client: Db | Tx, userId: string): Promise<void> {
-  await client.$executeRaw`DELETE FROM daily_flows WHERE user_id = ${userId}`;
-  await client.$executeRaw`
-    INSERT INTO daily_flows (user_id, day, money_in, money_out)
-    SELECT w.user_id, DATE(t.created_at), SUM(CASE WHEN t.sum > 0 THEN t.sum ELSE 0 END), SUM(CASE WHEN t.sum < 0 THEN -t.sum ELSE 0 END)
-    FROM transactions t JOIN wallets w ON w.id = t.wallet_id
-    WHERE w.user_id = ${userId}
-    GROUP BY w.user_id, DATE(t.created_at)`;
+export async function rebuildDailyFlows(tx: SqlTx, userId: string): Promise<void> {
+  await tx.execute('DELETE FROM daily_flows WHERE user_id = ?', [userId]);
+  await tx.execute(
+    `INSERT INTO daily_flows (user_id, day, money_in, money_out)
+     SELECT w.user_id, DATE(t.created_at), SUM(CASE WHEN t.sum > 0 THEN t.sum ELSE 0 END), SUM(CASE WHEN t.sum < 0 THEN -t.sum ELSE 0 END)
+     FROM transactions t JOIN wallets w ON w.id = t.wallet_id
+     WHERE w.user_id = ?
+     GROUP BY w.user_id, DATE(t.created_at)`,
+    [userId],
+  );
 }
