@@ -8,7 +8,7 @@ describe('bootstrap --dry-run', () => {
 
     const enabled = printed[0].words.slice(3).filter((word) => !word.startsWith('--'));
     expect(enabled).toEqual(expect.arrayContaining(['run.googleapis.com', 'sqladmin.googleapis.com', 'secretmanager.googleapis.com', 'cloudscheduler.googleapis.com', 'apigateway.googleapis.com']));
-    for (const account of ['fulfillment-functions', 'api-gateway', 'demo-seeder']) {
+    for (const account of ['fulfillment-functions', 'fulfillment-docs', 'api-gateway', 'demo-seeder']) {
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^iam service-accounts create ${account} `)));
     }
     expect(lines).toContain(
@@ -16,7 +16,31 @@ describe('bootstrap --dry-run', () => {
     );
     const instance = printed.find((command) => command.words.slice(1, 4).join(' ') === 'sql instances create')!;
     expect(instance.flags.get('--tier')).toBe('db-custom-1-3840');
-    expect(instance.flags.get('--database-version')).toBe('MYSQL_8_0');
+    // Flags as in https://cloud.google.com/sdk/gcloud/reference/sql/instances/create; 8.0 is on paid extended support.
+    expect(instance.flags.get('--database-version')).toBe('MYSQL_8_4');
+    expect(instance.flags.get('--edition')).toBe('ENTERPRISE');
+    expect(instance.flags.get('--deletion-protection')).toBe(true);
+    expect(instance.flags.get('--availability-type')).toBe('zonal');
+    // Backups and point-in-time recovery (for MySQL: the binary log), https://cloud.google.com/sql/docs/mysql/backup-recovery/configure-pitr
+    expect(instance.flags.get('--backup-start-time')).toBe('02:00');
+    expect(instance.flags.get('--enable-bin-log')).toBe(true);
+    expect(instance.flags.get('--retained-transaction-log-days')).toBe('7');
+    // The docs account is created and granted nothing.
+    expect(lines.filter((line) => line.includes('fulfillment-docs@'))).toEqual([]);
     expect(lines).toContain('sql databases create fulfillment --instance=fulfillment --project=acme --charset=utf8mb4 --collation=utf8mb4_unicode_ci');
+  });
+});
+
+describe('bootstrap availability', () => {
+  const instanceOf = async (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+    parsePrinted(await printedBy(main, ['--dry-run', ...argv], env)).find((command) => command.words.slice(1, 4).join(' ') === 'sql instances create')!;
+
+  it('is regional with --regional or SQL_AVAILABILITY_TYPE=regional', async () => {
+    expect((await instanceOf(['--regional'])).flags.get('--availability-type')).toBe('regional');
+    expect((await instanceOf([], { SQL_AVAILABILITY_TYPE: 'regional' })).flags.get('--availability-type')).toBe('regional');
+  });
+
+  it('refuses anything but zonal or regional', async () => {
+    await expect(instanceOf(['--sql-availability-type=multi'])).rejects.toThrow('--sql-availability-type must be zonal or regional');
   });
 });

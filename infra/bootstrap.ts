@@ -1,14 +1,35 @@
-import { parseCommandLine, runCli, type Io } from './cli';
+import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { createOnce, gcloud, runSteps, type Step } from './commands';
 import type { InfraSettings } from './settings';
 
 /**
- * One-time project set-up: the APIs, the three service accounts with their
+ * One-time project set-up: the APIs, the four service accounts with their
  * project roles, and the Cloud SQL instance and database. Safe to run again:
  * what exists is left alone.
  *
- *   tsx infra/bootstrap.ts --project=P --project-number=N [--dry-run]
+ *   tsx infra/bootstrap.ts --project=P --project-number=N [--regional] [--dry-run]
  */
+const SPEC: CommandLineSpec = {
+  usage: 'npm run deploy:bootstrap -- [flags]',
+  description: [
+    'One-time project set-up: enables the APIs, creates the service accounts and their',
+    'project roles, the Cloud SQL for MySQL 8.4 instance (deletion protection, daily backups,',
+    'point-in-time recovery) and the database. What already exists is left alone.',
+  ].join('\n'),
+  flags: {
+    regional: { type: 'boolean', help: 'create Cloud SQL with a standby in a second zone (same as --sql-availability-type=regional)' },
+  },
+  needs: ['projectNumber'],
+};
+
+/**
+ * Cloud SQL for MySQL 8.4: 8.0 has been on paid extended support since
+ * 2026-07-01. https://cloud.google.com/sql/docs/mysql/db-versions
+ */
+export const DATABASE_VERSION = 'MYSQL_8_4';
+
+/** Days of binary logs kept for point-in-time recovery: the most the Enterprise edition allows. */
+export const TRANSACTION_LOG_DAYS = 7;
 const APIS = [
   'run.googleapis.com',
   'cloudbuild.googleapis.com',
@@ -26,6 +47,8 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
   const project = `--project=${settings.projectId}`;
   const accounts: Array<[string, string]> = [
     [settings.runtimeServiceAccount, 'Runs the fulfillment functions'],
+    // Granted nothing, here or anywhere: docs needs neither the database nor a secret.
+    [settings.docsServiceAccount, 'Runs the docs function; holds no roles'],
     [settings.gatewayServiceAccount, 'API Gateway calling the functions'],
     [settings.schedulerServiceAccount, 'Cloud Scheduler calling seed-demo-users'],
   ];
@@ -43,19 +66,29 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
     projectRole(settings.runtimeServiceAccount, 'roles/cloudsql.client'),
     // Source deploys build as the Compute Engine default account in new projects.
     projectRole(`${settings.projectNumber}-compute@developer.gserviceaccount.com`, 'roles/run.builder'),
+    // Flags: https://cloud.google.com/sdk/gcloud/reference/sql/instances/create
     createOnce(
       gcloud('sql', 'instances', 'describe', settings.sqlInstance, project),
       gcloud(
         'sql', 'instances', 'create', settings.sqlInstance, project,
         `--region=${settings.region}`,
-        '--database-version=MYSQL_8_0',
+        `--database-version=${DATABASE_VERSION}`,
+        // Enterprise takes the db-custom tiers; Enterprise Plus (the default for some versions) would not.
         '--edition=ENTERPRISE',
         `--tier=${settings.sqlTier}`,
+        `--availability-type=${settings.sqlAvailabilityType}`,
         '--storage-auto-increase',
-        // Money lives here: daily backups and point-in-time recovery.
+        // Money lives here: no delete without first turning this off, daily
+        // backups, and point-in-time recovery, which for MySQL is the binary
+        // log (https://cloud.google.com/sql/docs/mysql/backup-recovery/configure-pitr).
+        '--deletion-protection',
         '--backup-start-time=02:00',
         '--enable-bin-log',
+        `--retained-transaction-log-days=${TRANSACTION_LOG_DAYS}`,
       ),
+      // An instance made before this script protected itself gets the protection;
+      // its version is left alone (a major upgrade is a deliberate step, README).
+      gcloud('sql', 'instances', 'patch', settings.sqlInstance, project, '--deletion-protection', '--quiet'),
     ),
     createOnce(
       gcloud('sql', 'databases', 'describe', settings.databaseName, `--instance=${settings.sqlInstance}`, project),
@@ -69,7 +102,9 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
 }
 
 export function main(argv: string[], io: Io): void {
-  const { settings } = parseCommandLine(argv, io.env, { needs: ['projectNumber'] });
+  const parsed = parseCommandLine(argv, io, SPEC);
+  if (!parsed) return;
+  const settings = parsed.flags.regional === true ? { ...parsed.settings, sqlAvailabilityType: 'regional' as const } : parsed.settings;
   runSteps(bootstrapSteps(settings), { dryRun: settings.dryRun, print: io.print, exec: io.exec });
 }
 

@@ -28,6 +28,9 @@ describe('functionsAffectedBy', () => {
     'package-lock.json',
     'tsconfig.build.json',
     'infra/settings.ts',
+    'infra/deploy-plan.ts',
+    '.gcloudignore',
+    'scripts/schema-engine-offline.sh',
   ])('redeploys every function when %s changed', (changed) => {
     expect(names(['README.md', changed])).toEqual(everyName);
   });

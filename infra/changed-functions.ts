@@ -15,7 +15,10 @@ const AFFECTS_EVERY_FUNCTION = [
   /^package(-lock)?\.json$/,
   /^tsconfig(\.build)?\.json$/,
   /^scripts\/generate-prisma-client\.js$/,
-  /^infra\/settings\.ts$/,
+  /^scripts\/schema-engine-offline\.sh$/,
+  // What is uploaded, and how each function is deployed.
+  /^\.gcloudignore$/,
+  /^infra\/(settings|deploy-plan)\.ts$/,
 ];
 
 /** Not part of what is deployed. */

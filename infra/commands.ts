@@ -1,4 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /**
  * The infra scripts build plans (lists of commands) and this module either
@@ -12,16 +15,32 @@ export class Secret {
     readonly shown: string,
     readonly value: string,
   ) {}
-
-  /** `--password=<database password>` on screen, the real flag when run. */
-  asFlag(flag: string): Secret {
-    return new Secret(`${flag}=${this.shown}`, `${flag}=${this.value}`);
-  }
 }
 
 export const secret = (label: string, value: string) => new Secret(`<${label}>`, value);
 
-export type Arg = string | Secret;
+/**
+ * A secret a command reads from a file: `--flag=<path>` on its command line,
+ * the content in a file only this user can read, removed as soon as the
+ * command ends. For commands that take a secret neither on stdin nor from an
+ * environment variable (`gcloud sql users create` only has `--password`).
+ */
+export class SecretFile {
+  constructor(
+    readonly flag: string,
+    readonly content: Secret,
+  ) {}
+
+  get shown(): string {
+    return `${this.flag}=<temporary file (mode 0600): ${this.content.shown.replace(/^<|>$/g, '')}>`;
+  }
+}
+
+/**
+ * What goes on a command line. There is deliberately no way to put a Secret
+ * here: anything in argv is readable by every local user (`ps`, /proc).
+ */
+export type Arg = string | SecretFile;
 
 export interface Command {
   program: string;
@@ -60,7 +79,7 @@ export const createOnce = (probe: Command, create: Command | Command[], update?:
 const SHELL_SAFE = /^[\w@%+=:,./-]+$/;
 
 function shellWord(arg: Arg): string {
-  const text = arg instanceof Secret ? arg.shown : arg;
+  const text = arg instanceof SecretFile ? arg.shown : arg;
   return SHELL_SAFE.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -70,17 +89,83 @@ export function formatCommand(command: Command): string {
   return command.stdin ? `${line}  # stdin: ${command.stdin.shown}` : line;
 }
 
+/**
+ * The argv a command really runs with: secret files written (0600, in a
+ * fresh 0700 directory) and named by path. `cleanup` removes them.
+ */
+export function materialize(command: Command): { argv: string[]; cleanup: () => void } {
+  let directory: string | undefined;
+  const argv = command.args.map((arg, index) => {
+    if (typeof arg === 'string') return arg;
+    directory ??= mkdtempSync(path.join(tmpdir(), 'infra-secret-'));
+    const file = path.join(directory, `arg-${index}`);
+    writeFileSync(file, arg.content.value, { mode: 0o600 });
+    return `${arg.flag}=${file}`;
+  });
+  return { argv, cleanup: () => directory && rmSync(directory, { recursive: true, force: true }) };
+}
+
 /** Runs a command and returns its exit status; `quiet` hides its output (probes). */
 export type Exec = (command: Command, quiet: boolean) => number;
 
 export const spawnExec: Exec = (command, quiet) => {
-  const result = spawnSync(command.program, command.args.map((arg) => (arg instanceof Secret ? arg.value : arg)), {
-    input: command.stdin?.value,
-    stdio: quiet ? 'ignore' : [command.stdin ? 'pipe' : 'inherit', 'inherit', 'inherit'],
-  });
-  if (result.error) throw new Error(`Could not run ${command.program}: ${result.error.message}`);
-  return result.status ?? 1;
+  const { argv, cleanup } = materialize(command);
+  try {
+    const result = spawnSync(command.program, argv, {
+      input: command.stdin?.value,
+      stdio: quiet ? 'ignore' : [command.stdin ? 'pipe' : 'inherit', 'inherit', 'inherit'],
+    });
+    if (result.error) throw new Error(`Could not run ${command.program}: ${result.error.message}`);
+    return result.status ?? 1;
+  } finally {
+    cleanup();
+  }
 };
+
+/** Runs a command for its standard output (a lookup), failing loudly. */
+export type Query = (command: Command) => string;
+
+export const spawnQuery: Query = (command) => {
+  const { argv, cleanup } = materialize(command);
+  try {
+    const result = spawnSync(command.program, argv, { encoding: 'utf8', input: command.stdin?.value, stdio: ['pipe', 'pipe', 'inherit'] });
+    if (result.error) throw new Error(`Could not run ${command.program}: ${result.error.message}`);
+    if (result.status !== 0) throw new Error(`Failed (exit ${result.status}): ${formatCommand(command)}`);
+    return result.stdout;
+  } finally {
+    cleanup();
+  }
+};
+
+/** Like Exec, for commands run side by side: their output comes back line by line. */
+export type AsyncExec = (command: Command, output: (line: string) => void) => Promise<number>;
+
+export const spawnAsyncExec: AsyncExec = (command, output) =>
+  new Promise((resolve, reject) => {
+    const { argv, cleanup } = materialize(command);
+    const child = spawn(command.program, argv, { stdio: [command.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const lines = (stream: NodeJS.ReadableStream) => {
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const parts = (pending + chunk).split(/\r?\n|\r/);
+        pending = parts.pop() ?? '';
+        parts.forEach(output);
+      });
+      stream.on('end', () => pending && output(pending));
+    };
+    lines(child.stdout!);
+    lines(child.stderr!);
+    if (command.stdin) child.stdin!.end(command.stdin.value);
+    child.once('error', (error) => {
+      cleanup();
+      reject(new Error(`Could not run ${command.program}: ${error.message}`));
+    });
+    child.once('close', (code) => {
+      cleanup();
+      resolve(code ?? 1);
+    });
+  });
 
 export interface RunOptions {
   dryRun: boolean;
@@ -108,4 +193,56 @@ export function runSteps(steps: Step[], { dryRun, print, exec = spawnExec }: Run
       run(step);
     }
   }
+}
+
+/** Commands that belong together (one function's deploy and its IAM binding), run in order. */
+export interface Job {
+  label: string;
+  commands: Command[];
+}
+
+export interface ParallelOptions {
+  dryRun: boolean;
+  print: (line: string) => void;
+  /** At most this many jobs at once. */
+  parallel: number;
+  exec?: AsyncExec;
+}
+
+/**
+ * Runs jobs side by side, at most `parallel` at a time; each line a job prints
+ * starts with `[label]` so interleaved output stays readable. A failing job
+ * stops there; the others carry on. Returns the labels of the failed jobs.
+ * A dry run prints every job's commands in order, unprefixed, like runSteps.
+ */
+export async function runJobs(jobs: Job[], { dryRun, print, parallel, exec = spawnAsyncExec }: ParallelOptions): Promise<string[]> {
+  if (dryRun) {
+    jobs.forEach((job) => job.commands.forEach((command) => print(formatCommand(command))));
+    return [];
+  }
+
+  const failed: string[] = [];
+  const queue = [...jobs];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const say = (line: string) => print(`[${job!.label}] ${line}`);
+      for (const command of job.commands) {
+        say(formatCommand(command));
+        let status: number;
+        try {
+          status = await exec(command, say);
+        } catch (error) {
+          say((error as Error).message);
+          status = 1;
+        }
+        if (status !== 0) {
+          say(`FAILED (exit ${status}): ${formatCommand(command)}`);
+          failed.push(job.label);
+          break;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, jobs.length)) }, worker));
+  return failed;
 }

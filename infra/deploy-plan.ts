@@ -1,6 +1,17 @@
 import type { FunctionDefinition } from '../shared/http/endpoint';
-import { gcloud, type Step } from './commands';
-import { BASE_IMAGE, deploySettingsOf, functionUrl, SECRETS, type InfraSettings } from './settings';
+import { gcloud, type Command } from './commands';
+import { BASE_IMAGE, deploySettingsOf, functionUrl, SECRET_ENV, SECRETS, startupCpuBoost, type InfraSettings } from './settings';
+
+/**
+ * The secret version numbers a deploy pins (deploy.ts looks them up just
+ * before deploying; a dry run shows placeholders).
+ */
+export interface SecretVersions {
+  databaseUrl: string;
+  jwt: string;
+  /** The previous enabled jwt-secret version, while a rotation is under way. */
+  jwtPrevious?: string;
+}
 
 /**
  * The commands that deploy one registry entry as its own Cloud Run function.
@@ -10,15 +21,17 @@ import { BASE_IMAGE, deploySettingsOf, functionUrl, SECRETS, type InfraSettings 
  * Cloud Run command mounts it at deploy time. (The functions command would
  * need a second `gcloud run services update --add-cloudsql-instances`, leaving
  * a revision serving without its database in between.)
+ *
+ * Every flag is as documented for `gcloud run deploy`
+ * (https://cloud.google.com/sdk/gcloud/reference/run/deploy); --function with
+ * --base-image is the source deploy of a function
+ * (https://cloud.google.com/run/docs/deploy-functions).
  */
-export function deploySteps(definition: FunctionDefinition, settings: InfraSettings): Step[] {
+export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
   const database = deploy.database
-    ? [
-        `--set-cloudsql-instances=${settings.instanceConnectionName}`,
-        `--set-secrets=DATABASE_URL=${SECRETS.databaseUrl}:latest,JWT_SECRET=${SECRETS.jwt}:latest`,
-      ]
+    ? [`--set-cloudsql-instances=${settings.instanceConnectionName}`, `--set-secrets=${secretsFlag(versions)}`]
     : [];
 
   return [
@@ -31,10 +44,13 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
       `--timeout=${deploy.timeoutSeconds}s`,
       `--concurrency=${deploy.concurrency}`,
       `--max-instances=${deploy.maxInstances}`,
-      `--service-account=${settings.runtimeServiceAccount}`,
+      `--service-account=${serviceAccountOf(definition, settings)}`,
       // Nobody reaches a function directly: clients go through the gateway,
       // the scheduler signs its calls, and both hold run.invoker below.
       '--no-allow-unauthenticated',
+      // Stated both ways so a redeploy never inherits the previous revision's choice (settings.ts says who gets it).
+      startupCpuBoost(definition) ? '--cpu-boost' : '--no-cpu-boost',
+      // --set-* replace the whole list, so a variable or secret dropped here is dropped from the service too.
       `--set-env-vars=${envVarsFlag(environmentOf(definition, settings))}`,
       ...database,
       '--quiet',
@@ -48,10 +64,37 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
   ];
 }
 
-/** Plain settings; the two secrets come from Secret Manager (--set-secrets). */
+/**
+ * `ENV=secret:version,...`, every secret pinned to a number: a secret in an
+ * environment variable is read once, when an instance starts.
+ * https://cloud.google.com/run/docs/configuring/services/secrets
+ */
+export function secretsFlag(versions: SecretVersions): string {
+  const pairs = [
+    `${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`,
+    `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`,
+  ];
+  if (versions.jwtPrevious) pairs.push(`${SECRET_ENV.jwtPrevious}=${SECRETS.jwt}:${versions.jwtPrevious}`);
+  return pairs.join(',');
+}
+
+/** Only the database functions hold roles; the rest (docs) run as an account that has none. */
+export function serviceAccountOf(definition: FunctionDefinition, settings: InfraSettings): string {
+  return deploySettingsOf(definition).database ? settings.runtimeServiceAccount : settings.docsServiceAccount;
+}
+
+/**
+ * Variables Cloud Run sets itself and refuses (or silently overrides) when a
+ * deploy sets them. FUNCTION_TARGET, for one, comes from --function.
+ * https://cloud.google.com/run/docs/configuring/services/overview-environment-variables
+ * ("Reserved environment variables", "Reserved environment variables for functions").
+ */
+export const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION', 'FUNCTION_TARGET', 'FUNCTION_SIGNATURE_TYPE'];
+const RESERVED_PREFIX = 'X_GOOGLE_';
+
+/** Plain settings; the secrets come from Secret Manager (--set-secrets). */
 export function environmentOf(definition: FunctionDefinition, settings: InfraSettings): Record<string, string> {
-  // FUNCTION_TARGET tells functions/index.ts which configuration to insist on at start.
-  const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId, FUNCTION_TARGET: definition.name };
+  const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId };
   if (settings.allowedOrigins) env.ALLOWED_ORIGINS = settings.allowedOrigins;
   const deploy = deploySettingsOf(definition);
   if (deploy.database) env.DATABASE_POOL_SIZE = String(settings.poolSize);
@@ -74,6 +117,8 @@ export function invokerOf(definition: FunctionDefinition, settings: InfraSetting
  * list: when a value holds one, switch to gcloud's `^DELIM^` alternative.
  */
 function envVarsFlag(env: Record<string, string>): string {
+  const reserved = Object.keys(env).filter((name) => RESERVED_ENV.includes(name) || name.startsWith(RESERVED_PREFIX));
+  if (reserved.length) throw new Error(`Cloud Run sets ${reserved.join(', ')} itself; a deploy must not`);
   const pairs = Object.entries(env).map(([name, value]) => `${name}=${value}`);
   if (!pairs.some((pair) => pair.includes(','))) return pairs.join(',');
   const delimiter = ['@', '|', ';', '~', '#'].find((candidate) => !pairs.some((pair) => pair.includes(candidate)));

@@ -1,9 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { registry } from '../functions/registry';
 import type { Command } from './commands';
 import { formatCommand } from './commands';
 import { main } from './deploy';
-import { deploySettingsOf, functionUrl, readSettings } from './settings';
-import { gcloudDictionary, parsePrinted, printedBy } from './testing/printed-commands';
+import { RESERVED_ENV } from './deploy-plan';
+import { deploySettingsOf, functionUrl, readSettings, startupCpuBoost, TOKEN_ISSUERS } from './settings';
+import { gcloudDictionary, parsePrinted, printedBy, shellWords } from './testing/printed-commands';
 
 const dryRun = ['--dry-run', '--allowed-origins=https://app.example.com,https://admin.example.com'];
 const settings = readSettings({}, {}, { dryRun: true });
@@ -29,7 +32,9 @@ describe('deploy --all --dry-run', () => {
       expect(flags.get('--source')).toBe('.');
       expect(flags.get('--base-image')).toBe('nodejs24');
       expect(flags.get('--no-allow-unauthenticated')).toBe(true);
-      expect(flags.get('--service-account')).toBe('fulfillment-functions@my-project.iam.gserviceaccount.com');
+      expect(flags.get('--service-account')).toBe(
+        expected.database ? 'fulfillment-functions@my-project.iam.gserviceaccount.com' : 'fulfillment-docs@my-project.iam.gserviceaccount.com',
+      );
       expect(flags.get('--memory')).toBe(expected.memory.replace(/B$/, ''));
       expect(flags.get('--timeout')).toBe(`${expected.timeoutSeconds}s`);
       expect(flags.get('--concurrency')).toBe(String(expected.concurrency));
@@ -46,9 +51,11 @@ describe('deploy --all --dry-run', () => {
       expect(env.GOOGLE_CLOUD_PROJECT).toBe('my-project');
       if (deploySettingsOf(definition).database) {
         expect(flags.get('--set-cloudsql-instances')).toBe('my-project:europe-west1:fulfillment');
+        // Pinned: a dry run shows where the looked-up version numbers go.
         expect(gcloudDictionary(flags.get('--set-secrets') as string)).toEqual({
-          DATABASE_URL: 'database-url:latest',
-          JWT_SECRET: 'jwt-secret:latest',
+          DATABASE_URL: 'database-url:<newest-enabled-version>',
+          JWT_SECRET: 'jwt-secret:<newest-enabled-version>',
+          JWT_SECRET_PREVIOUS: 'jwt-secret:<previous-enabled-version>',
         });
         expect(env.DATABASE_POOL_SIZE).toBe('5');
       } else {
@@ -84,6 +91,65 @@ describe('deploy --all --dry-run', () => {
     }
   });
 
+  it('sets no variable Cloud Run reserves for itself (FUNCTION_TARGET comes from --function)', async () => {
+    const { deploys } = await plannedDeploys(['--all', ...dryRun]);
+    for (const { flags } of deploys) {
+      const names = Object.keys(gcloudDictionary(flags.get('--set-env-vars') as string));
+      expect(names.filter((name) => RESERVED_ENV.includes(name) || name.startsWith('X_GOOGLE_'))).toEqual([]);
+    }
+  });
+
+  it('boosts the CPU at start for what users wait on, and not for the scheduled job', async () => {
+    const { deploys } = await plannedDeploys(['--all', ...dryRun]);
+    for (const definition of registry) {
+      const { flags } = deploys.find((command) => command.words[3] === definition.name)!;
+      expect({ name: definition.name, boost: flags.has('--cpu-boost'), noBoost: flags.has('--no-cpu-boost') }).toEqual({
+        name: definition.name,
+        boost: startupCpuBoost(definition),
+        noBoost: !startupCpuBoost(definition),
+      });
+    }
+    expect(startupCpuBoost(registry.find((definition) => definition.name === 'seed-demo-users')!)).toBe(false);
+    expect(startupCpuBoost(registry.find((definition) => definition.name === 'auth-login')!)).toBe(true);
+  });
+
+  it('looks the secret versions up (newest enabled first) before deploying, and only the secrets', async () => {
+    const { printed } = await plannedDeploys(['--all', ...dryRun]);
+    const lookups = printed.filter((command) => command.words.slice(1, 4).join(' ') === 'secrets versions list');
+    expect(lookups.map((command) => command.line)).toEqual([
+      "gcloud secrets versions list database-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
+      "gcloud secrets versions list jwt-secret --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=2 '--format=value(name)'",
+    ]);
+    expect(printed.indexOf(lookups[1])).toBeLessThan(printed.findIndex((command) => command.words[2] === 'deploy'));
+  });
+
+  it('leaves JWT_SECRET_PREVIOUS out with --drop-previous-jwt-secret', async () => {
+    const { deploys } = await plannedDeploys(['auth-user', '--drop-previous-jwt-secret', ...dryRun]);
+    expect(gcloudDictionary(deploys[0].flags.get('--set-secrets') as string)).toEqual({
+      DATABASE_URL: 'database-url:<newest-enabled-version>',
+      JWT_SECRET: 'jwt-secret:<newest-enabled-version>',
+    });
+  });
+
+  it('deploys the functions that sign keys last', async () => {
+    const { deploys } = await plannedDeploys(['--all', ...dryRun]);
+    const names = deploys.map((command) => command.words[3]);
+    expect(names.slice(-TOKEN_ISSUERS.length)).toEqual([...TOKEN_ISSUERS]);
+  });
+
+  it('knows every function that signs keys', () => {
+    const functionsDir = path.resolve(__dirname, '../functions');
+    const signing = readdirSync(functionsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .filter((entry) =>
+        readdirSync(path.join(functionsDir, entry.name))
+          .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+          .some((file) => /\bissueToken\b/.test(readFileSync(path.join(functionsDir, entry.name, file), 'utf8'))),
+      )
+      .map((entry) => entry.name);
+    expect(signing.sort()).toEqual([...TOKEN_ISSUERS].sort());
+  });
+
   it('prints the fleet connection budget before any command', async () => {
     const lines = await printedBy(main, ['--all', ...dryRun]);
     expect(lines[0]).toMatch(/^# Cloud SQL connections: Σ max-instances × pool size = \d+ .* fits max_connections 4000$/);
@@ -93,7 +159,12 @@ describe('deploy --all --dry-run', () => {
 describe('deploy selection', () => {
   it('deploys only the named functions', async () => {
     const { deploys } = await plannedDeploys(['auth-login', 'docs', '--dry-run']);
-    expect(deploys.map((command) => command.words[3])).toEqual(['auth-login', 'docs']);
+    expect(deploys.map((command) => command.words[3])).toEqual(['docs', 'auth-login']);
+  });
+
+  it('needs no secret lookup for docs alone', async () => {
+    const { printed } = await plannedDeploys(['docs', '--dry-run']);
+    expect(printed.filter((command) => command.words[1] === 'secrets')).toEqual([]);
   });
 
   it('refuses an unknown name and lists the registered ones', async () => {
@@ -127,18 +198,67 @@ describe('deploy safeguards', () => {
     );
   });
 
-  it('runs in a real deploy exactly the commands a dry run prints, and stops at the first failure', async () => {
-    const real = ['--all', '--project=p', '--project-number=42', '--ml-service-url=https://ml.example.com'];
+  const real = ['--all', '--project=p', '--project-number=42', '--ml-service-url=https://ml.example.com'];
+  const versions = (jwt: string) => (command: Command) =>
+    command.args.includes('jwt-secret') ? jwt : 'projects/42/secrets/database-url/versions/3\n';
+
+  it('runs in a real deploy the commands a dry run prints, with the looked-up versions pinned', async () => {
     const planned = (await printedBy(main, [...real, '--dry-run'])).filter((line) => !line.startsWith('#'));
 
     const ran: string[] = [];
-    await main(real, { print: () => undefined, env: {}, exec: (command) => (ran.push(formatCommand(command)), 0) });
-    expect(ran).toEqual(planned);
+    const lookedUp: string[] = [];
+    await main(real, {
+      print: () => undefined,
+      env: {},
+      exec: (command) => (ran.push(formatCommand(command)), 0),
+      query: (command) => (lookedUp.push(formatCommand(command)), versions('projects/42/secrets/jwt-secret/versions/7\nprojects/42/secrets/jwt-secret/versions/5\n')(command)),
+    });
+    // Compared word by word: a placeholder needs shell quotes that a number does not.
+    const words = (line: string) =>
+      shellWords(line)
+        .join(' ')
+        .replace('database-url:<newest-enabled-version>', 'database-url:3')
+        .replace('jwt-secret:<newest-enabled-version>', 'jwt-secret:7')
+        .replace('jwt-secret:<previous-enabled-version>', 'jwt-secret:5');
+    expect([...lookedUp, ...ran].map(words).sort()).toEqual(planned.map(words).sort());
+  });
 
-    const attempted: string[] = [];
+  it('sets JWT_SECRET_PREVIOUS only while a second jwt-secret version is enabled', async () => {
+    const ran: Command[] = [];
+    await main(['auth-user', ...real.slice(1)], {
+      print: () => undefined,
+      env: {},
+      exec: (command) => (ran.push(command), 0),
+      query: versions('7\n'),
+    });
+    const printed = parsePrinted(ran.map(formatCommand));
+    expect(gcloudDictionary(printed[0].flags.get('--set-secrets') as string)).toEqual({ DATABASE_URL: 'database-url:3', JWT_SECRET: 'jwt-secret:7' });
+  });
+
+  it('refuses to deploy without an enabled secret version', async () => {
     await expect(
-      main(real, { print: () => undefined, env: {}, exec: (command) => (attempted.push(formatCommand(command)), attempted.length === 3 ? 1 : 0) }),
-    ).rejects.toThrow(/^Failed \(exit 1\): gcloud run deploy auth-logout /);
-    expect(attempted).toHaveLength(3);
+      main(real, { print: () => undefined, env: {}, exec: () => 0, query: versions('') }),
+    ).rejects.toThrow('Secret jwt-secret has no enabled version: run npm run deploy:secrets');
+  });
+
+  it('reports a failed function after the others finish, exits non-zero, and holds back the ones that sign keys', async () => {
+    const attempted: string[] = [];
+    const lines: string[] = [];
+    await expect(
+      main([...real, '--parallel=3'], {
+        print: (line) => lines.push(line),
+        env: {},
+        query: versions('7\n'),
+        execAsync: async (command) => (attempted.push(command.args.slice(0, 3).join(' ')), command.args[2] === 'wallets-list' ? 1 : 0),
+      }),
+    ).rejects.toThrow('Failed to deploy wallets-list; held back: auth-login; the others were deployed');
+    const deployed = attempted.filter((call) => call.startsWith('run deploy')).map((call) => call.split(' ')[2]);
+    expect(deployed.sort()).toEqual(registry.map((definition) => definition.name).filter((name) => name !== 'auth-login').sort());
+    expect(lines).toContain('[wallets-list] FAILED (exit 1): ' + lines.find((line) => line.startsWith('[wallets-list] gcloud run deploy'))!.slice('[wallets-list] '.length));
+    expect(lines.some((line) => line.startsWith('# Not deploying auth-login'))).toBe(true);
+  });
+
+  it('wants --parallel to be a positive whole number', async () => {
+    await expect(printedBy(main, ['--all', '--dry-run', '--parallel=0'])).rejects.toThrow('--parallel must be a whole number of at least 1');
   });
 });

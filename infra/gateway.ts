@@ -3,10 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registry } from '../functions/registry';
-import { parseCommandLine, runCli, type Io } from './cli';
+import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { createOnce, gcloud, note, runSteps, type Step } from './commands';
 import { buildGatewayConfig } from './gateway-config';
 import type { InfraSettings } from './settings';
+
+const SPEC: CommandLineSpec = {
+  usage: 'npm run deploy:gateway -- [flags]',
+  description: 'Generates the API Gateway config (OpenAPI 2.0) from functions/registry.ts, creates the API\nand a config named after its content, and creates or updates the gateway to use it.',
+  flags: { out: { type: 'string', value: 'FILE', help: 'keep the generated config in FILE [default: a temporary file]' } },
+  needs: ['projectNumber'],
+};
 
 /**
  * Generates the API Gateway config from the registry and rolls it out:
@@ -42,7 +49,9 @@ export function gatewaySteps(settings: InfraSettings, configId: string, specFile
 }
 
 export function main(argv: string[], io: Io): void {
-  const { settings, flags } = parseCommandLine(argv, io.env, { flags: { out: { type: 'string' } }, needs: ['projectNumber'] });
+  const parsed = parseCommandLine(argv, io, SPEC);
+  if (!parsed) return;
+  const { settings, flags } = parsed;
   const json = `${JSON.stringify(buildGatewayConfig(registry, settings), null, 2)}\n`;
   const configId = `${settings.apiId}-${createHash('sha256').update(json).digest('hex').slice(0, 12)}`;
   const specFile = typeof flags.out === 'string' ? flags.out : path.join(tmpdir(), `${configId}.json`);

@@ -1,8 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { parseCommandLine, runCli, type Io } from './cli';
+import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { formatCommand, gcloud, type Command } from './commands';
 import { SECRETS, type InfraSettings } from './settings';
+
+const SPEC: CommandLineSpec = {
+  usage: 'npm run deploy:migrate -- [flags]',
+  description: 'Applies prisma/migrations to Cloud SQL from this machine: starts cloud-sql-proxy, reads\nthe database-url secret (stdout only, never argv) and runs npm run migrate through the proxy.',
+  flags: { 'proxy-port': { type: 'string', value: 'PORT', help: 'local port for cloud-sql-proxy [default: 3307]' } },
+};
 
 /**
  * The migration step of a deploy, run before the functions are deployed and
@@ -41,7 +47,9 @@ export function throughProxy(databaseUrl: string, port: number): string {
 }
 
 export async function main(argv: string[], io: Io): Promise<void> {
-  const { settings, flags } = parseCommandLine(argv, io.env, { flags: { 'proxy-port': { type: 'string' } } });
+  const parsed = parseCommandLine(argv, io, SPEC);
+  if (!parsed) return;
+  const { settings, flags } = parsed;
   const port = Number(flags['proxy-port'] ?? 3307);
   const plan = migrationPlan(settings, port);
 

@@ -1,8 +1,14 @@
 import { registry } from '../functions/registry';
 import type { FunctionDefinition } from '../shared/http/endpoint';
-import { parseCommandLine, runCli, type Io } from './cli';
+import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { createOnce, gcloud, runSteps, type Step } from './commands';
 import { functionUrl, type InfraSettings } from './settings';
+
+const SPEC: CommandLineSpec = {
+  usage: 'npm run deploy:scheduler -- [flags]',
+  description: 'Creates or updates one Cloud Scheduler job per scheduled function (seed-demo-users),\ncalling it with an OIDC token of the demo-seeder service account.',
+  needs: ['projectNumber'],
+};
 
 /**
  * One Cloud Scheduler job per scheduled function (today: seed-demo-users,
@@ -37,7 +43,9 @@ export function schedulerSteps(definitions: readonly FunctionDefinition[], setti
 }
 
 export function main(argv: string[], io: Io): void {
-  const { settings } = parseCommandLine(argv, io.env, { needs: ['projectNumber'] });
+  const parsed = parseCommandLine(argv, io, SPEC);
+  if (!parsed) return;
+  const { settings } = parsed;
   runSteps(schedulerSteps(registry, settings), { dryRun: settings.dryRun, print: io.print, exec: io.exec });
 }
 

@@ -1,6 +1,6 @@
 import { poolConfigFromUrl } from '../shared/db/connection-options';
 import type { Command } from './commands';
-import { formatCommand, runSteps } from './commands';
+import { formatCommand, runSteps, SecretFile } from './commands';
 import { generateSecrets, main, secretsSteps } from './secrets';
 import { readSettings } from './settings';
 import { parsePrinted, printedBy } from './testing/printed-commands';
@@ -38,7 +38,11 @@ describe('secrets', () => {
     expect(jwt.stdin!.value.length).toBeGreaterThanOrEqual(32); // config.ts requires 32 characters
 
     const user = ran.find((command) => command.args[0] === 'sql')!;
-    const password = user.args.map((arg) => (typeof arg === 'string' ? arg : arg.value)).find((arg) => arg.startsWith('--password='))!.slice(11);
+    // gcloud sql users create takes the password only as a flag: it comes in a flags file, never on the command line.
+    expect(user.args.filter((arg) => typeof arg === 'string' && arg.startsWith('--password'))).toEqual([]);
+    const flagsFile = user.args.find((arg): arg is SecretFile => arg instanceof SecretFile)!;
+    expect(flagsFile.flag).toBe('--flags-file');
+    const password = (JSON.parse(flagsFile.content.value) as Record<string, string>)['--password'];
     const url = ran.find((command) => command.args.includes('database-url') && command.args.includes('create'))!.stdin!.value;
     expect(poolConfigFromUrl(url, { poolSize: 1, connectTimeoutMs: 1 })).toMatchObject({
       socketPath: '/cloudsql/p:europe-west1:fulfillment',
@@ -58,6 +62,17 @@ describe('secrets', () => {
 
   it('generates fresh secrets on each run', () => {
     expect(generateSecrets().jwtSecret.value).not.toBe(generateSecrets().jwtSecret.value);
+  });
+});
+
+describe('secrets --rotate-jwt', () => {
+  it('adds a new jwt-secret version from stdin and touches nothing else', async () => {
+    const ran: Command[] = [];
+    const lines: string[] = [];
+    await main(['--project=p', '--rotate-jwt'], { print: (line) => lines.push(line), env: {}, exec: (command) => (ran.push(command), 0) });
+    expect(ran.map(formatCommand)).toEqual(['gcloud secrets versions add jwt-secret --data-file=- --project=p  # stdin: <jwt secret: 48 random bytes, base64>']);
+    expect(ran[0].stdin!.value.length).toBeGreaterThanOrEqual(32);
+    expect(lines.join('\n')).not.toContain(ran[0].stdin!.value);
   });
 });
 

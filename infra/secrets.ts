@@ -1,17 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { parseCommandLine, runCli, type Io } from './cli';
-import { createOnce, gcloud, runSteps, secret, Secret, type Step } from './commands';
-import { SECRETS, type InfraSettings } from './settings';
+import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
+import { createOnce, gcloud, runSteps, secret, Secret, SecretFile, type Step } from './commands';
+import { SECRET_ENV, SECRETS, type InfraSettings } from './settings';
 
 /**
  * The two secrets the database functions mount (--set-secrets): the JWT
  * signing key and the whole DATABASE_URL, which carries the database user's
- * password. Generated here, fed to gcloud on stdin, never printed or written
- * to disk. The database user is created together with its URL secret, so
- * the password exists in exactly one place.
+ * password. Generated here and never printed, written to the terminal or put
+ * on a command line: the secret payloads go to gcloud on stdin, and the
+ * password, which `gcloud sql users create` only takes as `--password`, goes
+ * in a --flags-file (a gcloud-wide flag that reads flags from a YAML/JSON
+ * file, https://cloud.google.com/sdk/gcloud/reference/topic/flags-file) that
+ * only this user can read and that is removed when gcloud exits. The database
+ * user is created together with its URL secret, so the password exists in
+ * exactly one place.
  *
- *   tsx infra/secrets.ts --project=P [--dry-run]
+ *   tsx infra/secrets.ts --project=P [--rotate-jwt] [--dry-run]
  */
+const SPEC: CommandLineSpec = {
+  usage: 'npm run deploy:secrets -- [flags]',
+  description: [
+    `Creates the database user with a random password, the ${SECRETS.databaseUrl} and ${SECRETS.jwt} secrets,`,
+    'and lets the functions\' service account read them. Existing secrets and users are left',
+    'alone. No secret value is printed or passed on a command line.',
+  ].join('\n'),
+  flags: {
+    'rotate-jwt': {
+      type: 'boolean',
+      help: `add a new random ${SECRETS.jwt} version (first step of a rotation, see README: Deploy, Secrets)`,
+    },
+  },
+};
+
 export interface GeneratedSecrets {
   jwtSecret: Secret;
   databasePassword: Secret;
@@ -20,7 +40,7 @@ export interface GeneratedSecrets {
 export function generateSecrets(): GeneratedSecrets {
   return {
     jwtSecret: secret('jwt secret: 48 random bytes, base64', randomBytes(48).toString('base64')),
-    // Hex needs no escaping inside the URL.
+    // Hex needs no escaping inside the URL, nor in YAML.
     databasePassword: secret('database password: 24 random bytes, hex', randomBytes(24).toString('hex')),
   };
 }
@@ -30,6 +50,11 @@ export function databaseUrl(settings: InfraSettings, password: Secret): Secret {
   const url = (pass: string) =>
     `mysql://${settings.databaseUser}:${pass}@localhost/${settings.databaseName}?socket=/cloudsql/${settings.instanceConnectionName}`;
   return new Secret(url(password.shown), url(password.value));
+}
+
+/** `--password` for gcloud, as a flags file (JSON is YAML too). */
+export function passwordFlagsFile(password: Secret): SecretFile {
+  return new SecretFile('--flags-file', new Secret(`<--password: ${password.shown.slice(1, -1)}>`, JSON.stringify({ '--password': password.value })));
 }
 
 export function secretsSteps(settings: InfraSettings, generated: GeneratedSecrets): Step[] {
@@ -51,7 +76,7 @@ export function secretsSteps(settings: InfraSettings, generated: GeneratedSecret
     createOnce(gcloud('secrets', 'describe', SECRETS.databaseUrl, project), [
       gcloud(
         'sql', 'users', 'create', settings.databaseUser, `--instance=${settings.sqlInstance}`, '--host=%', project,
-        generated.databasePassword.asFlag('--password'),
+        passwordFlagsFile(generated.databasePassword),
       ),
       createSecret(SECRETS.databaseUrl, databaseUrl(settings, generated.databasePassword)),
     ]),
@@ -60,9 +85,25 @@ export function secretsSteps(settings: InfraSettings, generated: GeneratedSecret
   ];
 }
 
+/**
+ * A new jwt-secret version. Nothing uses it until the next deploy pins it
+ * (as JWT_SECRET, with the old one as JWT_SECRET_PREVIOUS).
+ */
+export function rotateJwtSteps(settings: InfraSettings, generated: GeneratedSecrets): Step[] {
+  return [
+    { ...gcloud('secrets', 'versions', 'add', SECRETS.jwt, '--data-file=-', `--project=${settings.projectId}`), stdin: generated.jwtSecret },
+    {
+      note: `Next: npm run deploy -- --all (new keys are signed with the new version, ${SECRET_ENV.jwtPrevious} still verifies the old ones)`,
+    },
+  ];
+}
+
 export function main(argv: string[], io: Io): void {
-  const { settings } = parseCommandLine(argv, io.env);
-  runSteps(secretsSteps(settings, generateSecrets()), { dryRun: settings.dryRun, print: io.print, exec: io.exec });
+  const parsed = parseCommandLine(argv, io, SPEC);
+  if (!parsed) return;
+  const { settings, flags } = parsed;
+  const steps = flags['rotate-jwt'] === true ? rotateJwtSteps(settings, generateSecrets()) : secretsSteps(settings, generateSecrets());
+  runSteps(steps, { dryRun: settings.dryRun, print: io.print, exec: io.exec });
 }
 
 if (require.main === module) runCli(main);

@@ -30,34 +30,71 @@ export function deploySettingsOf(definition: FunctionDefinition): DeploySettings
 /** Cloud Run's Node 24 LTS runtime (nodejs20 was decommissioned on 2026-10-30); package.json's engines allow 22.12+ locally. */
 export const BASE_IMAGE = 'nodejs24';
 
-/** Secret Manager secrets, mounted into the functions as environment variables. */
+/**
+ * Secret Manager secrets, given to the functions as environment variables
+ * pinned to version numbers (deploy-plan.ts): an environment variable is
+ * resolved once, when an instance starts, so `:latest` would let instances
+ * started before and after a new version disagree on the value.
+ * https://cloud.google.com/run/docs/configuring/services/secrets
+ */
 export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url' } as const;
+
+/**
+ * The environment variables the secrets arrive in. JWT_SECRET signs new keys
+ * and verifies; JWT_SECRET_PREVIOUS (the previous enabled version, during a
+ * rotation only) verifies keys signed before the rotation and never signs.
+ */
+export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS' } as const;
+
+/**
+ * The functions that sign keys with JWT_SECRET (shared/auth/tokens.ts
+ * issueToken). deploy.ts deploys them only after every other function, so no
+ * key signed with a new secret version reaches a function that does not know
+ * it yet (deploy.test.ts checks this list against the code).
+ */
+export const TOKEN_ISSUERS: readonly string[] = ['auth-login'];
+
+/**
+ * Startup CPU boost (`--cpu-boost`) for what a person waits on: everything the
+ * gateway serves. A cold start loads the Prisma client and opens the pool
+ * (or, for docs, builds the OpenAPI document) on a single vCPU, and that
+ * time lands on a user's request. The scheduled seed job is called once a day
+ * by a machine with a 180 s deadline: boosting it would only cost money.
+ * https://cloud.google.com/run/docs/configuring/services/cpu (startup CPU boost)
+ */
+export function startupCpuBoost(definition: FunctionDefinition): boolean {
+  return definition.auth !== 'scheduler';
+}
 
 interface Option {
   flag: string;
   env: string;
+  /** One line for --help. */
+  help: string;
   fallback?: string;
   /** Only for dry runs: a real run needs the value given. */
   placeholder?: string;
 }
 
-const OPTIONS = {
-  projectId: { flag: 'project', env: 'PROJECT_ID', placeholder: 'my-project' },
-  projectNumber: { flag: 'project-number', env: 'PROJECT_NUMBER', placeholder: '123456789012' },
-  region: { flag: 'region', env: 'REGION', fallback: 'europe-west1' },
-  sqlInstance: { flag: 'sql-instance', env: 'SQL_INSTANCE', fallback: 'fulfillment' },
+export const OPTIONS = {
+  projectId: { flag: 'project', env: 'PROJECT_ID', placeholder: 'my-project', help: 'Google Cloud project id (required)' },
+  projectNumber: { flag: 'project-number', env: 'PROJECT_NUMBER', placeholder: '123456789012', help: 'the project number, part of every function URL' },
+  region: { flag: 'region', env: 'REGION', fallback: 'europe-west1', help: 'region of the functions, Cloud SQL, the gateway and the scheduler' },
+  sqlInstance: { flag: 'sql-instance', env: 'SQL_INSTANCE', fallback: 'fulfillment', help: 'Cloud SQL instance name' },
   // db-custom-1-3840 (1 vCPU, 3.75 GB) is the smallest tier whose default max_connections is 4,000.
-  sqlTier: { flag: 'sql-tier', env: 'SQL_TIER', fallback: 'db-custom-1-3840' },
-  databaseName: { flag: 'database', env: 'DATABASE_NAME', fallback: 'fulfillment' },
-  databaseUser: { flag: 'database-user', env: 'DATABASE_USER', fallback: 'fulfillment' },
-  mlServiceUrl: { flag: 'ml-service-url', env: 'ML_SERVICE_URL', placeholder: 'https://ipre.example.com' },
-  allowedOrigins: { flag: 'allowed-origins', env: 'ALLOWED_ORIGINS', fallback: '' },
-  poolSize: { flag: 'pool-size', env: 'DATABASE_POOL_SIZE', fallback: '5' },
-  maxConnections: { flag: 'max-connections', env: 'SQL_MAX_CONNECTIONS', fallback: '4000' },
-  reservedConnections: { flag: 'reserved-connections', env: 'SQL_RESERVED_CONNECTIONS', fallback: '50' },
-  apiId: { flag: 'api', env: 'API_ID', fallback: 'fulfillment-api' },
-  gatewayId: { flag: 'gateway', env: 'GATEWAY_ID', fallback: 'fulfillment-gateway' },
-  seedSchedule: { flag: 'seed-schedule', env: 'SEED_SCHEDULE', fallback: '0 3 * * *' },
+  sqlTier: { flag: 'sql-tier', env: 'SQL_TIER', fallback: 'db-custom-1-3840', help: 'Cloud SQL machine tier (Enterprise edition)' },
+  // zonal: one zone, the cheaper default; regional: a standby in a second zone with automatic failover (about twice the price).
+  sqlAvailabilityType: { flag: 'sql-availability-type', env: 'SQL_AVAILABILITY_TYPE', fallback: 'zonal', help: 'zonal or regional (high availability); bootstrap --regional is the same as regional' },
+  databaseName: { flag: 'database', env: 'DATABASE_NAME', fallback: 'fulfillment', help: 'database name' },
+  databaseUser: { flag: 'database-user', env: 'DATABASE_USER', fallback: 'fulfillment', help: 'database user the functions connect as' },
+  mlServiceUrl: { flag: 'ml-service-url', env: 'ML_SERVICE_URL', placeholder: 'https://ipre.example.com', help: 'the ML service (IPRE) base URL' },
+  allowedOrigins: { flag: 'allowed-origins', env: 'ALLOWED_ORIGINS', fallback: '', help: 'comma-separated origins of the web client (CORS)' },
+  poolSize: { flag: 'pool-size', env: 'DATABASE_POOL_SIZE', fallback: '5', help: 'database connections per function instance' },
+  maxConnections: { flag: 'max-connections', env: 'SQL_MAX_CONNECTIONS', fallback: '4000', help: "Cloud SQL's max_connections, for the connection budget" },
+  reservedConnections: { flag: 'reserved-connections', env: 'SQL_RESERVED_CONNECTIONS', fallback: '50', help: 'connections kept free for migrations and people' },
+  apiId: { flag: 'api', env: 'API_ID', fallback: 'fulfillment-api', help: 'API Gateway API id' },
+  gatewayId: { flag: 'gateway', env: 'GATEWAY_ID', fallback: 'fulfillment-gateway', help: 'API Gateway gateway id' },
+  seedSchedule: { flag: 'seed-schedule', env: 'SEED_SCHEDULE', fallback: '0 3 * * *', help: 'cron schedule (UTC) of the demo-user seeding job' },
 } satisfies Record<string, Option>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -74,6 +111,7 @@ export interface InfraSettings {
   region: string;
   sqlInstance: string;
   sqlTier: string;
+  sqlAvailabilityType: 'zonal' | 'regional';
   databaseName: string;
   databaseUser: string;
   mlServiceUrl: string;
@@ -86,8 +124,10 @@ export interface InfraSettings {
   seedSchedule: string;
   /** PROJECT:REGION:INSTANCE, what Cloud Run mounts under /cloudsql/. */
   instanceConnectionName: string;
-  /** The identity the functions run as: Cloud SQL client, reads the two secrets. */
+  /** The identity the database functions run as: Cloud SQL client, reads the two secrets. */
   runtimeServiceAccount: string;
+  /** The identity the other functions (docs) run as: no roles at all, so a flaw there reaches nothing. */
+  docsServiceAccount: string;
   /** The identity API Gateway calls the functions with (run.invoker on each). */
   gatewayServiceAccount: string;
   /** The identity Cloud Scheduler signs its OIDC tokens as. */
@@ -120,6 +160,9 @@ export function readSettings(
     return parsed;
   };
 
+  const availability = value('sqlAvailabilityType');
+  if (availability !== 'zonal' && availability !== 'regional') throw new SettingsError('--sql-availability-type must be zonal or regional');
+
   const projectId = value('projectId');
   const region = value('region');
   const sqlInstance = value('sqlInstance');
@@ -130,6 +173,7 @@ export function readSettings(
     region,
     sqlInstance,
     sqlTier: value('sqlTier'),
+    sqlAvailabilityType: availability,
     databaseName: value('databaseName'),
     databaseUser: value('databaseUser'),
     mlServiceUrl: value('mlServiceUrl'),
@@ -142,6 +186,7 @@ export function readSettings(
     seedSchedule: value('seedSchedule'),
     instanceConnectionName: `${projectId}:${region}:${sqlInstance}`,
     runtimeServiceAccount: serviceAccount('fulfillment-functions', projectId),
+    docsServiceAccount: serviceAccount('fulfillment-docs', projectId),
     gatewayServiceAccount: serviceAccount('api-gateway', projectId),
     schedulerServiceAccount: serviceAccount('demo-seeder', projectId),
   };
