@@ -4,6 +4,8 @@
  * a newcomer what failed but not what to do; this adds the one command that
  * starts a database and how to point DATABASE_URL elsewhere.
  */
+import mariadb from 'mariadb';
+import { poolConfigFromUrl } from '../shared/db/connection-options';
 import { LOCAL_DATABASE_URL } from './local-defaults';
 
 /** Nothing listens, the socket file is missing, or the host cannot be reached or named. */
@@ -75,6 +77,16 @@ export function databaseHint(error: unknown, { databaseUrl, fromEnvironment }: D
     '',
     current,
   ].join('\n');
+}
+
+/**
+ * Connects once with the driver itself. Through Prisma's pool a refused
+ * connection only surfaces as a "pool timeout" seconds later (SPEC §8);
+ * this gets the driver's own error, which databaseHint understands.
+ */
+export async function checkDatabaseConnection(databaseUrl: string): Promise<void> {
+  const connection = await mariadb.createConnection(poolConfigFromUrl(databaseUrl, { poolSize: 1, connectTimeoutMs: 5000 }));
+  await connection.end();
 }
 
 function errorCode(error: unknown): string | undefined {
