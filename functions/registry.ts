@@ -33,7 +33,7 @@ export const registry: readonly FunctionDefinition[] = [
   { name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', endpoint: assetsPurchase, deploy: { ml: true } },
   { name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', endpoint: assetsAdvice, deploy: { ml: true } },
   { name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', endpoint: assetsStat, deploy: { ml: true } },
-  { name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
+  { name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/', '/swagger/{asset}'], auth: 'public', endpoint: docsEndpoint(() => registry), deploy: { database: false } },
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {
