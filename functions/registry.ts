@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- handlers are required on first use, see `lazily` */
+/* eslint-disable @typescript-eslint/no-require-imports -- handlers are required on first use, see `define` */
 import type { Endpoint, FunctionDefinition } from '../shared/http/endpoint';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,7 +33,7 @@ export const registry: readonly FunctionDefinition[] = [
   define({ name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-purchase/handler').default),
   define({ name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-advice/handler').default),
   define({ name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-stat/handler').default),
-  define({ name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/'], auth: 'public', deploy: { database: false } }, () => require('./docs/handler').docsEndpoint(() => registry)),
+  define({ name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/', '/swagger/{asset}'], auth: 'public', deploy: { database: false } }, () => require('./docs/handler').docsEndpoint(() => registry)),
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {

@@ -1,22 +1,15 @@
 /**
  * Runs the ML stand-in on its own, for local development of the functions:
- * `tsx scripts/ml-standin.ts`, then point ML_SERVICE_URL at the printed URL.
+ * `tsx scripts/ml-standin.ts`, then point ML_SERVICE_URL at the printed URL
+ * (a free port unless ML_STANDIN_PORT names one).
  * Failures can be switched on from outside with
  * `curl -X POST <url>/__control -d '{"mode":"error500","route":"stat"}'`.
  */
+import { mlStandinPort } from './ml-standin/port';
 import { startMlStandin } from './ml-standin/server';
 
-function portFromEnv(): number {
-  const raw = process.env.ML_STANDIN_PORT ?? '8081';
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65_535) {
-    throw new Error(`ML_STANDIN_PORT must be a port number (0-65535), got "${raw}"`);
-  }
-  return port;
-}
-
 async function main(): Promise<void> {
-  const standin = await startMlStandin({ port: portFromEnv(), host: process.env.ML_STANDIN_HOST ?? '127.0.0.1' });
+  const standin = await startMlStandin({ port: mlStandinPort(), host: process.env.ML_STANDIN_HOST ?? '127.0.0.1' });
   console.log(JSON.stringify({ severity: 'INFO', message: 'ML stand-in listening', url: standin.url }));
 
   const stop = () => {

@@ -6,19 +6,26 @@ import { applyMigrations } from '../shared/db/migrations';
 import { DEMO_USERS } from '../shared/demo/demo-data';
 import { seedDemoUsers } from '../shared/demo/seed';
 import { logger } from '../shared/http/logging';
+import { databaseHint } from './first-run';
+import { LOCAL_DATABASE_URL } from './local-defaults';
+import { mlStandinPort } from './ml-standin/port';
 import { startMlStandin } from './ml-standin/server';
 
 const developmentDefaults: Record<string, string> = {
-  DATABASE_URL: 'mysql://root@127.0.0.1:3306/fulfillment',
+  DATABASE_URL: LOCAL_DATABASE_URL,
   // Development only; production reads it from Secret Manager (README, Deploy).
   JWT_SECRET: 'local-development-secret-change-me-0123456789abcdef',
   ALLOWED_ORIGINS: '*',
 };
 
+// Read before the defaults fill it in, so the first-run hint can say which URL was tried and why.
+const databaseUrlFromEnvironment = Boolean(process.env.DATABASE_URL);
+
 async function main(): Promise<void> {
-  for (const [name, value] of Object.entries(developmentDefaults)) process.env[name] ??= value;
+  // Empty counts as unset, as in the configuration itself.
+  for (const [name, value] of Object.entries(developmentDefaults)) if (!process.env[name]) process.env[name] = value;
   if (!process.env.ML_SERVICE_URL) {
-    const standin = await startMlStandin({ port: Number(process.env.ML_STANDIN_PORT ?? 8081) });
+    const standin = await startMlStandin({ port: mlStandinPort() });
     process.env.ML_SERVICE_URL = standin.url;
     logger.info(`ML stand-in listening on ${standin.url}`);
   }
@@ -40,11 +47,15 @@ async function main(): Promise<void> {
     logger.info(`API listening on http://localhost:${port}/api/v1/`, {
       demoLogins: DEMO_USERS.map((user) => `${user.username} / ${user.username}`),
       docs: `http://localhost:${port}/swagger/`,
+      mlService: process.env.ML_SERVICE_URL,
     });
   });
 }
 
 main().catch((error: Error) => {
   logger.error(`Start failed: ${error.message}`);
+  const hint = databaseHint(error, { databaseUrl: process.env.DATABASE_URL ?? LOCAL_DATABASE_URL, fromEnvironment: databaseUrlFromEnvironment });
+  // Plain text, not a JSON log line: a person reads this, at their first run.
+  if (hint) process.stderr.write(`\n${hint}\n`);
   process.exit(1);
 });

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { buildOpenApiDocument } from '../../shared/openapi/document';
 import { callFunction } from '../../shared/testing/http';
 import { registry } from '../registry';
-import { renderSwaggerPage } from './swagger-page';
+import { packageDir } from './swagger-ui';
 
 const expectedDocument = JSON.parse(JSON.stringify(buildOpenApiDocument(registry)));
 
@@ -19,54 +21,62 @@ describe('GET /openapi.json', () => {
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
   });
+
+  it('describes the key as an apiKey in Authorization, which is what Swagger UI\'s Authorize dialog fills in', () => {
+    expect(expectedDocument.components.securitySchemes.token).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
+  });
 });
 
 describe('GET /swagger/', () => {
-  it('serves a self-contained page with the document embedded', async () => {
-    const response = await callFunction('docs').get('/swagger/');
+  it.each(['/swagger/', '/swagger'])('serves Swagger UI at %s, loading everything from this origin', async (url) => {
+    const response = await callFunction('docs').get(url);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
-    const { document } = pageParts(response.text);
-    expect(document).toEqual(expectedDocument);
-    // Offline: nothing is loaded from elsewhere.
+    expect(response.text).toContain('<title>fulfillment-functions API v1</title>');
+    expect(response.text).toContain('<div id="swagger-ui"></div>');
+    // Offline and same-origin: no CDN, no other host.
     expect(response.text).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(pageAssets(response.text)).toEqual(['/swagger/swagger-ui.css', '/swagger/swagger-ui-bundle.js', '/swagger/init.js']);
   });
 
-  it('renders every operation and sends "try it" requests with the key', async () => {
-    const page = pageParts((await callFunction('docs').get('/swagger')).text);
-    const requests: Array<{ url: string; init: { method: string; headers: Record<string, string>; body?: string } }> = [];
-    const dom = runPage(page, (url, init) => {
-      requests.push({ url, init });
-      return Promise.resolve({ status: 200, statusText: 'OK', text: () => Promise.resolve('{"ok":true}') });
-    });
-
-    const operations = dom.root.findAll((node) => node.tag === 'details' && /^op /.test(node.attributes.class ?? ''));
-    const documented = Object.values(expectedDocument.paths as Record<string, object>).flatMap((methods) => Object.keys(methods));
-    expect(operations).toHaveLength(documented.length);
-    expect(dom.root.findAll((node) => node.tag === 'h1')[0].textContent).toBe('fulfillment-functions API v1');
-
-    const route = listedRoute(expectedDocument, 'get', (operation) => operation.security.length > 0 && operation.parameters.some((p) => p.in === 'path'));
-    const view = operations.find((node) => node.attributes.id === route.operation.operationId)!;
-    dom.byId('api-key').value = 'the-key';
-    const inputs = view.findAll((node) => node.tag === 'input');
-    route.operation.parameters.forEach((parameter, index) => {
-      if ('name' in parameter) inputs[index].value = parameter.in === 'path' ? 'a b' : '2';
-    });
-    view.findAll((node) => node.tag === 'button')[0].click();
-
-    expect(requests).toHaveLength(1);
-    const pathParameter = route.operation.parameters.find((parameter) => parameter.in === 'path')!.name;
-    expect(requests[0].url.startsWith(route.path.replace(`{${pathParameter}}`, 'a%20b'))).toBe(true);
-    expect(requests[0].init).toMatchObject({ method: 'GET', headers: { Authorization: 'token the-key' } });
+  it('serves every file the page loads, with its content type', async () => {
+    const page = (await callFunction('docs').get('/swagger/')).text;
+    for (const asset of pageAssets(page)) {
+      const response = await callFunction('docs').get(asset);
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe(asset.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
+      expect(response.headers['cache-control']).toBe('public, max-age=3600');
+      expect(response.text.length).toBeGreaterThan(0);
+    }
   });
 
-  it('keeps a document value from closing the script element it is embedded in', () => {
-    const hostile = JSON.stringify({ info: { title: '</script><script>alert(1)</script>' } });
-    const page = renderSwaggerPage(hostile, '<title>');
-    expect(page.match(/<\/script>/g)).toHaveLength(2);
-    expect(pageParts(page).document).toEqual(JSON.parse(hostile));
-    expect(page).toContain('<title>&#60;title&#62;</title>');
+  it('serves Swagger UI itself from the installed swagger-ui-dist package', async () => {
+    for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+      const response = await callFunction('docs').get(`/swagger/${file}`);
+      expect(response.text).toBe(readFileSync(path.join(packageDir(), file), 'utf8'));
+    }
   });
+
+  it('points the UI at /openapi.json on the same origin and sends a bare key as "token <key>"', async () => {
+    const script = (await callFunction('docs').get('/swagger/init.js')).text;
+    const options = runInitializer(script);
+    expect(options).toMatchObject({ url: '/openapi.json', dom_id: '#swagger-ui' });
+
+    const intercept = (headers: Record<string, string>) => options.requestInterceptor({ url: '/api/v1/wallets/', headers }).headers;
+    expect(intercept({ Authorization: 'the-key' })).toEqual({ Authorization: 'token the-key' });
+    expect(intercept({ Authorization: 'token the-key' })).toEqual({ Authorization: 'token the-key' });
+    expect(intercept({ Authorization: 'Bearer an-oidc-token' })).toEqual({ Authorization: 'Bearer an-oidc-token' });
+    expect(intercept({})).toEqual({});
+  });
+
+  it.each(['/swagger/index.html', '/swagger/swagger-initializer.js', '/swagger/package.json', '/swagger/..%2Fpackage.json', '/swagger/toString'])(
+    'answers 404 for %s, which the page does not load',
+    async (url) => {
+      const response = await callFunction('docs').get(url);
+      expect(response.status).toBe(404);
+      expect(response.body.error.code).toBe('not_found');
+    },
+  );
 });
 
 describe('docs routing', () => {
@@ -83,79 +93,20 @@ describe('docs routing', () => {
   });
 });
 
-interface Page {
-  document: unknown;
-  documentJson: string;
-  script: string;
+function pageAssets(html: string): string[] {
+  return [...html.matchAll(/<(?:link rel="stylesheet"|script) (?:href|src)="([^"]+)"/g)].map((match) => match[1]);
 }
 
-function pageParts(html: string): Page {
-  const documentJson = /<script id="openapi-document" type="application\/json">([\s\S]*?)<\/script>/.exec(html)![1];
-  const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1];
-  return { document: JSON.parse(documentJson), documentJson, script };
+interface InitializerOptions {
+  url: string;
+  dom_id: string;
+  requestInterceptor(request: { url: string; headers: Record<string, string> }): { headers: Record<string, string> };
 }
 
-type DocumentedOperation = { operationId: string; security: unknown[]; parameters: Array<{ name: string; in: string }> };
-
-function listedRoute(document: { paths: Record<string, Record<string, DocumentedOperation>> }, method: string, matches: (operation: DocumentedOperation) => boolean) {
-  const [path, methods] = Object.entries(document.paths).find(([, candidate]) => candidate[method] && matches(candidate[method]))!;
-  return { path, operation: methods[method] };
-}
-
-/** Just enough DOM for the page script: elements, text, attributes, events. */
-class FakeElement {
-  readonly children: FakeElement[] = [];
-  readonly attributes: Record<string, string> = {};
-  private readonly listeners: Record<string, Array<() => void>> = {};
-  private text = '';
-  value = '';
-
-  constructor(readonly tag: string) {}
-
-  get textContent(): string {
-    return this.text + this.children.map((child) => child.textContent).join('');
-  }
-
-  set textContent(value: string) {
-    this.children.length = 0;
-    this.text = value;
-  }
-
-  appendChild(child: FakeElement) {
-    this.children.push(child);
-    return child;
-  }
-
-  setAttribute(name: string, value: string) {
-    this.attributes[name] = value;
-  }
-
-  addEventListener(type: string, listener: () => void) {
-    (this.listeners[type] ??= []).push(listener);
-  }
-
-  click() {
-    this.listeners.click?.forEach((listener) => listener());
-  }
-
-  findAll(matches: (node: FakeElement) => boolean): FakeElement[] {
-    return this.children.flatMap((child) => [...(matches(child) ? [child] : []), ...child.findAll(matches)]);
-  }
-}
-
-type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<unknown>;
-
-function runPage(page: Page, fetch: Fetch) {
-  const root = new FakeElement('main');
-  const embedded = new FakeElement('script');
-  embedded.textContent = page.documentJson;
-  const byId = (id: string) => (id === 'app' ? root : id === 'openapi-document' ? embedded : root.findAll((node) => node.attributes.id === id)[0]);
-  const document = {
-    getElementById: byId,
-    createElement: (tag: string) => new FakeElement(tag),
-    createTextNode: (text: string) => Object.assign(new FakeElement('#text'), { textContent: text }),
-  };
-  const sessionStorage = { getItem: () => null, setItem: () => undefined };
-  runInNewContext(page.script, { document, sessionStorage, fetch, URLSearchParams });
-  return { root, byId };
+/** Runs the page's initializer with a stand-in for the bundle, returning the options it passed. */
+function runInitializer(script: string): InitializerOptions {
+  let options: InitializerOptions | undefined;
+  const SwaggerUIBundle = Object.assign((given: InitializerOptions) => (options = given), { presets: { apis: {} } });
+  runInNewContext(script, { window: {}, SwaggerUIBundle });
+  return options!;
 }

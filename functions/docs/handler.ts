@@ -1,14 +1,17 @@
+import { z } from 'zod';
 import type { FunctionDefinition } from '../../shared/http/endpoint';
 import { defineEndpoint } from '../../shared/http/endpoint';
+import { notFound } from '../../shared/http/errors';
 import { buildOpenApiDocument } from '../../shared/openapi/document';
-import { renderSwaggerPage } from './swagger-page';
+import { SWAGGER_ASSET_NAMES, swaggerAsset, swaggerPage } from './swagger-ui';
 
 /**
  * The `docs` function: `/openapi.json` is the OpenAPI document of every
- * registered function, `/swagger/` a page rendering it. It is handed the
- * registry instead of importing it, because the registry lists this function
- * too; the document is built on the first request and kept, since it cannot
- * change within a deployed revision.
+ * registered function, `/swagger/` Swagger UI on it, and `/swagger/{asset}`
+ * the UI's files. It is handed the registry instead of importing it, because
+ * the registry lists this function too; the document is built on the first
+ * request and kept, since it cannot change within a deployed revision. It
+ * never touches the database: it is deployed without one.
  */
 
 interface Rendered {
@@ -16,23 +19,36 @@ interface Rendered {
   page: string;
 }
 
+// Optional because the other two paths have no parameter; a name not listed is a 404.
+const docsParams = z.object({ asset: z.enum(SWAGGER_ASSET_NAMES).optional() });
+
+// The UI's files only change with a deploy; an hour of caching spares the 1.7 MB
+// bundle on every visit, and the ETag Express adds revalidates it after that.
+const ASSET_CACHE = { 'Cache-Control': 'public, max-age=3600' };
+
 export function docsEndpoint(registry: () => readonly FunctionDefinition[]) {
   let rendered: Rendered | undefined;
   const render = (): Rendered => {
     const document = buildOpenApiDocument(registry());
-    const json = JSON.stringify(document);
-    return { json, page: renderSwaggerPage(json, `${document.info.title} ${document.info.version}`) };
+    return { json: JSON.stringify(document), page: swaggerPage(`${document.info.title} ${document.info.version}`) };
   };
 
   return defineEndpoint({
-    summary: 'The OpenAPI document of this API, or a page rendering it',
+    summary: 'The OpenAPI document of this API, or Swagger UI rendering it',
     description:
       '`GET /openapi.json` is the OpenAPI 3.1 document of every endpoint, generated from the schemas the endpoints validate with; ' +
-      '`GET /swagger/` renders it and can send requests.',
+      '`GET /swagger/` is Swagger UI on it, which can send requests (Authorize takes the key from login), ' +
+      'and `GET /swagger/{asset}` serves the files that page loads.',
+    params: docsParams,
     responses: {
-      200: { description: 'The document (`application/json`) or the page (`text/html`)' },
+      200: { description: 'The document (`application/json`), the page (`text/html`) or one of its files (`text/css`, `text/javascript`)' },
     },
-    async handle({ route }) {
+    async handle({ route, params }) {
+      if (params.asset) {
+        const asset = await swaggerAsset(params.asset);
+        if (!asset) throw notFound('File');
+        return { status: 200, headers: ASSET_CACHE, raw: asset };
+      }
       rendered ??= render();
       return route === '/swagger/'
         ? { status: 200, raw: { contentType: 'text/html; charset=utf-8', payload: rendered.page } }

@@ -1,0 +1,23 @@
+// `npm run user:create -- --username … --email …`: see ./create-user.ts and the README's Admin section.
+import { db, disconnectDb } from '../../shared/db/client';
+import { LOCAL_DATABASE_URL } from '../local-defaults';
+import { runCreateUser } from './create-user';
+
+const databaseUrlFromEnvironment = Boolean(process.env.DATABASE_URL);
+// The same database npm start uses, unless told otherwise.
+if (!databaseUrlFromEnvironment) process.env.DATABASE_URL = LOCAL_DATABASE_URL;
+
+runCreateUser({
+  argv: process.argv.slice(2),
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  db,
+  databaseUrl: process.env.DATABASE_URL as string,
+  databaseUrlFromEnvironment,
+})
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .finally(disconnectDb);
