@@ -4,7 +4,7 @@ import { errorResponses } from '../../shared/http/error-docs';
 import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { jsonNumber } from '../../shared/money/json-number';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { recordMoneyMove, setWalletBalance } from '../../shared/wallets/money-moves';
+import { lockUserForMoneyMove, recordMoneyMove, setWalletBalance } from '../../shared/wallets/money-moves';
 import { lockOwnWallet, walletIdParams } from '../../shared/wallets/ownership';
 import { TOP_UP_NAME } from '../../shared/wallets/transaction-names';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
@@ -41,6 +41,7 @@ export default defineEndpoint({
   },
   async handle({ user, params, body, transaction }) {
     return transaction(async (tx) => {
+      await lockUserForMoneyMove(tx, user.id);
       const wallet = await lockOwnWallet(tx, user.id, params.wallet_id);
       // The row lock makes the locked balance the current one.
       const balance = wallet.balance.plus(body.sum);

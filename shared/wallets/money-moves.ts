@@ -38,6 +38,31 @@ export interface RecordedMove {
  */
 export const lockedAt = Prisma.sql`DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f')`;
 
+/**
+ * The first statement of every money move: the user's row, locked until the
+ * move commits, so one user's purchases and top-ups run one after another
+ * and every lock they take after it (wallet rows in whatever order a plan
+ * reads them, the daily_flows row an upsert inserts or updates, the
+ * Idempotency-Key record) is uncontended between them — a lock order no plan
+ * or new wallet row can reverse. Different users' moves still run in
+ * parallel.
+ */
+export async function lockUserForMoneyMove(tx: Tx, userId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`;
+}
+
+/**
+ * The first statement of creating a wallet: a shared lock on the user's row,
+ * so creations run side by side but never during a money move of that user.
+ * Without it, MariaDB inserts the new wallet row first and only then takes
+ * the same shared lock for the foreign key check: a purchase holding the
+ * user's row and reading the user's wallets waits for the new, uncommitted
+ * wallet, which waits for the user's row — a deadlock.
+ */
+export async function lockUserForNewWallet(tx: Tx, userId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM users WHERE id = ${userId} LOCK IN SHARE MODE`;
+}
+
 export async function recordMoneyMove(tx: Tx, move: MoneyMove): Promise<RecordedMove> {
   const id = randomUUID();
   const amount = move.sum.toFixed(2);
