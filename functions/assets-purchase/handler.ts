@@ -13,7 +13,7 @@ import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shar
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
 import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { LOCKED_AT, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
+import { LOCKED_AT, lockUserForMoneyMove, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -130,8 +130,12 @@ class QuotesNeeded extends Error {
 const MAX_ROUNDS = 3;
 
 async function purchase(tx: Tx, userId: string, order: Order, assets: readonly PricedAsset[], quotes: ReadonlyMap<string, Decimal>): Promise<Result> {
-  // Every purchase of this user locks all the user's wallets, so purchases for
-  // one user run one after another and the balances read here are current.
+  // The user's row first, as every money move does (see lockUserForMoneyMove):
+  // purchases and top-ups of one user run one after another. The wallets are
+  // locked too, so the balances read here are current; ORDER BY id does not
+  // order those locks (rows are locked as the plan reads them, then sorted),
+  // which is why the user's row, not this statement, is the lock that orders.
+  await lockUserForMoneyMove(asSqlTx(tx), userId);
   const wallets = await tx.$queryRaw<Array<Funds & { bankName: string; cardNumber: string; lockedAt: string }>>(Prisma.sql`
     SELECT id, balance, bank_name AS bankName, card_number AS cardNumber, ${Prisma.raw(LOCKED_AT)} AS lockedAt
     FROM wallets WHERE user_id = ${userId} ORDER BY id FOR UPDATE`);

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { db, Prisma } from '../../shared/db/client';
+import { Prisma } from '../../shared/db/client';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { badRequest } from '../../shared/http/errors';
 import { errorResponses } from '../../shared/http/error-docs';
+import { asSqlTx } from '../../shared/db/transactions';
+import { lockUserForNewWallet } from '../../shared/wallets/money-moves';
 import { renderWallet, walletJson } from '../../shared/wallets/wallet-json';
 
 // Card numbers must be JSON strings: a JSON number would drop leading zeros and
@@ -38,12 +40,15 @@ export default defineEndpoint({
     },
     ...errorResponses(400, 401, 413, 415),
   },
-  async handle({ user, body }) {
+  async handle({ user, body, transaction }) {
     try {
-      const wallet = await db().wallet.create({
-        data: { userId: user.id, bankName: body.bank_name, cardNumber: body.card_number },
+      return await transaction(async (tx) => {
+        await lockUserForNewWallet(asSqlTx(tx), user.id);
+        const wallet = await tx.wallet.create({
+          data: { userId: user.id, bankName: body.bank_name, cardNumber: body.card_number },
+        });
+        return { status: 201, body: renderWallet(wallet) };
       });
-      return { status: 201, body: renderWallet(wallet) };
     } catch (error) {
       // card_number is the only unique column a create can collide on (ids are
       // fresh UUIDs); the unique index, not a pre-check, settles concurrent creates.

@@ -1,4 +1,7 @@
+import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { answerClientErrors } from './client-errors';
 import { ApiError } from './errors';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 
@@ -7,7 +10,7 @@ import { beginRequest, endRequest, errorResult } from './request-lifecycle';
  * garbled body never reaches us: express's default final handler answers with
  * an HTML page (and a stack trace outside production). Giving express's `handle`
  * a final handler of our own keeps SPEC §2's JSON error shape for those too.
- * This is the only place that knows express sits under the framework.
+ * This is the only place that knows express and node:http sit under the framework.
  */
 interface BodyParserError {
   type?: string;
@@ -44,6 +47,35 @@ export function installFrameworkErrorHandler(): void {
   const original = application.handle;
   application.handle = function handle(req, res, callback) {
     return original.call(this, req, res, callback ?? ((error?: unknown) => sendFrameworkError(error, req, res)));
+  };
+  wrapServerCreation(frameworkEntry);
+}
+
+interface FrameworkServerModule {
+  getServer(userFunction: unknown, options: { signatureType: string; ignoredRoutes: string | null }): Server;
+}
+
+/**
+ * The framework builds its HTTP server in one function, for `functions-framework
+ * --target` and for `getTestServer` alike, and both look it up on the module's
+ * exports when called — so wrapping it there reaches every server it makes and
+ * no other server in the process. Two things change:
+ * - By default the framework answers GET /favicon.ico and /robots.txt itself,
+ *   404 with an empty body; an empty ignored-routes setting (the framework's
+ *   own option) lets them through to the function, whose router answers the
+ *   JSON 404. An operator's explicit --ignored-routes is left alone.
+ * - Requests Node's HTTP parser refuses get a JSON answer (client-errors.ts).
+ */
+function wrapServerCreation(frameworkEntry: string): void {
+  // The package's exports map hides build/src/server; its absolute path does not.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const serverModule = require(join(dirname(frameworkEntry), 'server.js')) as FrameworkServerModule;
+  const original = serverModule.getServer;
+  serverModule.getServer = function getServer(userFunction, options) {
+    const ownRoutes = options.signatureType === 'http' && options.ignoredRoutes === null ? { ...options, ignoredRoutes: '' } : options;
+    const server = original.call(this, userFunction, ownRoutes);
+    answerClientErrors(server);
+    return server;
   };
 }
 

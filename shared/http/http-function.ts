@@ -7,6 +7,7 @@ import type { TransactionOptions } from '../db/transactions';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
 import { idempotencyScope, runIdempotent } from './idempotency';
+import { checkJsonLimits } from './json-limits';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 import { compilePath } from './route-path';
 import { parseInput } from './validation';
@@ -127,5 +128,7 @@ function readBody(req: Request, maxBytes: number): unknown {
   if (!req.is('application/json')) {
     throw new ApiError(415, 'unsupported_media_type', 'Request body must be JSON (Content-Type: application/json)');
   }
+  // Before validation, hashing or logging walks it.
+  checkJsonLimits(req.body);
   return req.body;
 }

@@ -3,6 +3,7 @@ import { config } from '../config/config';
 import { isUniqueViolation } from '../db/conflicts';
 import { purgeExpiredSometimes } from '../db/housekeeping';
 import { sqlExecute, sqlRows, type SqlTx } from '../db/sql';
+import { canonicalJson } from './canonical-json';
 import { ApiError } from './errors';
 import type { Result } from './endpoint';
 
@@ -36,15 +37,6 @@ export function idempotencyScope(
   }
   const requestHash = createHash('sha256').update(`${route}\n${canonicalJson(body)}`).digest('hex');
   return { userId, key, route, requestHash };
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** The stored answer for this key, or undefined when the request must run. */

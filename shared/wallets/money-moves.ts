@@ -42,16 +42,44 @@ export interface RecordedMove {
 export const LOCKED_AT = "DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f')";
 
 /**
- * Locks the user's wallet row until the transaction ends, so concurrent money
- * moves on one wallet queue up instead of overwriting each other's balance. A
- * locking read sees the latest committed row even under REPEATABLE READ, so
- * the balance returned is current however long the lock took to get. Someone
- * else's wallet is the same 404 as an unknown one (./ownership).
+ * The first statement of every money move: the user's row, locked until the
+ * move commits, so one user's purchases and top-ups run one after another
+ * and every lock they take after it (wallet rows in whatever order a plan
+ * reads them, the daily_flows row an upsert inserts or updates, the
+ * Idempotency-Key record) is uncontended between them — a lock order no plan
+ * or new wallet row can reverse. Different users' moves still run in
+ * parallel.
+ */
+export async function lockUserForMoneyMove(tx: SqlTx, userId: string): Promise<void> {
+  await tx.rows('SELECT id FROM users WHERE id = ? FOR UPDATE', [userId]);
+}
+
+/**
+ * The first statement of creating a wallet: a shared lock on the user's row,
+ * so creations run side by side but never during a money move of that user.
+ * Without it, MariaDB inserts the new wallet row first and only then takes
+ * the same shared lock for the foreign key check: a purchase holding the
+ * user's row and reading the user's wallets waits for the new, uncommitted
+ * wallet, which waits for the user's row — a deadlock.
+ */
+export async function lockUserForNewWallet(tx: SqlTx, userId: string): Promise<void> {
+  await tx.rows('SELECT id FROM users WHERE id = ? LOCK IN SHARE MODE', [userId]);
+}
+
+/**
+ * A one-wallet move's first statement: the user's row (as lockUserForMoneyMove
+ * takes it) and the wallet's, in one round trip. STRAIGHT_JOIN keeps the
+ * user's row first, so this never waits for a wallet while holding nothing a
+ * purchase of the same user wants. Locked rows are current however long the
+ * locks took to get, even under REPEATABLE READ. Someone else's wallet is the
+ * same 404 as an unknown one (./ownership).
  */
 export async function lockOwnWallet(tx: SqlTx, userId: string, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
   const [row] = await tx.rows<{ id: string; balance: unknown; lockedAt: string }>(
-    `SELECT id, balance, ${LOCKED_AT} AS lockedAt FROM wallets WHERE id = ? AND user_id = ? FOR UPDATE`,
-    [walletId, userId],
+    `SELECT STRAIGHT_JOIN w.id, w.balance, ${LOCKED_AT} AS lockedAt
+     FROM users u JOIN wallets w ON w.user_id = u.id
+     WHERE u.id = ? AND w.id = ? FOR UPDATE`,
+    [userId, walletId],
   );
   if (!row) throw notFound();
   return { id: row.id, balance: new Decimal(String(row.balance)), lockedAt: row.lockedAt };
