@@ -49,6 +49,8 @@ describe('deploy --all --dry-run', () => {
       const env = gcloudDictionary(flags.get('--set-env-vars') as string);
       expect(env.ALLOWED_ORIGINS).toBe('https://app.example.com,https://admin.example.com');
       expect(env.GOOGLE_CLOUD_PROJECT).toBe('my-project');
+      // The heap bounds the bench measured with (README, Performance).
+      expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=192');
       if (deploySettingsOf(definition).database) {
         expect(flags.get('--set-cloudsql-instances')).toBe('my-project:europe-west1:fulfillment');
         // Pinned: a dry run shows where the looked-up version numbers go.

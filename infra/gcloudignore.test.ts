@@ -25,6 +25,8 @@ const NEEDED_OUTSIDE_SOURCES = [
   // npm ci runs postinstall, which runs these.
   'scripts/generate-prisma-client.js',
   'scripts/schema-engine-offline.sh',
+  // npm run build (gcp-build) runs this after tsc.
+  'scripts/write-openapi.js',
 ];
 
 const isSource = (file: string) =>

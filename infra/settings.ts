@@ -27,6 +27,16 @@ export function deploySettingsOf(definition: FunctionDefinition): DeploySettings
   return { ...DEFAULT_DEPLOY_SETTINGS, ...definition.deploy };
 }
 
+/**
+ * V8 sizes its heap from the machine, not the instance, and collects lazily:
+ * left alone, one function's young generation alone grew to 128 MB under load
+ * (npm run bench). A young generation of 3 × 8 MB and an old-generation cap
+ * well inside the instance's memory keep a function at ~110-150 MB after load
+ * for a few percent more CPU in scavenges (README, Performance). The bench
+ * starts every function with these same options.
+ */
+export const RUNTIME_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=192';
+
 /** Cloud Run's Node 24 LTS runtime (nodejs20 was decommissioned on 2026-10-30); package.json's engines allow 22.12+ locally. */
 export const BASE_IMAGE = 'nodejs24';
 

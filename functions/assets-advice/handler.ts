@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { db } from '../../shared/db/client';
+import { sqlRows } from '../../shared/db/sql';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
-import { MAX_AMOUNT, moneySchema, toCents } from '../../shared/money/decimal';
+import { Decimal, MAX_AMOUNT, moneySchema, toCents } from '../../shared/money/decimal';
 import { mlClient } from '../../shared/ml/service';
 import { adviceParts, compareAssetNames } from '../../shared/portfolio/apportion';
 import { centsText } from '../../shared/portfolio/money';
@@ -97,7 +97,8 @@ export default defineEndpoint({
     ...errorResponses(400, 401, 502, 503, 504),
   },
   async handle({ query, user }) {
-    const wallets = await db().wallet.findMany({ where: { userId: user.id }, select: { id: true, balance: true } });
+    const rows = await sqlRows<{ id: string; balance: string }>('SELECT id, balance FROM wallets WHERE user_id = ? ORDER BY id', [user.id]);
+    const wallets = rows.map((wallet) => ({ id: wallet.id, balance: new Decimal(wallet.balance) }));
     const amount = investingSum(wallets, query.investing_sum);
     const riskAversion = query.risk_level === undefined ? undefined : riskAversionFor(query.risk_level);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { db, Prisma } from '../../shared/db/client';
+import { sqlRows } from '../../shared/db/sql';
+import { Decimal } from '../../shared/money/decimal';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { mlClient } from '../../shared/ml/service';
@@ -91,14 +92,21 @@ export default defineEndpoint({
     ...errorResponses(401, 503),
   },
   async handle({ user }) {
-    // One transaction, so one snapshot: a purchase committing between two
+    // One statement, so one snapshot: a purchase committing between two
     // separate reads would pair the old metrics with the new assets.
-    // REPEATABLE READ fixes the snapshot at the first read for both.
-    const [metrics, assets] = await db().$transaction(
-      [db().metrics.findUnique({ where: { userId: user.id } }), db().asset.findMany({ where: { transaction: { wallet: { userId: user.id } } } })],
-      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    const rows = await sqlRows<Record<'rateOfReturn' | 'volatility' | 'valueAtRisk' | 'assetName' | 'pricePerUnit' | 'overallSum', string>>(
+      `SELECT m.rate_of_return AS rateOfReturn, m.volatility, m.value_at_risk AS valueAtRisk,
+              a.asset_name AS assetName, a.price_per_unit AS pricePerUnit, a.overall_sum AS overallSum
+       FROM metrics m
+       JOIN wallets w ON w.user_id = m.user_id
+       JOIN transactions t ON t.wallet_id = w.id
+       JOIN assets a ON a.transaction_id = t.id
+       WHERE m.user_id = ?`,
+      [user.id],
     );
-    if (!metrics || assets.length === 0) return { status: 204 };
+    if (rows.length === 0) return { status: 204 };
+    const metrics = { rateOfReturn: new Decimal(rows[0].rateOfReturn), volatility: new Decimal(rows[0].volatility), valueAtRisk: new Decimal(rows[0].valueAtRisk) };
+    const assets = rows.map((row) => ({ assetName: row.assetName, pricePerUnit: new Decimal(row.pricePerUnit), overallSum: new Decimal(row.overallSum) }));
 
     const { investedSum, holdings } = describeHoldings(assets);
     const stats = await mlClient().getStats(holdings.map(({ asset }) => asset.assetName));

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import type { FunctionDefinition } from '../../shared/http/endpoint';
 import { defineEndpoint } from '../../shared/http/endpoint';
@@ -26,11 +28,22 @@ const docsParams = z.object({ asset: z.enum(SWAGGER_ASSET_NAMES).optional() });
 // bundle on every visit, and the ETag Express adds revalidates it after that.
 const ASSET_CACHE = { 'Cache-Control': 'public, max-age=3600' };
 
+/**
+ * The built output carries the document `npm run build` wrote from this same
+ * registry (scripts/write-openapi.js): serving it spares a cold instance from
+ * loading every other function's code. Sources (tests, npm start) build it.
+ */
+function prebuiltDocument(): string | undefined {
+  const file = path.resolve(__dirname, '../../openapi.json');
+  return __dirname.split(path.sep).includes('dist') && existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
 export function docsEndpoint(registry: () => readonly FunctionDefinition[]) {
   let rendered: Rendered | undefined;
   const render = (): Rendered => {
-    const document = buildOpenApiDocument(registry());
-    return { json: JSON.stringify(document), page: swaggerPage(`${document.info.title} ${document.info.version}`) };
+    const json = prebuiltDocument() ?? JSON.stringify(buildOpenApiDocument(registry()));
+    const { info } = JSON.parse(json) as { info: { title: string; version: string } };
+    return { json, page: swaggerPage(`${info.title} ${info.version}`) };
   };
 
   return defineEndpoint({
