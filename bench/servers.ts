@@ -95,7 +95,8 @@ export function functionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 export async function startFunction(target: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
   const port = await freePort();
-  const args = [FRAMEWORK_BIN, '--source=dist/functions/index.js', `--target=${target}`, `--port=${port}`];
+  // No --source: like Cloud Run, the framework loads package.json's main.
+  const args = [FRAMEWORK_BIN, `--target=${target}`, `--port=${port}`];
   return start(target, args, env, port);
 }
 

@@ -1,4 +1,6 @@
-import { Decimal } from '@prisma/client/runtime/client';
+// decimal.js itself, the library Prisma's Decimal is: importing it through
+// @prisma/client/runtime would load Prisma's whole runtime into functions that never use Prisma.
+import Decimal from 'decimal.js';
 import { z } from 'zod';
 
 export { Decimal };
