@@ -227,16 +227,16 @@ export default defineEndpoint({
     '`idempotency_key_reused`; a retry while the first is still running may get 409 `idempotency_in_progress`. ' +
     'Refused requests are not remembered.',
   body: purchaseBody,
+  // Only the fields the schema declares, so the example validates strictly; an advice
+  // answer sent back whole also buys, its other fields ignored (see the description).
   bodyExample: {
     assets: [
-      { part_of_portfolio: 56, overall_sum: '560.00', asset_name: 'TSLA', statistics: { long_name: 'Tesla, Inc.', current_price: '700.36', change_for_day: '0.06', change_for_day_direction: '+' } },
-      { part_of_portfolio: 39, overall_sum: '390.00', asset_name: 'NVDA', statistics: { long_name: 'NVIDIA Corporation', current_price: '205.29', change_for_day: '1.26', change_for_day_direction: '-' } },
-      { part_of_portfolio: 3, overall_sum: '30.00', asset_name: 'AAPL', statistics: { long_name: 'Apple Inc.', current_price: '149.00', change_for_day: '0.94', change_for_day_direction: '+' } },
-      { part_of_portfolio: 2, overall_sum: '20.00', asset_name: 'MSFT', statistics: { long_name: 'Microsoft Corporation', current_price: '301.91', change_for_day: '0.05', change_for_day_direction: '+' } },
+      { part_of_portfolio: 56, asset_name: 'TSLA', statistics: { current_price: '700.36' } },
+      { part_of_portfolio: 39, asset_name: 'NVDA', statistics: { current_price: '205.29' } },
+      { part_of_portfolio: 3, asset_name: 'AAPL', statistics: { current_price: '149.00' } },
+      { part_of_portfolio: 2, asset_name: 'MSFT', statistics: { current_price: '301.91' } },
     ],
     metrics: { rate_of_return: '36.06', volatility: '42.50', value_at_risk: '0.80' },
-    suggested_sum: '1000.00',
-    risk_level: 80,
     invested_sum: '1000.00',
   },
   idempotent: true,
