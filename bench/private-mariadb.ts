@@ -49,7 +49,7 @@ export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
     } catch (error) {
       if (i > 100 || server.exitCode !== null) {
         await stop();
-        throw new Error(`private mariadbd did not start: ${(error as Error).message}`);
+        throw new Error(`private mariadbd did not start: ${(error as Error).message}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

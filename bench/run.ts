@@ -118,7 +118,7 @@ async function measureScenario(scenario: LoadScenario, ctx: BenchContext, env: N
       };
     }
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${server.name} log ends:\n${logTail(server)}`);
+    throw new Error(`${(error as Error).message}\n${server.name} log ends:\n${logTail(server)}`, { cause: error });
   } finally {
     await stop(server);
   }

@@ -108,7 +108,7 @@ export async function applyMigrations(databaseUrl: string, migrations = readMigr
         await conn.query(migration.sql);
       } catch (error) {
         await conn.query('UPDATE `_prisma_migrations` SET logs = ? WHERE id = ?', [String(error), id]);
-        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`);
+        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
       await conn.query('UPDATE `_prisma_migrations` SET finished_at = NOW(3), applied_steps_count = 1 WHERE id = ?', [id]);
       applied.push(migration.name);

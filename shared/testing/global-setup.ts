@@ -30,6 +30,7 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(
       `Tests need MariaDB at ${url.host} (${(error as Error).message}). ` +
         'Start it with: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+      { cause: error },
     );
   }
 }
