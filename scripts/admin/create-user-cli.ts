@@ -7,7 +7,8 @@ const databaseUrlFromEnvironment = Boolean(process.env.DATABASE_URL);
 // The same database npm start uses, unless told otherwise.
 if (!databaseUrlFromEnvironment) process.env.DATABASE_URL = LOCAL_DATABASE_URL;
 
-runCreateUser({
+// runCreateUser reports its own errors as an exit code; anything else rejects, and Node prints it and exits 1.
+void runCreateUser({
   argv: process.argv.slice(2),
   env: process.env,
   stdin: process.stdin,

@@ -151,7 +151,10 @@ describe('the document as a whole', () => {
     const walk = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(walk);
       else if (node && typeof node === 'object') {
-        for (const [key, value] of Object.entries(node)) key === '$ref' ? refs.push(value as string) : walk(value);
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref') refs.push(value as string);
+          else walk(value);
+        }
       }
     };
     walk(document);
