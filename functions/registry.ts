@@ -19,6 +19,8 @@ function define(definition: Omit<FunctionDefinition, 'endpoint'>, load: () => An
  * OpenAPI document and the API Gateway config are all generated from this list:
  * adding an endpoint is one folder under functions/ and one line here.
  */
+// One line per function, so that the table reads (and diffs) by row:
+// prettier-ignore
 export const registry: readonly FunctionDefinition[] = [
   define({ name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public' }, () => require('./auth-login/handler').default),
   define({ name: 'auth-logout', methods: ['GET', 'POST'], paths: ['/api/v1/auth/logout/'], auth: 'user' }, () => require('./auth-logout/handler').default),
