@@ -13,6 +13,9 @@ const config: Config = {
   globalSetup: '<rootDir>/shared/testing/global-setup.ts',
   globalTeardown: '<rootDir>/shared/testing/global-teardown.ts',
   testTimeout: 30000,
+  // `npm run coverage`: every source file counts, loaded by a test or not; tests, test helpers and the bench harness do not.
+  collectCoverageFrom: ['{functions,shared,scripts,infra}/**/*.ts', '!**/*.test.ts', '!{shared,infra}/testing/**'],
+  coverageReporters: ['text-summary', 'html', 'lcov'],
 };
 
 export default config;
