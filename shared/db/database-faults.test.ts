@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import mariadb from 'mariadb';
+import type { Test } from 'supertest';
+import { quoteFor } from '../../scripts/ml-standin/market-data';
+import { resetConfigForTests } from '../config/config';
+import { DEMO_USERS } from '../demo/demo-data';
+import { seedDemoUsers } from '../demo/seed';
+import { findTicker } from '../ml/tickers';
+import { Decimal } from '../money/decimal';
+import { startFaultProxy, isStatement, type FaultProxy } from '../testing/fault-proxy';
+import { callFunction, loginAs, tokenHeader } from '../testing/http';
+import { useMlStandin } from '../testing/ml-standin';
+import { useTestDatabase } from '../testing/test-database';
+import { db, disconnectDb } from './client';
+import { poolConfigFromUrl } from './connection-options';
+
+/**
+ * The functions talk to MariaDB through a proxy that cuts or black-holes the
+ * connections (shared/testing/fault-proxy.ts). Whatever the network does, a
+ * client gets a bounded answer it can act on — a 503 with Retry-After, never a
+ * 500 or a hang — nothing is half-written, and the service heals by itself.
+ * Checks read the database directly, past the proxy.
+ */
+const database = useTestDatabase();
+useMlStandin();
+
+const DEADLINE_MS = 1500;
+/** What a bounded answer may take beyond the deadline: the answer itself, a rollback, the event loop. */
+const MARGIN_MS = 1000;
+
+let proxy: FaultProxy;
+let direct: mariadb.Connection;
+const keys: Record<string, string> = {};
+const walletOf: Record<string, string> = {};
+
+beforeAll(async () => {
+  const server = new URL(process.env.TEST_DATABASE_SERVER as string);
+  proxy = await startFaultProxy({ host: server.hostname, port: Number(server.port || 3306) });
+  direct = await mariadb.createConnection(poolConfigFromUrl(database.url(), { poolSize: 1, connectTimeoutMs: 2000 }));
+  await seedDemoUsers(db());
+  await disconnectDb();
+  process.env.DATABASE_URL = proxy.urlFor(database.url());
+  process.env.REQUEST_DEADLINE_MS = String(DEADLINE_MS);
+  process.env.DATABASE_CONNECT_TIMEOUT_MS = '500';
+  resetConfigForTests();
+  for (const user of DEMO_USERS) {
+    keys[user.username] = await loginAs(user.username);
+    walletOf[user.username] = (await db().wallet.findFirstOrThrow({ where: { user: { username: user.username } }, orderBy: { balance: 'desc' } })).id;
+  }
+});
+
+afterEach(async () => {
+  proxy.restore();
+  expect(await ledgerProblems()).toEqual([]);
+});
+
+afterAll(async () => {
+  await disconnectDb();
+  process.env.DATABASE_URL = database.url();
+  delete process.env.REQUEST_DEADLINE_MS;
+  delete process.env.DATABASE_CONNECT_TIMEOUT_MS;
+  resetConfigForTests();
+  await direct.end();
+  await proxy.close();
+});
+
+const sql = <T>(text: string, values: unknown[] = []): Promise<T[]> => direct.query({ sql: text, bigIntAsNumber: true }, values);
+
+/**
+ * SPEC §4's invariants, checked past the proxy: balances equal the sum of
+ * their transactions, the daily roll-up matches, and a purchase's row has all
+ * its assets (the debit, to the cent) or does not exist.
+ */
+async function ledgerProblems(): Promise<string[]> {
+  const unbalanced = await sql<{ id: string }>(`
+    SELECT w.id FROM wallets w LEFT JOIN transactions t ON t.wallet_id = w.id
+    GROUP BY w.id, w.balance HAVING w.balance <> COALESCE(SUM(t.sum), 0)`);
+  const flows = await sql<{ user_id: string; day: string }>(`
+    SELECT a.user_id, a.day FROM (
+      SELECT w.user_id, DATE(t.created_at) AS day,
+             SUM(CASE WHEN t.sum > 0 THEN t.sum ELSE 0 END) AS money_in, SUM(CASE WHEN t.sum < 0 THEN -t.sum ELSE 0 END) AS money_out
+      FROM transactions t JOIN wallets w ON w.id = t.wallet_id GROUP BY w.user_id, DATE(t.created_at)) a
+    LEFT JOIN daily_flows f ON f.user_id = a.user_id AND f.day = a.day
+    WHERE f.user_id IS NULL OR f.money_in <> a.money_in OR f.money_out <> a.money_out`);
+  const purchases = await sql<{ id: string }>(`
+    SELECT t.id FROM transactions t LEFT JOIN assets a ON a.transaction_id = t.id
+    WHERE t.name LIKE 'Purchase of %'
+    GROUP BY t.id, t.sum HAVING COALESCE(SUM(a.overall_sum), 0) <> -t.sum`);
+  return [
+    ...unbalanced.map(({ id }) => `wallet ${id}: balance is not the sum of its transactions`),
+    ...flows.map(({ user_id, day }) => `daily_flows of ${user_id} on ${day} out of step`),
+    ...purchases.map(({ id }) => `purchase ${id}: assets do not add up to the debit`),
+  ];
+}
+
+const balanceOf = async (walletId: string) => (await sql<{ balance: string }>('SELECT CAST(balance AS CHAR) AS balance FROM wallets WHERE id = ?', [walletId]))[0].balance;
+
+const topUp = (username: string, sum: string, idempotencyKey = randomUUID()) =>
+  callFunction('wallets-topup').post(`/api/v1/wallets/${walletOf[username]}/topup/`).set(tokenHeader(keys[username])).set('Idempotency-Key', idempotencyKey).send({ sum });
+
+const transactionsOf = (username: string) =>
+  callFunction('wallets-transactions').get(`/api/v1/wallets/${walletOf[username]}/transactions/`).set(tokenHeader(keys[username]));
+
+const walletsOf = (username: string) => callFunction('wallets-list').get('/api/v1/wallets/').set(tokenHeader(keys[username]));
+
+const login = (username: string) => callFunction('auth-login').post('/api/v1/auth/login/').send({ username, password: username });
+
+const quote = (assetName: string) => new Decimal(quoteFor(findTicker(assetName)!).current_price).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
+
+const purchase = (username: string, investedSum: string, idempotencyKey = randomUUID()) =>
+  callFunction('assets-purchase')
+    .post('/api/v1/assets/')
+    .set(tokenHeader(keys[username]))
+    .set('Idempotency-Key', idempotencyKey)
+    .send({
+      assets: (['AAPL', 'MSFT'] as const).map((asset_name) => ({ asset_name, part_of_portfolio: 50, statistics: { current_price: quote(asset_name) } })),
+      metrics: { rate_of_return: '10.00', volatility: '12.00', value_at_risk: '0.50' },
+      invested_sum: investedSum,
+    });
+
+interface Answer {
+  status: number | 'no answer';
+  code?: string;
+  retryAfter?: string;
+  ms: number;
+}
+
+/** The answer, or 'no answer' once `limitMs` has passed (the request is then abandoned). */
+async function answerWithin(request: Test, limitMs: number): Promise<Answer> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), limitMs);
+  });
+  const outcome = await Promise.race([request.then((response) => response), late]);
+  clearTimeout(timer);
+  const ms = Date.now() - started;
+  if (outcome === 'late') {
+    request.abort();
+    return { status: 'no answer', ms };
+  }
+  return { status: outcome.status, code: outcome.body?.error?.code, retryAfter: outcome.headers['retry-after'], ms };
+}
+
+/** A failure the client can act on: 503, told when to retry. */
+const unavailable = (answer: Answer) => answer.status === 503 && Number(answer.retryAfter) > 0;
+
+describe('a database connection cut mid-request (finding 3)', () => {
+  const requests: Array<[string, () => Test, number]> = [
+    ['a top-up', () => topUp('johnwick', '5.00'), 201],
+    ['a purchase', () => purchase('lyraking', '100.00'), 201],
+    ['a transactions list', () => transactionsOf('johnwick'), 200],
+    ['a wallets list', () => walletsOf('alexray'), 200],
+    ['a login', () => login('alexray'), 200],
+  ];
+
+  it.each(requests)('answers %s with 503 and Retry-After at whichever statement it is cut, never 500', async (_name, send, success) => {
+    // Cut at the 1st, 2nd, 3rd… statement the request sends until one gets through uncut.
+    for (let skip = 0; skip < 20; skip += 1) {
+      proxy.cutWhen({ match: isStatement, skip, times: 1 });
+      const answer = await answerWithin(send(), DEADLINE_MS + MARGIN_MS);
+      const cutsBefore = proxy.cuts();
+      proxy.restore();
+      if (answer.status === success) break;
+      expect({ skip, ...answer, retryable: unavailable(answer) }).toEqual({ skip, ...answer, status: 503, retryable: true });
+      expect(cutsBefore).toBeGreaterThan(0);
+      expect(await ledgerProblems()).toEqual([]);
+    }
+    // The pool has dropped the dead connections: the next request just works.
+    expect((await answerWithin(send(), DEADLINE_MS + MARGIN_MS)).status).toBe(success);
+  });
+
+  it('answers a storm of requests cut in flight with 2xx or 503, and their retries move money exactly once', async () => {
+    const before = await balanceOf(walletOf.johnwick);
+    const topUpKeys = Array.from({ length: 6 }, () => randomUUID());
+    // Let a few statements through, then cut every connection that sends another, until restored.
+    proxy.cutWhen({ match: isStatement, skip: 6 });
+    const answers = await Promise.all([
+      ...topUpKeys.map((key) => answerWithin(topUp('johnwick', '1.00', key), DEADLINE_MS + MARGIN_MS)),
+      answerWithin(purchase('lyraking', '50.00'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(purchase('alexray', '50.00'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(transactionsOf('johnwick'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(transactionsOf('alexray'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(login('johnwick'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(login('lyraking'), DEADLINE_MS + MARGIN_MS),
+    ]);
+    proxy.restore();
+    expect(proxy.cuts()).toBeGreaterThan(0);
+    const wrong = answers.filter((answer) => !(typeof answer.status === 'number' && answer.status < 300) && !unavailable(answer));
+    expect(wrong).toEqual([]);
+    expect(await ledgerProblems()).toEqual([]);
+
+    // Every top-up retried with its key: each is applied exactly once, whatever its first attempt became.
+    for (const key of topUpKeys) expect((await topUp('johnwick', '1.00', key)).status).toBe(201);
+    expect(await balanceOf(walletOf.johnwick)).toBe(new Decimal(before).plus(topUpKeys.length).toFixed(2));
+  });
+});
+
+describe('COMMIT with its outcome unknown', () => {
+  it.each([
+    ['lost on the way, so nothing is written', false],
+    ['carried out, but its answer is lost', true],
+  ])('answers 503 commit_outcome_unknown when the COMMIT is %s, and a retry with the key applies it once', async (_name, deliver) => {
+    const before = await balanceOf(walletOf.alexray);
+    const key = randomUUID();
+    proxy.cutWhen({ match: 'COMMIT', deliver, times: 1 });
+    const first = await answerWithin(topUp('alexray', '7.00', key), DEADLINE_MS + MARGIN_MS);
+    proxy.restore();
+    expect({ ...first, retryable: unavailable(first) }).toEqual({ ...first, status: 503, code: 'commit_outcome_unknown', retryable: true });
+    expect(await balanceOf(walletOf.alexray)).toBe(deliver ? new Decimal(before).plus(7).toFixed(2) : before);
+
+    const retry = await topUp('alexray', '7.00', key);
+    expect(retry.status).toBe(201);
+    expect(await balanceOf(walletOf.alexray)).toBe(new Decimal(before).plus(7).toFixed(2));
+  });
+});
+
+describe('a black-holed database (finding 4)', () => {
+  it('answers 503 with Retry-After within the deadline, and recovers by itself once the database is back', async () => {
+    // Warm the pool, so some requests hold a connection that goes silent and others need a new one.
+    await Promise.all([walletsOf('johnwick'), walletsOf('alexray'), transactionsOf('lyraking')]);
+    proxy.blackHole();
+    const answers = await Promise.all([
+      answerWithin(topUp('johnwick', '3.00'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(purchase('lyraking', '50.00'), DEADLINE_MS + MARGIN_MS),
+      answerWithin(transactionsOf('alexray'), DEADLINE_MS + MARGIN_MS),
+      ...['johnwick', 'alexray', 'lyraking', 'johnwick', 'alexray', 'lyraking', 'johnwick'].map((user) =>
+        answerWithin(walletsOf(user), DEADLINE_MS + MARGIN_MS),
+      ),
+      answerWithin(login('alexray'), DEADLINE_MS + MARGIN_MS),
+    ]);
+    expect(answers.map((answer) => ({ ...answer, ms: undefined, retryable: unavailable(answer) }))).toEqual(
+      answers.map((answer) => ({ ...answer, ms: undefined, status: 503, retryable: true })),
+    );
+    expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThanOrEqual(DEADLINE_MS + MARGIN_MS);
+
+    proxy.restore();
+    // Nothing restarted: the next requests find the database again.
+    const after = await Promise.all(['johnwick', 'alexray', 'lyraking'].map((user) => answerWithin(walletsOf(user), DEADLINE_MS + MARGIN_MS)));
+    expect(after.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect((await answerWithin(topUp('johnwick', '3.00'), DEADLINE_MS + MARGIN_MS)).status).toBe(201);
+  });
+});
