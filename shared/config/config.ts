@@ -31,6 +31,9 @@ const configSchema = z.object({
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
   ML_SERVICE_URL: z.string().url('must be a URL').optional(),
   ML_TIMEOUT_MS: positiveInt(5000),
+  // The most any request may take before it is answered 503 (shared/deadline):
+  // database waits and ML calls are bounded by what is left of it.
+  REQUEST_DEADLINE_MS: positiveInt(10_000),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),

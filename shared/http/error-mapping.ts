@@ -1,13 +1,17 @@
 import { classifyDbError } from '../db/errors';
+import { DeadlineExceeded } from '../deadline/deadline';
 import { ApiError } from './errors';
 
 /**
  * What a client sees for an error nobody threw on purpose: the database being
- * busy or away is a 503 worth retrying; anything else is an opaque 500 whose
- * details stay in the logs.
+ * busy, away or too slow is a 503 worth retrying, with Retry-After; anything
+ * else is an opaque 500 whose details stay in the logs.
  */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof DeadlineExceeded) {
+    return new ApiError(503, 'deadline_exceeded', 'The request could not be completed in time; retry the request', [], { 'Retry-After': '2' });
+  }
   switch (classifyDbError(error)) {
     case 'conflict':
     case 'busy':
@@ -17,4 +21,22 @@ export function toApiError(error: unknown): ApiError {
     default:
       return new ApiError(500, 'internal_error', 'An unexpected error occurred');
   }
+}
+
+/**
+ * The connection was lost while a COMMIT was on its way, or the deadline
+ * passed before its answer came: the writes may or may not have happened,
+ * and the server alone knows. A client that sent an Idempotency-Key retries
+ * with it and gets either the stored answer or a first run; one that did not
+ * must look (the transactions list) before trying again.
+ */
+export function commitOutcomeUnknown(cause: unknown): ApiError {
+  return new ApiError(
+    503,
+    'commit_outcome_unknown',
+    'The database connection was lost while the change was being committed, so it may or may not have been made; retry with the same Idempotency-Key',
+    [],
+    { 'Retry-After': '2' },
+    cause,
+  );
 }

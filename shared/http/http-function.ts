@@ -1,14 +1,16 @@
 import type { Domain } from 'node:domain';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { authenticate } from '../auth/tokens';
-import { config } from '../config/config';
+import { config, type Config } from '../config/config';
+import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction } from '../db/sql';
 import type { TransactionOptions } from '../db/transactions';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
 import { idempotencyScope, runIdempotent } from './idempotency';
 import { checkJsonLimits } from './json-limits';
-import { beginRequest, endRequest, errorResult } from './request-lifecycle';
+import { commitOutcomeUnknown } from './error-mapping';
+import { beginRequest, endRequest, errorResult, type RequestScope } from './request-lifecycle';
 import { compilePath } from './route-path';
 import { parseInput } from './validation';
 
@@ -38,63 +40,70 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
     let result: Result;
     let logged: unknown;
 
+    let deadline: RequestDeadline | undefined;
     try {
       const settings = config();
-      const matched = paths.map((path) => ({ route: path.pattern, params: path.match(req.path) })).find((found) => found.params);
-      if (!matched?.params) throw new ApiError(404, 'not_found', `Unknown route ${req.method} ${req.path}`);
-      const rawParams = matched.params;
-      if (req.method === 'OPTIONS') {
-        result = { status: 204 };
-      } else {
-        if (!(definition.methods as string[]).includes(req.method)) throw methodNotAllowed(req.method, definition.methods);
-
-        let identity: Awaited<ReturnType<typeof authenticate>> | undefined;
-        if (definition.auth === 'user') {
-          // Behind API Gateway, Authorization carries the gateway's own Google
-          // ID token and the client's header arrives as X-Forwarded-Authorization.
-          identity = await authenticate(req.get('x-forwarded-authorization') ?? req.get('authorization'));
-          scope.userId = identity.user.id;
-        } else if (definition.auth === 'scheduler') {
-          // Loaded here: only the scheduled function needs Google's token library.
-          const { authenticateScheduler } = await import('../auth/scheduler');
-          await authenticateScheduler(req.get('authorization'));
-        }
-
-        const { endpoint } = definition;
-        const params = endpoint.params ? parseParams(endpoint.params, rawParams) : {};
-        const query = endpoint.query ? parseInput(endpoint.query, req.query ?? {}, 'query') : {};
-        const body = endpoint.body && BODY_METHODS.has(req.method) ? parseInput(endpoint.body, readBody(req, settings.MAX_BODY_BYTES), 'body') : undefined;
-
-        // Scoped by the route pattern and the parsed parameters, not the raw path:
-        // /wallets/ABC…/ and /wallets/abc…/ are one wallet, one request.
-        const idempotency =
-          endpoint.idempotent && identity
-            ? idempotencyScope(req.headers['idempotency-key'], identity.user.id, `${req.method} ${matched.route}`, { params, body: req.body })
-            : undefined;
-        const context: HandlerContext<unknown, unknown, unknown> = {
-          route: matched.route,
-          params,
-          query,
-          body,
-          user: identity?.user as HandlerContext<unknown, unknown, unknown>['user'],
-          sessionId: identity?.sessionId ?? '',
-          headers: req.headers,
-          requestId: scope.requestId,
-          log: scope.log,
-          transaction: async (work, transactionOptions?: TransactionOptions) => {
-            // Loaded with the first Prisma transaction: only some functions use Prisma.
-            const { asSqlTx, inTransaction } = await import('../db/transactions');
-            return runIdempotent(idempotency, { run: (inner) => inTransaction(inner, transactionOptions), sql: asSqlTx }, work);
-          },
-          sqlTransaction: (work) => runIdempotent(idempotency, { run: inSqlTransaction, sql: (tx) => tx }, work),
-        };
-        result = await endpoint.handle(context);
-      }
+      deadline = startDeadline(settings.REQUEST_DEADLINE_MS);
+      result = await deadline.run(() => answer(req, scope, settings));
     } catch (error) {
-      ({ result, logged } = errorResult(error));
+      // A COMMIT was lost or left in flight: whatever failed after it, the client must settle it with its Idempotency-Key.
+      ({ result, logged } = errorResult(deadline?.commitOutcomeUnknown ? commitOutcomeUnknown(error) : error));
     }
     endRequest(req, res, scope, result, logged);
   };
+
+  async function answer(req: Request, scope: RequestScope, settings: Config): Promise<Result> {
+    const matched = paths.map((path) => ({ route: path.pattern, params: path.match(req.path) })).find((found) => found.params);
+    if (!matched?.params) throw new ApiError(404, 'not_found', `Unknown route ${req.method} ${req.path}`);
+    const rawParams = matched.params;
+    if (req.method === 'OPTIONS') {
+      return { status: 204 };
+    } else {
+      if (!(definition.methods as string[]).includes(req.method)) throw methodNotAllowed(req.method, definition.methods);
+
+      let identity: Awaited<ReturnType<typeof authenticate>> | undefined;
+      if (definition.auth === 'user') {
+        // Behind API Gateway, Authorization carries the gateway's own Google
+        // ID token and the client's header arrives as X-Forwarded-Authorization.
+        identity = await authenticate(req.get('x-forwarded-authorization') ?? req.get('authorization'));
+        scope.userId = identity.user.id;
+      } else if (definition.auth === 'scheduler') {
+        // Loaded here: only the scheduled function needs Google's token library.
+        const { authenticateScheduler } = await import('../auth/scheduler');
+        await authenticateScheduler(req.get('authorization'));
+      }
+
+      const { endpoint } = definition;
+      const params = endpoint.params ? parseParams(endpoint.params, rawParams) : {};
+      const query = endpoint.query ? parseInput(endpoint.query, req.query ?? {}, 'query') : {};
+      const body = endpoint.body && BODY_METHODS.has(req.method) ? parseInput(endpoint.body, readBody(req, settings.MAX_BODY_BYTES), 'body') : undefined;
+
+      // Scoped by the route pattern and the parsed parameters, not the raw path:
+      // /wallets/ABC…/ and /wallets/abc…/ are one wallet, one request.
+      const idempotency =
+        endpoint.idempotent && identity
+          ? idempotencyScope(req.headers['idempotency-key'], identity.user.id, `${req.method} ${matched.route}`, { params, body: req.body })
+          : undefined;
+      const context: HandlerContext<unknown, unknown, unknown> = {
+        route: matched.route,
+        params,
+        query,
+        body,
+        user: identity?.user as HandlerContext<unknown, unknown, unknown>['user'],
+        sessionId: identity?.sessionId ?? '',
+        headers: req.headers,
+        requestId: scope.requestId,
+        log: scope.log,
+        transaction: async (work, transactionOptions?: TransactionOptions) => {
+          // Loaded with the first Prisma transaction: only some functions use Prisma.
+          const { asSqlTx, inTransaction } = await import('../db/transactions');
+          return runIdempotent(idempotency, { run: (inner) => inTransaction(inner, transactionOptions), sql: asSqlTx }, work);
+        },
+        sqlTransaction: (work) => runIdempotent(idempotency, { run: inSqlTransaction, sql: (tx) => tx }, work),
+      };
+      return endpoint.handle(context);
+    }
+  }
 }
 
 /**
