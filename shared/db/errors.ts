@@ -6,8 +6,11 @@
  *
  * - conflict: InnoDB chose this transaction as a deadlock victim (1213); run it again.
  * - duplicate: a unique key refused the row (1062).
- * - busy: no connection could be had in time, or the interactive transaction expired.
- * - unavailable: the database could not be reached or the connection broke.
+ * - busy: no connection, row lock or statement finished in time, or the
+ *   interactive transaction expired; nothing was written, retry shortly.
+ * - unavailable: the database could not be reached or the connection broke,
+ *   in whatever phase (connect, a statement, COMMIT). Whether a lost COMMIT
+ *   happened is not knowable from the error; shared/db/deadline-guard notes it.
  */
 export type DbFailure = 'conflict' | 'duplicate' | 'busy' | 'unavailable';
 
@@ -17,16 +20,60 @@ interface MaybeDbError {
   errno?: unknown;
   fatal?: unknown;
   message?: unknown;
+  cause?: unknown;
   meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } };
 }
 
-const BY_ERRNO: Record<string, DbFailure> = { '1213': 'conflict', '1062': 'duplicate' };
-const BY_ADAPTER_KIND: Record<string, DbFailure> = { TransactionWriteConflict: 'conflict', UniqueConstraintViolation: 'duplicate' };
-const BY_PRISMA_CODE: Record<string, DbFailure> = { P2034: 'conflict', P2002: 'duplicate', P2024: 'busy', P2028: 'busy' };
-const CONNECTION_LOST = /pool timeout|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|connect ETIMEDOUT|Connection closed|socket has unexpectedly been closed|Cannot execute new commands: connection closed/i;
+/** Server error numbers and the driver's own (45xxx), as both the driver and Prisma's adapter report them. */
+const BY_ERRNO: Record<string, DbFailure> = {
+  1213: 'conflict',
+  1062: 'duplicate',
+  1040: 'busy', // too many connections
+  1203: 'busy', // user has too many connections
+  1205: 'busy', // row-lock wait timed out (innodb_lock_wait_timeout, set from the deadline)
+  1969: 'busy', // statement ran past max_statement_time (set from the deadline)
+  45028: 'busy', // no connection free in the pool within acquireTimeout
+  1053: 'unavailable', // server shutting down
+  1927: 'unavailable', // connection killed
+  2006: 'unavailable', // server has gone away
+  2013: 'unavailable', // lost connection during query
+  45001: 'unavailable', // connection already closed
+  45004: 'unavailable', // connection destroyed, command killed
+  45009: 'unavailable', // socket unexpectedly closed
+  45012: 'unavailable', // connect timed out
+  45013: 'unavailable', // connection closed before the command ran
+  45019: 'unavailable', // socket error
+  45026: 'unavailable', // socket timeout
+  45030: 'unavailable', // the connection's initial SQL failed
+  45060: 'unavailable', // pool could not open its first connection
+  45061: 'unavailable', // pool could not open a connection
+};
+const BY_ADAPTER_KIND: Record<string, DbFailure> = {
+  TransactionWriteConflict: 'conflict',
+  UniqueConstraintViolation: 'duplicate',
+  TooManyConnections: 'busy',
+  SocketTimeout: 'unavailable',
+  DatabaseNotReachable: 'unavailable',
+  ConnectionClosed: 'unavailable',
+};
+const BY_PRISMA_CODE: Record<string, DbFailure> = {
+  P2034: 'conflict',
+  P2002: 'duplicate',
+  P2024: 'busy',
+  P2028: 'busy',
+  P1001: 'unavailable',
+  P1002: 'unavailable',
+  P1008: 'unavailable',
+  P1017: 'unavailable',
+};
+/** Node's socket errors, met when the driver writes to or reads from a dead connection. */
+const SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'ERR_STREAM_DESTROYED']);
+// Prisma sometimes keeps only the text of what failed underneath.
+const CONNECTION_LOST =
+  /pool timeout|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection closed|socket has unexpectedly been closed|Cannot execute new commands: connection closed|Connection destroyed|socket timeout|connection lost|Server has gone away/i;
 
-export function classifyDbError(error: unknown): DbFailure | undefined {
-  if (!error || typeof error !== 'object') return undefined;
+export function classifyDbError(error: unknown, depth = 0): DbFailure | undefined {
+  if (!error || typeof error !== 'object' || depth > 3) return undefined;
   const candidate = error as MaybeDbError;
   if (candidate.name === 'PrismaClientKnownRequestError' && typeof candidate.code === 'string') {
     const cause = candidate.meta?.driverAdapterError?.cause;
@@ -37,7 +84,9 @@ export function classifyDbError(error: unknown): DbFailure | undefined {
   if (candidate.name === 'PrismaClientInitializationError') return 'unavailable';
   if (typeof candidate.errno === 'number' && BY_ERRNO[String(candidate.errno)]) return BY_ERRNO[String(candidate.errno)];
   if (candidate.code === 'ER_GET_CONNECTION_TIMEOUT') return 'busy';
+  if (typeof candidate.code === 'string' && SOCKET_CODES.has(candidate.code)) return 'unavailable';
   if (candidate.fatal === true) return 'unavailable';
   if (typeof candidate.message === 'string' && CONNECTION_LOST.test(candidate.message)) return 'unavailable';
-  return undefined;
+  // The driver wraps the socket's error (an initial SQL that failed because the socket closed, say).
+  return classifyDbError(candidate.cause, depth + 1);
 }

@@ -1,6 +1,9 @@
 import type { Pool } from 'mariadb';
 import { config, databaseUrl } from '../config/config';
+import { logger } from '../http/logging';
 import { poolConfigFromUrl } from './connection-options';
+import { guardedByDeadline } from './deadline-guard';
+import { applySessionSettings } from './session-settings';
 
 /**
  * The process's one pool of database connections, created on first use.
@@ -16,9 +19,17 @@ export function sqlPool(): Pool {
     // Required here, not imported: a function that never touches the database skips loading the driver.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mariadb = require('mariadb') as typeof import('mariadb');
-    pool = mariadb.createPool(
-      poolConfigFromUrl(databaseUrl(settings), { poolSize: settings.DATABASE_POOL_SIZE, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS }),
-    );
+    const created = mariadb.createPool({
+      ...poolConfigFromUrl(databaseUrl(settings), { poolSize: settings.DATABASE_POOL_SIZE, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS }),
+      // Set by ./session-settings instead, where a failure cannot crash the process.
+      initSql: undefined,
+    });
+    applySessionSettings(created, settings.REQUEST_DEADLINE_MS);
+    // The pool reports a connection it failed to open as an 'error' event,
+    // which, unheard, would crash the process. The request waiting for that
+    // connection fails on its own (and is answered 503); the pool retries.
+    (created as unknown as NodeJS.EventEmitter).on('error', (error: Error) => logger.warn('The database pool could not open a connection', { error: error.message }));
+    pool = guardedByDeadline(created);
   }
   return pool;
 }
