@@ -1,5 +1,6 @@
 import ky, { isTimeoutError } from 'ky';
 import { z } from 'zod';
+import { currentDeadline } from '../deadline/deadline';
 import { MlRejectedError, mlBadResponse, mlTimeout, mlUnavailable } from './errors';
 import {
   detailedStatSchema,
@@ -37,6 +38,19 @@ export interface MlClient {
   getStats(assetNames: readonly string[]): Promise<Map<string, Stat | null>>;
 }
 
+/**
+ * A call made for a request stops with the request's deadline (shared/deadline)
+ * even when the service's own timeout, or its retries, would run longer: it
+ * then fails as a timeout (504), the client is answered in time.
+ */
+function withinDeadline(timeoutMs: number): { timeout?: number; totalTimeout?: number } {
+  const deadline = currentDeadline();
+  if (!deadline) return {};
+  // ky refuses a zero timeout; a millisecond is as good as none.
+  const remaining = Math.max(1, deadline.remainingMs());
+  return { timeout: Math.min(timeoutMs, remaining), totalTimeout: remaining };
+}
+
 /** Enough of a rejection's text to recognise it, without storing whatever page a proxy sent. */
 const MAX_REJECTION_TEXT = 500;
 
@@ -62,7 +76,7 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2 }: MlCli
     let status: number;
     let body: string;
     try {
-      const request = api.get(path, { searchParams });
+      const request = api.get(path, { searchParams, ...withinDeadline(timeoutMs) });
       // Reading through the shortcut keeps the timeout running while the body arrives.
       body = await request.text();
       status = (await request).status;
