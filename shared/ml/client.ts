@@ -43,11 +43,15 @@ export interface MlClient {
  * even when the service's own timeout, or its retries, would run longer: it
  * then fails as a timeout (504), the client is answered in time.
  */
+const DEADLINE_RESERVE_MS = 50;
+
 function withinDeadline(timeoutMs: number): { timeout?: number; totalTimeout?: number } {
   const deadline = currentDeadline();
   if (!deadline) return {};
-  // ky refuses a zero timeout; a millisecond is as good as none.
-  const remaining = Math.max(1, deadline.remainingMs());
+  // A little before the deadline, so the client hears which dependency was
+  // slow (504 ml_timeout) rather than only that the request was; ky refuses a
+  // zero timeout, and a millisecond is as good as none.
+  const remaining = Math.max(1, deadline.remainingMs() - DEADLINE_RESERVE_MS);
   return { timeout: Math.min(timeoutMs, remaining), totalTimeout: remaining };
 }
 
