@@ -21,7 +21,7 @@ const descriptions: Record<number, string> = {
   422: 'A valid request the rules refuse',
   429: 'Too many failed logins; see Retry-After',
   502: 'The investment service answered badly',
-  503: 'The investment service (or database) is unavailable',
+  503: 'The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key',
   504: 'The investment service timed out',
 };
 

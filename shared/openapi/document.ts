@@ -178,7 +178,8 @@ function objectShape(schema: z.ZodType | undefined, components: SchemaComponents
 
 /**
  * The endpoint's own responses, plus the errors the HTTP layer answers for it
- * before the handler runs (auth, input parsing, idempotency), so every status a
+ * before the handler runs (auth, input parsing, idempotency) or for any request
+ * (the deadline, the database away), so every status a
  * client can meet is listed.
  */
 function responses(route: Route, typeName: string, components: SchemaComponents): Record<string, ResponseObject> {
@@ -191,6 +192,8 @@ function responses(route: Route, typeName: string, components: SchemaComponents)
     ...(endpoint.body ? [400, 413, 415] : []),
     ...(endpoint.params ? [404] : []),
     ...(endpoint.idempotent ? [409] : []),
+    // Every request has a deadline, and all but docs reach the database (README, Failure behaviour).
+    503,
   ];
   const documented: Record<string, ResponseDoc> = { ...errorResponses(...layerStatuses), ...endpoint.responses };
 
