@@ -93,10 +93,15 @@ async function ledgerProblems(): Promise<string[]> {
   ];
 }
 
-const balanceOf = async (walletId: string) => (await sql<{ balance: string }>('SELECT CAST(balance AS CHAR) AS balance FROM wallets WHERE id = ?', [walletId]))[0].balance;
+const balanceOf = async (walletId: string) =>
+  (await sql<{ balance: string }>('SELECT CAST(balance AS CHAR) AS balance FROM wallets WHERE id = ?', [walletId]))[0].balance;
 
 const topUp = (username: string, sum: string, idempotencyKey = randomUUID()) =>
-  callFunction('wallets-topup').post(`/api/v1/wallets/${walletOf[username]}/topup/`).set(tokenHeader(keys[username])).set('Idempotency-Key', idempotencyKey).send({ sum });
+  callFunction('wallets-topup')
+    .post(`/api/v1/wallets/${walletOf[username]}/topup/`)
+    .set(tokenHeader(keys[username]))
+    .set('Idempotency-Key', idempotencyKey)
+    .send({ sum });
 
 const transactionsOf = (username: string) =>
   callFunction('wallets-transactions').get(`/api/v1/wallets/${walletOf[username]}/transactions/`).set(tokenHeader(keys[username]));

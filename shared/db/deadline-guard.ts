@@ -33,7 +33,11 @@ export function guardedByDeadline(pool: Pool): Pool {
     try {
       return watch(await untilAborted(pending, deadline.signal), deadline);
     } catch (error) {
-      if (deadline.signal.aborted) pending.then((late) => late.release(), () => undefined);
+      if (deadline.signal.aborted)
+        pending.then(
+          (late) => late.release(),
+          () => undefined,
+        );
       throw error;
     }
   };

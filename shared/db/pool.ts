@@ -28,7 +28,9 @@ export function sqlPool(): Pool {
     // The pool reports a connection it failed to open as an 'error' event,
     // which, unheard, would crash the process. The request waiting for that
     // connection fails on its own (and is answered 503); the pool retries.
-    (created as unknown as NodeJS.EventEmitter).on('error', (error: Error) => logger.warn('The database pool could not open a connection', { error: error.message }));
+    (created as unknown as NodeJS.EventEmitter).on('error', (error: Error) =>
+      logger.warn('The database pool could not open a connection', { error: error.message }),
+    );
     pool = guardedByDeadline(created);
   }
   return pool;

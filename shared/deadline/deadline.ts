@@ -56,7 +56,10 @@ export function startDeadline(deadlineMs: number): RequestDeadline {
           controller.abort(error);
           reject(error);
         }, deadline.remainingMs());
-        storage.run(deadline, work).then(resolve, reject).finally(() => clearTimeout(timer));
+        storage
+          .run(deadline, work)
+          .then(resolve, reject)
+          .finally(() => clearTimeout(timer));
       });
     },
   };
