@@ -1,0 +1,35 @@
+import { classifyDbError } from './errors';
+
+/** The shapes met in the fault tests and the logs, as the driver, Node and Prisma produce them. */
+const driverError = (errno: number, message: string, fatal = true) =>
+  Object.assign(new Error(message), { name: 'SqlError', errno, sqlState: '08S01', sqlMessage: message, fatal });
+const prismaError = (code: string, cause: { originalCode?: string; kind?: string } = {}) =>
+  Object.assign(new Error('prisma'), { name: 'PrismaClientKnownRequestError', code, meta: { driverAdapterError: { cause } } });
+const socketError = (code: string) => Object.assign(new Error(`write ${code}`), { code, errno: -32, syscall: 'write' });
+
+describe('classifyDbError', () => {
+  it.each([
+    ['a deadlock, from the driver', driverError(1213, 'Deadlock found', false), 'conflict'],
+    ['a deadlock, through Prisma raw SQL', prismaError('P2010', { originalCode: '1213' }), 'conflict'],
+    ['a duplicate key', prismaError('P2002'), 'duplicate'],
+    ['a lock wait past innodb_lock_wait_timeout', driverError(1205, 'Lock wait timeout exceeded', false), 'busy'],
+    ['a statement past max_statement_time', driverError(1969, 'Query execution was interrupted', false), 'busy'],
+    ['a pool with no free connection', Object.assign(driverError(45028, 'pool timeout', false), { code: 'ER_GET_CONNECTION_TIMEOUT' }), 'busy'],
+    ['an expired interactive transaction', prismaError('P2028'), 'busy'],
+    ['write EPIPE on a cut socket', socketError('EPIPE'), 'unavailable'],
+    ['a reset connection', socketError('ECONNRESET'), 'unavailable'],
+    ['a socket closed under a statement', driverError(45009, 'socket has unexpectedly been closed'), 'unavailable'],
+    ['a connection destroyed at the deadline', driverError(45004, 'Connection destroyed, command was killed'), 'unavailable'],
+    ['a closed socket, through Prisma', prismaError('P2010', { originalCode: '45009', kind: 'mysql' }), 'unavailable'],
+    ['a socket error wrapped as the cause', Object.assign(new Error('Error executing initial sql command'), { cause: socketError('EPIPE') }), 'unavailable'],
+    ['an unreachable server, at Prisma start', Object.assign(new Error('x'), { name: 'PrismaClientInitializationError' }), 'unavailable'],
+  ])('%s is %s', (_name, error, expected) => {
+    expect(classifyDbError(error)).toBe(expected);
+  });
+
+  it('leaves other errors alone (a bug stays a 500)', () => {
+    expect(classifyDbError(new TypeError('x is undefined'))).toBeUndefined();
+    expect(classifyDbError(driverError(1054, "Unknown column 'x'", false))).toBeUndefined();
+    expect(classifyDbError('a string')).toBeUndefined();
+  });
+});
