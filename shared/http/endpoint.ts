@@ -96,4 +96,9 @@ export interface FunctionDefinition {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   endpoint: Endpoint<any, any, any>;
   deploy?: Partial<DeploySettings>;
+  /**
+   * This function's request deadline, instead of REQUEST_DEADLINE_MS: for a
+   * batch job no client waits on (the scheduled seed), inside its Cloud Run timeout.
+   */
+  deadlineMs?: number;
 }

@@ -43,7 +43,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
     let deadline: RequestDeadline | undefined;
     try {
       const settings = config();
-      deadline = startDeadline(settings.REQUEST_DEADLINE_MS);
+      deadline = startDeadline(definition.deadlineMs ?? settings.REQUEST_DEADLINE_MS);
       result = await deadline.run(() => answer(req, scope, settings));
     } catch (error) {
       // A COMMIT was lost or left in flight: whatever failed after it, the client must settle it with its Idempotency-Key.
