@@ -42,6 +42,9 @@ beforeAll(async () => {
   process.env.DATABASE_URL = proxy.urlFor(database.url());
   process.env.REQUEST_DEADLINE_MS = String(DEADLINE_MS);
   process.env.DATABASE_CONNECT_TIMEOUT_MS = '500';
+  // The sampled purge of expired rows would add a statement to a random request
+  // and shift which statement a cut hits: none here.
+  process.env.HOUSEKEEPING_EVERY = String(Number.MAX_SAFE_INTEGER);
   resetConfigForTests();
   for (const user of DEMO_USERS) {
     keys[user.username] = await loginAs(user.username);
@@ -59,6 +62,7 @@ afterAll(async () => {
   process.env.DATABASE_URL = database.url();
   delete process.env.REQUEST_DEADLINE_MS;
   delete process.env.DATABASE_CONNECT_TIMEOUT_MS;
+  delete process.env.HOUSEKEEPING_EVERY;
   resetConfigForTests();
   await direct.end();
   await proxy.close();
@@ -186,7 +190,7 @@ describe('a database connection cut mid-request (finding 3)', () => {
     expect(answered).toBe(true);
     // Every phase was cut, down to the COMMIT of a request that writes (a login writes its session).
     expect(codes.length).toBeGreaterThan(1);
-    expect(codes.slice(0, -1).every((code) => code === 'database_unavailable')).toBe(true);
+    expect(codes.slice(0, -1)).toEqual(codes.slice(0, -1).map(() => 'database_unavailable'));
     expect(codes.at(-1)).toBe(writes ? 'commit_outcome_unknown' : 'database_unavailable');
     // The pool has dropped the dead connections: the next request just works.
     expect((await answerWithin(send(), DEADLINE_MS + MARGIN_MS)).status).toBe(success);
