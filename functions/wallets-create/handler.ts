@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Prisma } from '../../shared/db/client';
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation } from '../../shared/db/conflicts';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { badRequest } from '../../shared/http/errors';
 import { errorResponses } from '../../shared/http/error-docs';
-import { asSqlTx } from '../../shared/db/transactions';
 import { lockUserForNewWallet } from '../../shared/wallets/money-moves';
 import { renderWallet, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -40,19 +40,23 @@ export default defineEndpoint({
     },
     ...errorResponses(400, 401, 413, 415),
   },
-  async handle({ user, body, transaction }) {
+  async handle({ user, body, sqlTransaction }) {
     try {
-      return await transaction(async (tx) => {
-        await lockUserForNewWallet(asSqlTx(tx), user.id);
-        const wallet = await tx.wallet.create({
-          data: { userId: user.id, bankName: body.bank_name, cardNumber: body.card_number },
-        });
+      return await sqlTransaction(async (tx) => {
+        await lockUserForNewWallet(tx, user.id);
+        const wallet = { id: randomUUID(), bankName: body.bank_name, cardNumber: body.card_number, balance: '0.00' };
+        await tx.execute('INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES (?, ?, ?, ?, 0, NOW(6))', [
+          wallet.id,
+          user.id,
+          wallet.bankName,
+          wallet.cardNumber,
+        ]);
         return { status: 201, body: renderWallet(wallet) };
       });
     } catch (error) {
       // card_number is the only unique column a create can collide on (ids are
       // fresh UUIDs); the unique index, not a pre-check, settles concurrent creates.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw duplicateCard();
+      if (isUniqueViolation(error)) throw duplicateCard();
       throw error;
     }
   },

@@ -31,6 +31,8 @@ const configSchema = z.object({
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
   ML_SERVICE_URL: z.string().url('must be a URL').optional(),
   ML_TIMEOUT_MS: positiveInt(5000),
+  // How old a quote shown in holdings and advice may be (0: always ask). Purchases always ask.
+  ML_STAT_TTL_MS: z.coerce.number().int().min(0).default(2000),
   // The most any request may take before it is answered 503 (shared/deadline):
   // database waits and ML calls are bounded by what is left of it.
   REQUEST_DEADLINE_MS: positiveInt(10_000),

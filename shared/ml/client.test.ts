@@ -140,3 +140,29 @@ describe('getStats', () => {
     expect(stats.get('MSFT')).toBeNull();
   });
 });
+
+describe('getStats with statTtlMs (quotes shown in holdings and advice)', () => {
+  it('reuses a quote within the TTL, shares one call among concurrent requests, and asks again after it', async () => {
+    const cached = createMlClient({ baseUrl: standin.url, statTtlMs: 300 });
+    const before = standin.requests;
+    const [first, second] = await Promise.all([cached.getStats(['AAPL', 'MSFT']), cached.getStats(['AAPL', 'MSFT'])]);
+    expect(standin.requests - before).toBe(2);
+    expect(second).toEqual(first);
+    await cached.getStats(['AAPL']);
+    expect(standin.requests - before).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await cached.getStats(['AAPL']);
+    expect(standin.requests - before).toBe(3);
+  });
+
+  it('never keeps a failure, and getStat always asks the service', async () => {
+    const cached = createMlClient({ baseUrl: standin.url, statTtlMs: 60_000, retries: 0 });
+    standin.setMode('error500', { route: 'stat', assetName: 'JNJ' });
+    expect((await cached.getStats(['JNJ'])).get('JNJ')).toBeNull();
+    standin.setMode('normal');
+    expect((await cached.getStats(['JNJ'])).get('JNJ')).toMatchObject({ long_name: 'Johnson & Johnson' });
+    const before = standin.requests;
+    await cached.getStat('JNJ');
+    expect(standin.requests - before).toBe(1);
+  });
+});

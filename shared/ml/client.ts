@@ -26,6 +26,8 @@ export interface MlClientOptions {
   timeoutMs?: number;
   /** Extra attempts after a network error or a 5xx; timeouts are not retried. */
   retries?: number;
+  /** How long getStats may reuse a quote (0: never). getStat always asks. */
+  statTtlMs?: number;
 }
 
 export interface MlClient {
@@ -34,7 +36,11 @@ export interface MlClient {
   getStat(assetName: string): Promise<Stat>;
   getDetailedStat(assetName: string): Promise<DetailedStat>;
   getHistory(assetName: string): Promise<History>;
-  /** Stats fetched concurrently; an asset whose call failed maps to null. */
+  /**
+   * Stats fetched concurrently; an asset whose call failed maps to null. For
+   * display (holdings, advice): a quote may be up to statTtlMs old, and
+   * concurrent requests for one asset share one call.
+   */
   getStats(assetNames: readonly string[]): Promise<Map<string, Stat | null>>;
 }
 
@@ -58,7 +64,7 @@ function withinDeadline(timeoutMs: number): { timeout?: number; totalTimeout?: n
 /** Enough of a rejection's text to recognise it, without storing whatever page a proxy sent. */
 const MAX_REJECTION_TEXT = 500;
 
-export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2 }: MlClientOptions): MlClient {
+export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtlMs = 0 }: MlClientOptions): MlClient {
   const api = ky.create({
     prefix: baseUrl,
     timeout: timeoutMs,
@@ -101,6 +107,20 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2 }: MlCli
     return parsed.data;
   }
 
+  // Every user's holdings and advice draw on the same 27 tickers, and each
+  // call costs about a millisecond of CPU: under load most quotes are asked
+  // for many times a second. Only answers are kept, never failures.
+  const recentStats = new Map<string, { stat: Promise<Stat>; until: number }>();
+  function recentStat(assetName: string): Promise<Stat> {
+    const now = Date.now();
+    const kept = recentStats.get(assetName);
+    if (kept && kept.until > now) return kept.stat;
+    const stat = client.getStat(assetName);
+    recentStats.set(assetName, { stat, until: now + statTtlMs });
+    stat.catch(() => recentStats.delete(assetName));
+    return stat;
+  }
+
   const client: MlClient = {
     recommendPortfolio: (mlUuid, riskAversion) => get('', { uuid: mlUuid, riskAversion }, portfolioSchema),
     getStat: (assetName) => get('stat/', { asset_name: assetName }, statSchema),
@@ -108,7 +128,7 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2 }: MlCli
     getHistory: (assetName) => get('stat/history/', { asset_name: assetName }, historySchema),
     async getStats(assetNames) {
       const names = [...new Set(assetNames)];
-      const results = await Promise.allSettled(names.map((name) => client.getStat(name)));
+      const results = await Promise.allSettled(names.map((name) => (statTtlMs > 0 ? recentStat(name) : client.getStat(name))));
       return new Map(names.map((name, index) => {
         const result = results[index];
         return [name, result.status === 'fulfilled' ? result.value : null];

@@ -13,6 +13,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL = `${server}/fftest_${runId}`;
   process.env.JWT_SECRET ??= 'test-secret-that-is-long-enough-for-hs256-0123456789';
   process.env.LOG_LEVEL ??= 'silent';
+  // Tests switch the ML stand-in's failures on and off between requests; a kept quote would hide them.
+  process.env.ML_STAT_TTL_MS ??= '0';
   delete process.env.JWT_SECRET_VERSION;
   delete process.env.ML_SERVICE_URL;
 
