@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RUNTIME_NODE_OPTIONS } from '../infra/settings';
+import { RUNTIME_ENV } from '../infra/settings';
 import { send, type RequestSpec } from './load';
 
 /**
@@ -88,7 +88,7 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: numbe
 export function functionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   // Cloud Run's Node runtime runs with NODE_ENV=production (express changes behaviour with it).
   // LOG_LEVEL stays unset so every request writes its log line, as in production.
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NODE_OPTIONS: RUNTIME_NODE_OPTIONS, ...extra };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...RUNTIME_ENV, ...extra };
   if (process.env.TZ) env.TZ = process.env.TZ;
   return env;
 }

@@ -1,6 +1,6 @@
 import type { FunctionDefinition } from '../shared/http/endpoint';
 import { gcloud, type Command } from './commands';
-import { BASE_IMAGE, deploySettingsOf, functionUrl, RUNTIME_NODE_OPTIONS, SECRET_ENV, SECRETS, startupCpuBoost, type InfraSettings } from './settings';
+import { BASE_IMAGE, deploySettingsOf, functionUrl, RUNTIME_ENV, SECRET_ENV, SECRETS, startupCpuBoost, type InfraSettings } from './settings';
 
 /**
  * The secret version numbers a deploy pins (deploy.ts looks them up just
@@ -94,7 +94,7 @@ const RESERVED_PREFIX = 'X_GOOGLE_';
 
 /** Plain settings; the secrets come from Secret Manager (--set-secrets). */
 export function environmentOf(definition: FunctionDefinition, settings: InfraSettings): Record<string, string> {
-  const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId, NODE_OPTIONS: RUNTIME_NODE_OPTIONS };
+  const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId, ...RUNTIME_ENV };
   if (settings.allowedOrigins) env.ALLOWED_ORIGINS = settings.allowedOrigins;
   const deploy = deploySettingsOf(definition);
   if (deploy.database) env.DATABASE_POOL_SIZE = String(settings.poolSize);

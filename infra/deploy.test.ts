@@ -51,6 +51,7 @@ describe('deploy --all --dry-run', () => {
       expect(env.GOOGLE_CLOUD_PROJECT).toBe('my-project');
       // The heap bounds the bench measured with (README, Performance).
       expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=192');
+      expect(env.NODE_COMPILE_CACHE).toBe('dist/.compile-cache');
       if (deploySettingsOf(definition).database) {
         expect(flags.get('--set-cloudsql-instances')).toBe('my-project:europe-west1:fulfillment');
         // Pinned: a dry run shows where the looked-up version numbers go.

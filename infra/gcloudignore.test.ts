@@ -26,7 +26,7 @@ const NEEDED_OUTSIDE_SOURCES = [
   'scripts/generate-prisma-client.js',
   'scripts/schema-engine-offline.sh',
   // npm run build (gcp-build) runs this after tsc.
-  'scripts/write-openapi.js',
+  'scripts/finish-build.js',
 ];
 
 const isSource = (file: string) =>

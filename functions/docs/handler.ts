@@ -30,7 +30,7 @@ const ASSET_CACHE = { 'Cache-Control': 'public, max-age=3600' };
 
 /**
  * The built output carries the document `npm run build` wrote from this same
- * registry (scripts/write-openapi.js): serving it spares a cold instance from
+ * registry (scripts/finish-build.js): serving it spares a cold instance from
  * loading every other function's code. Sources (tests, npm start) build it.
  */
 function prebuiltDocument(): string | undefined {
