@@ -57,10 +57,11 @@ export async function createBenchDatabase(server = process.env.BENCH_DATABASE_SE
 
 /** The expenses-stat user: one wallet holding `count` transactions over the last year. */
 export async function seedHeavyUser(conn: Connection, count: number): Promise<void> {
-  await conn.query(
-    "INSERT INTO users (id, username, email, password_hash, ml_uuid) VALUES (?, ?, '', ?, 'user-bench-heavy')",
-    [HEAVY_USER.id, HEAVY_USER.username, await hashPassword(HEAVY_USER.username)],
-  );
+  await conn.query("INSERT INTO users (id, username, email, password_hash, ml_uuid) VALUES (?, ?, '', ?, 'user-bench-heavy')", [
+    HEAVY_USER.id,
+    HEAVY_USER.username,
+    await hashPassword(HEAVY_USER.username),
+  ]);
   await conn.query("INSERT INTO wallets (id, user_id, bank_name, card_number, balance) VALUES (?, ?, 'Bench bank', '9000000000000001', 0)", [
     HEAVY_USER.walletId,
     HEAVY_USER.id,

@@ -28,8 +28,7 @@ const pool = mariadb.createPool({
 const SESSION_SQL =
   'SELECT s.user_id, s.revoked_at IS NOT NULL AS revoked, s.expires_at <= NOW(6) AS expired, u.is_active ' +
   'FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?';
-const WALLETS_SQL =
-  'SELECT id, bank_name, card_number, balance FROM wallets WHERE user_id = ? ORDER BY created_at, id';
+const WALLETS_SQL = 'SELECT id, bank_name, card_number, balance FROM wallets WHERE user_id = ? ORDER BY created_at, id';
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

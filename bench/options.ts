@@ -18,10 +18,15 @@ export interface BenchOptions {
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const known = new Set(['--smoke', '--skip-build', '--private-db']);
   for (const arg of argv) {
-    if (!known.has(arg) && !arg.startsWith('--only=')) throw new Error(`unknown option ${arg} (use --smoke, --only=<scenario>[,…], --skip-build, --private-db)`);
+    if (!known.has(arg) && !arg.startsWith('--only='))
+      throw new Error(`unknown option ${arg} (use --smoke, --only=<scenario>[,…], --skip-build, --private-db)`);
   }
   const smoke = argv.includes('--smoke');
-  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean);
+  const only = argv
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',')
+    .filter(Boolean);
   return {
     smoke,
     only,

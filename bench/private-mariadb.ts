@@ -31,7 +31,15 @@ export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
   const port = await freePort();
   const server = spawn(
     MARIADBD,
-    ['--no-defaults', `--datadir=${datadir}`, '--user=root', `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${path.join(dir, 'sock')}`, `--pid-file=${path.join(dir, 'pid')}`],
+    [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      '--user=root',
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${path.join(dir, 'sock')}`,
+      `--pid-file=${path.join(dir, 'pid')}`,
+    ],
     { stdio: 'ignore' },
   );
   const gone = new Promise<void>((resolve) => server.once('exit', () => resolve()));

@@ -71,7 +71,13 @@ export function coldStartTable(results: ColdStartResult[], spawns: number): stri
   const rows = results.map((r) =>
     r.failed
       ? [r.function, 'FAILED', '', '', '']
-      : [r.function, num(r.medianMs, 0), r.expect === 'any' ? `first answer (${r.statuses[0]})` : `first ${r.statuses[0]}`, num(r.rssIdleMb, 0), num(r.rssAfterLoadMb, 0)],
+      : [
+          r.function,
+          num(r.medianMs, 0),
+          r.expect === 'any' ? `first answer (${r.statuses[0]})` : `first ${r.statuses[0]}`,
+          num(r.rssIdleMb, 0),
+          num(r.rssAfterLoadMb, 0),
+        ],
   );
   return table(headers, rows);
 }

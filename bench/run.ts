@@ -53,7 +53,11 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     for (const user of USERS) keys[user] = await loginAs(user);
     const logoutKeys: string[] = [];
     for (let i = 0; i < options.coldStartSpawns; i++) logoutKeys.push(await loginAs('johnwick'));
-    const adviceSpec: RequestSpec = { method: 'GET', path: '/api/v1/assets/advice/?risk_level=50&investing_sum=100', headers: { Authorization: `token ${keys.johnwick}` } };
+    const adviceSpec: RequestSpec = {
+      method: 'GET',
+      path: '/api/v1/assets/advice/?risk_level=50&investing_sum=100',
+      headers: { Authorization: `token ${keys.johnwick}` },
+    };
     const first = await firstAnswer(advice, adviceSpec);
     if (first.status !== 200) throw new Error(`advice for johnwick: ${first.status} ${first.text}`);
     const purchaseBody = JSON.stringify({ ...JSON.parse(first.text), invested_sum: '100.00' });
@@ -64,7 +68,13 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
   }
 }
 
-async function measureScenario(scenario: LoadScenario, ctx: BenchContext, env: NodeJS.ProcessEnv, bench: BenchDatabase, options: BenchOptions): Promise<ScenarioResult> {
+async function measureScenario(
+  scenario: LoadScenario,
+  ctx: BenchContext,
+  env: NodeJS.ProcessEnv,
+  bench: BenchDatabase,
+  options: BenchOptions,
+): Promise<ScenarioResult> {
   const server = await launch(scenario.target, env);
   try {
     const next = scenario.requests(ctx);
@@ -167,7 +177,9 @@ async function main(): Promise<void> {
   const began = performance.now();
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 22) throw new Error(`Node ${process.version}: the bench needs the project's Node (24); export PATH="$(bash scripts/node24.sh):$PATH"`);
-  say(`bench${options.smoke ? ' --smoke' : ''}${options.privateDb ? ' --private-db' : ''}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+  say(
+    `bench${options.smoke ? ' --smoke' : ''}${options.privateDb ? ' --private-db' : ''}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+  );
 
   if (!options.skipBuild) {
     say('building (npm run build)…');
@@ -232,7 +244,9 @@ async function main(): Promise<void> {
   }
 
   const totalSeconds = (performance.now() - began) / 1000;
-  say(`\nLoad (${options.smoke ? 'SMOKE: too short to mean anything' : `warm-up ≤${options.warmup.requests} req, then ≤${options.window.requests} req or ${options.window.ms / 1000} s`}; Node ${process.version}, ${cpus().length} cores)\n`);
+  say(
+    `\nLoad (${options.smoke ? 'SMOKE: too short to mean anything' : `warm-up ≤${options.warmup.requests} req, then ≤${options.window.requests} req or ${options.window.ms / 1000} s`}; Node ${process.version}, ${cpus().length} cores)\n`,
+  );
   say(scenarioTable(scenarios));
   if (scenarios.some((s) => s.sqlContaminated)) {
     say('~ other clients ran SQL on the shared server during this window: SQL counts are upper bounds (exact ones: --private-db)');

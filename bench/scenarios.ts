@@ -138,16 +138,27 @@ export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
   'wallets-list': { expect: '2xx', request: (ctx) => walletsList(ctx)() },
   'wallets-create': {
     expect: '2xx',
-    request: (ctx) => ({ method: 'POST', path: '/api/v1/wallets/', headers: auth(ctx.keys.alexray), body: JSON.stringify({ bank_name: 'Cold start', card_number: randomCard() }) }),
+    request: (ctx) => ({
+      method: 'POST',
+      path: '/api/v1/wallets/',
+      headers: auth(ctx.keys.alexray),
+      body: JSON.stringify({ bank_name: 'Cold start', card_number: randomCard() }),
+    }),
   },
   'wallets-expenses-stat': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/wallets/expenses/stat/', headers: auth(ctx.keys.johnwick) }) },
-  'wallets-topup': { expect: '2xx', request: (ctx) => ({ method: 'POST', path: `/api/v1/wallets/${TOPUP_WALLET}/topup/`, headers: auth(ctx.keys.alexray), body: '{"sum":"1.00"}' }) },
+  'wallets-topup': {
+    expect: '2xx',
+    request: (ctx) => ({ method: 'POST', path: `/api/v1/wallets/${TOPUP_WALLET}/topup/`, headers: auth(ctx.keys.alexray), body: '{"sum":"1.00"}' }),
+  },
   'wallets-transactions': {
     expect: '2xx',
     request: (ctx) => ({ method: 'GET', path: `/api/v1/wallets/${JOHNWICK_WALLET}/transactions/`, headers: auth(ctx.keys.johnwick) }),
   },
   'assets-list': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/assets/', headers: auth(ctx.keys.lyraking) }) },
-  'assets-purchase': { expect: '2xx', request: (ctx) => ({ method: 'POST', path: '/api/v1/assets/', headers: auth(ctx.keys.johnwick), body: ctx.purchaseBody }) },
+  'assets-purchase': {
+    expect: '2xx',
+    request: (ctx) => ({ method: 'POST', path: '/api/v1/assets/', headers: auth(ctx.keys.johnwick), body: ctx.purchaseBody }),
+  },
   'assets-advice': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/assets/advice/?risk_level=50', headers: auth(ctx.keys.lyraking) }) },
   'assets-stat': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/assets/AAPL/stat/', headers: auth(ctx.keys.johnwick) }) },
   docs: { expect: '2xx', request: () => ({ method: 'GET', path: '/openapi.json' }) },

@@ -23,10 +23,9 @@ type DerivedDataStep = (conn: Connection, walletIds: string[]) => Promise<void>;
 
 /** The balance is the sum of the transactions (SPEC §4); the CHECK refuses a negative one. */
 const syncWalletBalances: DerivedDataStep = async (conn, walletIds) => {
-  await conn.query(
-    'UPDATE wallets w SET balance = (SELECT COALESCE(SUM(t.sum), 0) FROM transactions t WHERE t.wallet_id = w.id) WHERE w.id IN (?)',
-    [walletIds],
-  );
+  await conn.query('UPDATE wallets w SET balance = (SELECT COALESCE(SUM(t.sum), 0) FROM transactions t WHERE t.wallet_id = w.id) WHERE w.id IN (?)', [
+    walletIds,
+  ]);
 };
 
 /** The expenses stat's roll-up (shared/wallets/money-moves), which money moves keep in step one by one. */

@@ -16,9 +16,7 @@ import { findFunction, methodsAtPathsOf, registry } from './registry';
 const targetName = functionTarget();
 const target = targetName ? findFunction(targetName) : undefined;
 checkStartupConfig(
-  target
-    ? { database: target.deploy?.database !== false, ml: target.deploy?.ml === true, scheduler: target.auth === 'scheduler' }
-    : { database: true },
+  target ? { database: target.deploy?.database !== false, ml: target.deploy?.ml === true, scheduler: target.auth === 'scheduler' } : { database: true },
 );
 installFrameworkErrorHandler();
 

@@ -7,7 +7,15 @@ describe('bootstrap --dry-run', () => {
     const lines = printed.map((command) => command.words.slice(1).join(' '));
 
     const enabled = printed[0].words.slice(3).filter((word) => !word.startsWith('--'));
-    expect(enabled).toEqual(expect.arrayContaining(['run.googleapis.com', 'sqladmin.googleapis.com', 'secretmanager.googleapis.com', 'cloudscheduler.googleapis.com', 'apigateway.googleapis.com']));
+    expect(enabled).toEqual(
+      expect.arrayContaining([
+        'run.googleapis.com',
+        'sqladmin.googleapis.com',
+        'secretmanager.googleapis.com',
+        'cloudscheduler.googleapis.com',
+        'apigateway.googleapis.com',
+      ]),
+    );
     for (const account of ['fulfillment-functions', 'fulfillment-docs', 'api-gateway', 'demo-seeder']) {
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^iam service-accounts create ${account} `)));
     }

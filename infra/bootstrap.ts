@@ -70,7 +70,11 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
     createOnce(
       gcloud('sql', 'instances', 'describe', settings.sqlInstance, project),
       gcloud(
-        'sql', 'instances', 'create', settings.sqlInstance, project,
+        'sql',
+        'instances',
+        'create',
+        settings.sqlInstance,
+        project,
         `--region=${settings.region}`,
         `--database-version=${DATABASE_VERSION}`,
         // Enterprise takes the db-custom tiers; Enterprise Plus (the default for some versions) would not.
@@ -93,7 +97,12 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
     createOnce(
       gcloud('sql', 'databases', 'describe', settings.databaseName, `--instance=${settings.sqlInstance}`, project),
       gcloud(
-        'sql', 'databases', 'create', settings.databaseName, `--instance=${settings.sqlInstance}`, project,
+        'sql',
+        'databases',
+        'create',
+        settings.databaseName,
+        `--instance=${settings.sqlInstance}`,
+        project,
         '--charset=utf8mb4',
         '--collation=utf8mb4_unicode_ci',
       ),

@@ -26,17 +26,12 @@ const NOT_DEPLOYED = [/\.test\.ts$/, /^shared\/testing\//];
 
 const DESCRIBES_EVERY_FUNCTION = 'docs';
 
-export function functionsAffectedBy(
-  registry: readonly FunctionDefinition[],
-  changedPaths: readonly string[],
-): FunctionDefinition[] {
+export function functionsAffectedBy(registry: readonly FunctionDefinition[], changedPaths: readonly string[]): FunctionDefinition[] {
   const deployed = changedPaths.filter((path) => !NOT_DEPLOYED.some((pattern) => pattern.test(path)));
   if (deployed.some((path) => AFFECTS_EVERY_FUNCTION.some((pattern) => pattern.test(path)))) return [...registry];
 
   const changed = registry.filter((definition) => deployed.some((path) => path.startsWith(`functions/${definition.name}/`)));
-  return registry.filter(
-    (definition) => changed.includes(definition) || (changed.length > 0 && definition.name === DESCRIBES_EVERY_FUNCTION),
-  );
+  return registry.filter((definition) => changed.includes(definition) || (changed.length > 0 && definition.name === DESCRIBES_EVERY_FUNCTION));
 }
 
 /**

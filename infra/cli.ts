@@ -70,9 +70,7 @@ export function helpText(spec: CommandLineSpec): string[] {
     ...spec.description.split('\n'),
     '',
     'Flags:',
-    ...Object.entries(spec.flags ?? {}).map(([name, flag]) =>
-      column(flag.type === 'string' ? `--${name}=${flag.value ?? 'VALUE'}` : `--${name}`, flag.help),
-    ),
+    ...Object.entries(spec.flags ?? {}).map(([name, flag]) => column(flag.type === 'string' ? `--${name}=${flag.value ?? 'VALUE'}` : `--${name}`, flag.help)),
     column('--dry-run', 'print the commands, run nothing (no Google account needed)'),
     column('--help, -h', 'print this and exit'),
     '',

@@ -27,9 +27,7 @@ describe('formatCommand', () => {
   it('shows secrets by their label, in a secret file and on stdin', () => {
     const password = secret('database password', 's3cr3t-value');
     const command = { ...gcloud('sql', 'users', 'create', 'app', new SecretFile('--flags-file', password)), stdin: secret('payload', 'p4yl0ad') };
-    expect(formatCommand(command)).toBe(
-      "gcloud sql users create app '--flags-file=<temporary file (mode 0600): database password>'  # stdin: <payload>",
-    );
+    expect(formatCommand(command)).toBe("gcloud sql users create app '--flags-file=<temporary file (mode 0600): database password>'  # stdin: <payload>");
   });
 });
 
@@ -59,7 +57,13 @@ describe('runSteps', () => {
     const { calls, exec } = recorder(0);
     runSteps(steps, { dryRun: true, print: (line) => lines.push(line), exec });
     expect(calls).toEqual([]);
-    expect(lines).toEqual(['# a note', 'gcloud first', 'gcloud create thing', 'gcloud create other', "gcloud with '--flag=<temporary file (mode 0600): s>'  # stdin: <input>"]);
+    expect(lines).toEqual([
+      '# a note',
+      'gcloud first',
+      'gcloud create thing',
+      'gcloud create other',
+      "gcloud with '--flag=<temporary file (mode 0600): s>'  # stdin: <input>",
+    ]);
   });
 
   it('creates what the probe does not find', () => {

@@ -30,13 +30,14 @@ export interface SecretVersions {
 export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
-  const database = deploy.database
-    ? [`--set-cloudsql-instances=${settings.instanceConnectionName}`, `--set-secrets=${secretsFlag(versions)}`]
-    : [];
+  const database = deploy.database ? [`--set-cloudsql-instances=${settings.instanceConnectionName}`, `--set-secrets=${secretsFlag(versions)}`] : [];
 
   return [
     gcloud(
-      'run', 'deploy', definition.name, ...common,
+      'run',
+      'deploy',
+      definition.name,
+      ...common,
       '--source=.',
       `--function=${definition.name}`,
       `--base-image=${BASE_IMAGE}`,
@@ -56,7 +57,11 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
       '--quiet',
     ),
     gcloud(
-      'run', 'services', 'add-iam-policy-binding', definition.name, ...common,
+      'run',
+      'services',
+      'add-iam-policy-binding',
+      definition.name,
+      ...common,
       `--member=serviceAccount:${invokerOf(definition, settings)}`,
       '--role=roles/run.invoker',
       '--quiet',
@@ -70,10 +75,7 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
 export function secretsFlag(versions: SecretVersions): string {
-  const pairs = [
-    `${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`,
-    `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`,
-  ];
+  const pairs = [`${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`, `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`];
   if (versions.jwtPrevious) pairs.push(`${SECRET_ENV.jwtPrevious}=${SECRETS.jwt}:${versions.jwtPrevious}`);
   return pairs.join(',');
 }

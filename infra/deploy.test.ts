@@ -202,8 +202,7 @@ describe('deploy safeguards', () => {
   });
 
   const real = ['--all', '--project=p', '--project-number=42', '--ml-service-url=https://ml.example.com'];
-  const versions = (jwt: string) => (command: Command) =>
-    command.args.includes('jwt-secret') ? jwt : 'projects/42/secrets/database-url/versions/3\n';
+  const versions = (jwt: string) => (command: Command) => (command.args.includes('jwt-secret') ? jwt : 'projects/42/secrets/database-url/versions/3\n');
 
   it('runs in a real deploy the commands a dry run prints, with the looked-up versions pinned', async () => {
     const planned = (await printedBy(main, [...real, '--dry-run'])).filter((line) => !line.startsWith('#'));
@@ -214,7 +213,10 @@ describe('deploy safeguards', () => {
       print: () => undefined,
       env: {},
       exec: (command) => (ran.push(formatCommand(command)), 0),
-      query: (command) => (lookedUp.push(formatCommand(command)), versions('projects/42/secrets/jwt-secret/versions/7\nprojects/42/secrets/jwt-secret/versions/5\n')(command)),
+      query: (command) => (
+        lookedUp.push(formatCommand(command)),
+        versions('projects/42/secrets/jwt-secret/versions/7\nprojects/42/secrets/jwt-secret/versions/5\n')(command)
+      ),
     });
     // Compared word by word: a placeholder needs shell quotes that a number does not.
     const words = (line: string) =>
@@ -239,9 +241,9 @@ describe('deploy safeguards', () => {
   });
 
   it('refuses to deploy without an enabled secret version', async () => {
-    await expect(
-      main(real, { print: () => undefined, env: {}, exec: () => 0, query: versions('') }),
-    ).rejects.toThrow('Secret jwt-secret has no enabled version: run npm run deploy:secrets');
+    await expect(main(real, { print: () => undefined, env: {}, exec: () => 0, query: versions('') })).rejects.toThrow(
+      'Secret jwt-secret has no enabled version: run npm run deploy:secrets',
+    );
   });
 
   it('reports a failed function after the others finish, exits non-zero, and holds back the ones that sign keys', async () => {
@@ -256,8 +258,15 @@ describe('deploy safeguards', () => {
       }),
     ).rejects.toThrow('Failed to deploy wallets-list; held back: auth-login; the others were deployed');
     const deployed = attempted.filter((call) => call.startsWith('run deploy')).map((call) => call.split(' ')[2]);
-    expect(deployed.sort()).toEqual(registry.map((definition) => definition.name).filter((name) => name !== 'auth-login').sort());
-    expect(lines).toContain('[wallets-list] FAILED (exit 1): ' + lines.find((line) => line.startsWith('[wallets-list] gcloud run deploy'))!.slice('[wallets-list] '.length));
+    expect(deployed.sort()).toEqual(
+      registry
+        .map((definition) => definition.name)
+        .filter((name) => name !== 'auth-login')
+        .sort(),
+    );
+    expect(lines).toContain(
+      '[wallets-list] FAILED (exit 1): ' + lines.find((line) => line.startsWith('[wallets-list] gcloud run deploy'))!.slice('[wallets-list] '.length),
+    );
     expect(lines.some((line) => line.startsWith('# Not deploying auth-login'))).toBe(true);
   });
 

@@ -13,7 +13,7 @@ const SPEC: CommandLineSpec = {
   usage: 'npm run deploy -- (<function>… | --all | --changed-since=<git ref>) [flags]',
   description: [
     'Deploys functions from functions/registry.ts, each as its own Cloud Run function built',
-    'from this directory (what .gcloudignore lets through). Checks the fleet\'s Cloud SQL',
+    "from this directory (what .gcloudignore lets through). Checks the fleet's Cloud SQL",
     'connection budget first, pins the secrets to their current enabled versions, deploys',
     'up to --parallel functions at once and the key-signing functions (auth-login) last.',
   ].join('\n'),
@@ -83,7 +83,9 @@ export async function main(argv: string[], io: Io): Promise<void> {
   const failed = await runJobs(jobs(verifiers), options);
   const holdIssuers = failed.length > 0 && issuers.length > 0;
   if (holdIssuers) {
-    io.print(`# Not deploying ${issuers.map((definition) => definition.name).join(', ')}: they sign keys, and ${failed.join(', ')} might not accept their secret version`);
+    io.print(
+      `# Not deploying ${issuers.map((definition) => definition.name).join(', ')}: they sign keys, and ${failed.join(', ')} might not accept their secret version`,
+    );
   } else {
     failed.push(...(await runJobs(jobs(issuers), options)));
   }
@@ -107,7 +109,11 @@ function asyncExecOf(io: Io): AsyncExec {
  */
 export function versionLookup(secretName: string, settings: InfraSettings, limit: number): Command {
   return gcloud(
-    'secrets', 'versions', 'list', secretName, `--project=${settings.projectId}`,
+    'secrets',
+    'versions',
+    'list',
+    secretName,
+    `--project=${settings.projectId}`,
     '--filter=state:enabled',
     '--sort-by=~createTime',
     `--limit=${limit}`,
@@ -150,7 +156,9 @@ export function resolveSecretVersions(
   };
   const [databaseUrlVersion] = numbers(databaseUrl, SECRETS.databaseUrl);
   const [jwtVersion, jwtPrevious] = numbers(jwt, SECRETS.jwt);
-  print(`# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}`);
+  print(
+    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}`,
+  );
   return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious };
 }
 

@@ -10,7 +10,8 @@ import type { InfraSettings } from './settings';
 
 const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:gateway -- [flags]',
-  description: 'Generates the API Gateway config (OpenAPI 2.0) from functions/registry.ts, creates the API\nand a config named after its content, and creates or updates the gateway to use it.',
+  description:
+    'Generates the API Gateway config (OpenAPI 2.0) from functions/registry.ts, creates the API\nand a config named after its content, and creates or updates the gateway to use it.',
   flags: { out: { type: 'string', value: 'FILE', help: 'keep the generated config in FILE [default: a temporary file]' } },
   needs: ['projectNumber'],
 };
@@ -33,7 +34,12 @@ export function gatewaySteps(settings: InfraSettings, configId: string, specFile
     createOnce(
       gcloud('api-gateway', 'api-configs', 'describe', configId, `--api=${settings.apiId}`, project),
       gcloud(
-        'api-gateway', 'api-configs', 'create', configId, `--api=${settings.apiId}`, project,
+        'api-gateway',
+        'api-configs',
+        'create',
+        configId,
+        `--api=${settings.apiId}`,
+        project,
         `--openapi-spec=${specFile}`,
         `--backend-auth-service-account=${settings.gatewayServiceAccount}`,
       ),

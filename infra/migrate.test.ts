@@ -12,9 +12,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 describe('throughProxy', () => {
   it('turns the functions’ Cloud SQL socket URL into one for the local proxy, keeping user, password and database', () => {
-    expect(throughProxy('mysql://app:0a1b2c@localhost/fulfillment?socket=/cloudsql/p:r:i\n', 3307)).toBe(
-      'mysql://app:0a1b2c@127.0.0.1:3307/fulfillment',
-    );
+    expect(throughProxy('mysql://app:0a1b2c@localhost/fulfillment?socket=/cloudsql/p:r:i\n', 3307)).toBe('mysql://app:0a1b2c@127.0.0.1:3307/fulfillment');
   });
 });
 
@@ -77,7 +75,9 @@ net.createServer((client) => {
 
     const conn = await mariadb.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database });
     try {
-      const rows: Array<{ migration_name: string }> = await conn.query('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name');
+      const rows: Array<{ migration_name: string }> = await conn.query(
+        'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name',
+      );
       expect(rows.map((row) => row.migration_name)).toEqual(readMigrations().map((migration) => migration.name));
     } finally {
       await conn.end();

@@ -6,7 +6,8 @@ import { SECRETS, type InfraSettings } from './settings';
 
 const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:migrate -- [flags]',
-  description: 'Applies prisma/migrations to Cloud SQL from this machine: starts cloud-sql-proxy, reads\nthe database-url secret (stdout only, never argv) and runs npm run migrate through the proxy.',
+  description:
+    'Applies prisma/migrations to Cloud SQL from this machine: starts cloud-sql-proxy, reads\nthe database-url secret (stdout only, never argv) and runs npm run migrate through the proxy.',
   flags: { 'proxy-port': { type: 'string', value: 'PORT', help: 'local port for cloud-sql-proxy [default: 3307]' } },
 };
 

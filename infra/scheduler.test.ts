@@ -36,6 +36,8 @@ describe('scheduler --dry-run', () => {
       exec: (command, quiet) => (quiet ? 0 : (ran.push(formatCommand(command)), 0)),
     });
     expect(ran).toHaveLength(scheduled.length);
-    expect(ran[0]).toMatch(/^gcloud scheduler jobs update http seed-demo-users .*--uri=https:\/\/seed-demo-users-7\.europe-west1\.run\.app\/internal\/seed-demo-users\//);
+    expect(ran[0]).toMatch(
+      /^gcloud scheduler jobs update http seed-demo-users .*--uri=https:\/\/seed-demo-users-7\.europe-west1\.run\.app\/internal\/seed-demo-users\//,
+    );
   });
 });

@@ -6,7 +6,8 @@ import { functionUrl, type InfraSettings } from './settings';
 
 const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:scheduler -- [flags]',
-  description: 'Creates or updates one Cloud Scheduler job per scheduled function (seed-demo-users),\ncalling it with an OIDC token of the demo-seeder service account.',
+  description:
+    'Creates or updates one Cloud Scheduler job per scheduled function (seed-demo-users),\ncalling it with an OIDC token of the demo-seeder service account.',
   needs: ['projectNumber'],
 };
 

@@ -17,7 +17,14 @@ describe('secrets', () => {
     expect(output).not.toContain(generated.databasePassword.value);
 
     const printed = parsePrinted(lines);
-    expect(printed.map((command) => command.words.slice(1).filter((word) => !word.startsWith('--')).join(' '))).toEqual([
+    expect(
+      printed.map((command) =>
+        command.words
+          .slice(1)
+          .filter((word) => !word.startsWith('--'))
+          .join(' '),
+      ),
+    ).toEqual([
       'secrets create jwt-secret',
       'sql users create fulfillment',
       'secrets create database-url',
@@ -70,7 +77,9 @@ describe('secrets --rotate-jwt', () => {
     const ran: Command[] = [];
     const lines: string[] = [];
     await main(['--project=p', '--rotate-jwt'], { print: (line) => lines.push(line), env: {}, exec: (command) => (ran.push(command), 0) });
-    expect(ran.map(formatCommand)).toEqual(['gcloud secrets versions add jwt-secret --data-file=- --project=p  # stdin: <jwt secret: 48 random bytes, base64>']);
+    expect(ran.map(formatCommand)).toEqual([
+      'gcloud secrets versions add jwt-secret --data-file=- --project=p  # stdin: <jwt secret: 48 random bytes, base64>',
+    ]);
     expect(ran[0].stdin!.value.length).toBeGreaterThanOrEqual(32);
     expect(lines.join('\n')).not.toContain(ran[0].stdin!.value);
   });

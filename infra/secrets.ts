@@ -21,7 +21,7 @@ const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:secrets -- [flags]',
   description: [
     `Creates the database user with a random password, the ${SECRETS.databaseUrl} and ${SECRETS.jwt} secrets,`,
-    'and lets the functions\' service account read them. Existing secrets and users are left',
+    "and lets the functions' service account read them. Existing secrets and users are left",
     'alone. No secret value is printed or passed on a command line.',
   ].join('\n'),
   flags: {
@@ -65,7 +65,10 @@ export function secretsSteps(settings: InfraSettings, generated: GeneratedSecret
   });
   const readableByFunctions = (name: string) =>
     gcloud(
-      'secrets', 'add-iam-policy-binding', name, project,
+      'secrets',
+      'add-iam-policy-binding',
+      name,
+      project,
       `--member=serviceAccount:${settings.runtimeServiceAccount}`,
       '--role=roles/secretmanager.secretAccessor',
       '--quiet',
@@ -75,7 +78,13 @@ export function secretsSteps(settings: InfraSettings, generated: GeneratedSecret
     createOnce(gcloud('secrets', 'describe', SECRETS.jwt, project), createSecret(SECRETS.jwt, generated.jwtSecret)),
     createOnce(gcloud('secrets', 'describe', SECRETS.databaseUrl, project), [
       gcloud(
-        'sql', 'users', 'create', settings.databaseUser, `--instance=${settings.sqlInstance}`, '--host=%', project,
+        'sql',
+        'users',
+        'create',
+        settings.databaseUser,
+        `--instance=${settings.sqlInstance}`,
+        '--host=%',
+        project,
         passwordFlagsFile(generated.databasePassword),
       ),
       createSecret(SECRETS.databaseUrl, databaseUrl(settings, generated.databasePassword)),

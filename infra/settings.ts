@@ -104,14 +104,24 @@ export const OPTIONS = {
   // db-custom-1-3840 (1 vCPU, 3.75 GB) is the smallest tier whose default max_connections is 4,000.
   sqlTier: { flag: 'sql-tier', env: 'SQL_TIER', fallback: 'db-custom-1-3840', help: 'Cloud SQL machine tier (Enterprise edition)' },
   // zonal: one zone, the cheaper default; regional: a standby in a second zone with automatic failover (about twice the price).
-  sqlAvailabilityType: { flag: 'sql-availability-type', env: 'SQL_AVAILABILITY_TYPE', fallback: 'zonal', help: 'zonal or regional (high availability); bootstrap --regional is the same as regional' },
+  sqlAvailabilityType: {
+    flag: 'sql-availability-type',
+    env: 'SQL_AVAILABILITY_TYPE',
+    fallback: 'zonal',
+    help: 'zonal or regional (high availability); bootstrap --regional is the same as regional',
+  },
   databaseName: { flag: 'database', env: 'DATABASE_NAME', fallback: 'fulfillment', help: 'database name' },
   databaseUser: { flag: 'database-user', env: 'DATABASE_USER', fallback: 'fulfillment', help: 'database user the functions connect as' },
   mlServiceUrl: { flag: 'ml-service-url', env: 'ML_SERVICE_URL', placeholder: 'https://ipre.example.com', help: 'the ML service (IPRE) base URL' },
   allowedOrigins: { flag: 'allowed-origins', env: 'ALLOWED_ORIGINS', fallback: '', help: 'comma-separated origins of the web client (CORS)' },
   poolSize: { flag: 'pool-size', env: 'DATABASE_POOL_SIZE', fallback: '5', help: 'database connections per function instance' },
   maxConnections: { flag: 'max-connections', env: 'SQL_MAX_CONNECTIONS', fallback: '4000', help: "Cloud SQL's max_connections, for the connection budget" },
-  reservedConnections: { flag: 'reserved-connections', env: 'SQL_RESERVED_CONNECTIONS', fallback: '50', help: 'connections kept free for migrations and people' },
+  reservedConnections: {
+    flag: 'reserved-connections',
+    env: 'SQL_RESERVED_CONNECTIONS',
+    fallback: '50',
+    help: 'connections kept free for migrations and people',
+  },
   apiId: { flag: 'api', env: 'API_ID', fallback: 'fulfillment-api', help: 'API Gateway API id' },
   gatewayId: { flag: 'gateway', env: 'GATEWAY_ID', fallback: 'fulfillment-gateway', help: 'API Gateway gateway id' },
   seedSchedule: { flag: 'seed-schedule', env: 'SEED_SCHEDULE', fallback: '0 3 * * *', help: 'cron schedule (UTC) of the demo-user seeding job' },
@@ -120,9 +130,10 @@ export const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 /** The flags every infra script accepts, in node:util parseArgs form. */
-export const SETTINGS_FLAGS = Object.fromEntries(
-  Object.values(OPTIONS).map((option) => [option.flag, { type: 'string' as const }]),
-) as Record<string, { type: 'string' }>;
+export const SETTINGS_FLAGS = Object.fromEntries(Object.values(OPTIONS).map((option) => [option.flag, { type: 'string' as const }])) as Record<
+  string,
+  { type: 'string' }
+>;
 
 export interface InfraSettings {
   dryRun: boolean;

@@ -46,7 +46,9 @@ describe('the first-run hint', () => {
   });
 
   it('stays out of the way for errors that are not about reaching the database', () => {
-    expect(databaseHint(new Error('Invalid configuration: JWT_SECRET must be at least 32 characters'), { databaseUrl: 'mysql://x', fromEnvironment: false })).toBeUndefined();
+    expect(
+      databaseHint(new Error('Invalid configuration: JWT_SECRET must be at least 32 characters'), { databaseUrl: 'mysql://x', fromEnvironment: false }),
+    ).toBeUndefined();
   });
 
   it('never shows a password it was given', () => {

@@ -16,17 +16,13 @@ try {
   process.exit(0);
 }
 
-execFileSync(
-  process.execPath,
-  [prismaCli, 'generate', '--schema', path.join(root, 'prisma/schema.prisma')],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      PRISMA_SCHEMA_ENGINE_BINARY: path.join(root, 'scripts/schema-engine-offline.sh'),
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      CHECKPOINT_DISABLE: '1',
-    },
+execFileSync(process.execPath, [prismaCli, 'generate', '--schema', path.join(root, 'prisma/schema.prisma')], {
+  cwd: root,
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: path.join(root, 'scripts/schema-engine-offline.sh'),
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    CHECKPOINT_DISABLE: '1',
   },
-);
+});

@@ -24,8 +24,7 @@ const routes = registry.map((definition) => ({
 const localApi: functions.HttpFunction = async (req, res) => {
   const candidates = routes.filter((route) => route.paths.some((path) => path.match(req.path)));
   const route =
-    candidates.find((candidate) => (candidate.definition.methods as string[]).includes(req.method)) ??
-    (req.method === 'OPTIONS' ? candidates[0] : undefined);
+    candidates.find((candidate) => (candidate.definition.methods as string[]).includes(req.method)) ?? (req.method === 'OPTIONS' ? candidates[0] : undefined);
   if (route) return route.run(req, res);
 
   // No function answers: refuse the way a function would, with its headers and log line.

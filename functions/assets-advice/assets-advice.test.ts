@@ -32,21 +32,32 @@ interface AdviceAsset {
 const keys = new Map<string, string>();
 async function advice(query: Record<string, string> = {}, username = 'lyraking') {
   if (!keys.has(username)) keys.set(username, await loginAs(username, username === 'nowallet' || username === 'broke' ? 'secret-pass' : username));
-  return callFunction('assets-advice').get('/api/v1/assets/advice/').query(query).set(tokenHeader(keys.get(username)!));
+  return callFunction('assets-advice')
+    .get('/api/v1/assets/advice/')
+    .query(query)
+    .set(tokenHeader(keys.get(username)!));
 }
-const lastMlQuery = () => ml.standin().log.filter((request) => request.path === '/').at(-1)?.query;
+const lastMlQuery = () =>
+  ml
+    .standin()
+    .log.filter((request) => request.path === '/')
+    .at(-1)?.query;
 const sumOfParts = (assets: AdviceAsset[]) => assets.reduce((sum, asset) => sum + asset.part_of_portfolio, 0);
 
 /** SPEC §3 worked by hand: round(weight × 100) half up, zeros dropped, largest part first, then by name. */
 function specParts(uuid: string, riskAversion: number): Array<[string, number]> {
   return Object.entries(recommendPortfolio(uuid, riskAversion).portfolioComposition)
-    .map(([assetName, { weight }]): [string, number] => [assetName, new Decimal(String(weight)).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber()])
+    .map(([assetName, { weight }]): [string, number] => [
+      assetName,
+      new Decimal(String(weight)).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber(),
+    ])
     .filter(([, part]) => part > 0)
     .sort(([a, pa], [b, pb]) => pb - pa || (a < b ? -1 : 1));
 }
 
 /** SPEC §3: overall_sum = part × investing_sum / 100, to the cent, half up. */
-const specSum = (part: number, investingSum: string) => new Decimal(investingSum).times(part).dividedBy(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
+const specSum = (part: number, investingSum: string) =>
+  new Decimal(investingSum).times(part).dividedBy(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
 
 describe('GET /api/v1/assets/advice/', () => {
   it('advises on the largest balance at the service default risk when asked nothing', async () => {

@@ -25,10 +25,7 @@ const amountText = z.string({ error: 'must be a decimal number' }).transform((te
 const adviceQuery = z.object({
   investing_sum: amountText
     .optional()
-    .describe(
-      'The amount to invest: a decimal ≥ 0.01 with at most 2 decimal places, that one wallet holds. ' +
-        'Default: the largest wallet balance.',
-    ),
+    .describe('The amount to invest: a decimal ≥ 0.01 with at most 2 decimal places, that one wallet holds. ' + 'Default: the largest wallet balance.'),
   risk_level: z
     .string({ error: WHOLE_0_TO_100 })
     .regex(/^0*(100|[1-9]?\d)$/, WHOLE_0_TO_100)

@@ -14,7 +14,10 @@ useTestDatabase();
 const ml = useMlStandin();
 beforeAll(() => seedDemoUsers(db()));
 
-const list = async (username: string) => callFunction('assets-list').get('/api/v1/assets/').set(tokenHeader(await loginAs(username)));
+const list = async (username: string) =>
+  callFunction('assets-list')
+    .get('/api/v1/assets/')
+    .set(tokenHeader(await loginAs(username)));
 
 /** What GET /assets/ must show for a seeded asset, worked out by hand from the stand-in's quote. */
 function expectedStatistics(assetName: string, index: number, overallSum: string) {
@@ -118,7 +121,10 @@ describe('GET /api/v1/assets/', () => {
     let buying = true;
     const buyer = (async () => {
       for (let round = 0; round < 30; round += 1) {
-        const response = await callFunction('assets-purchase').post('/api/v1/assets/').set(tokenHeader(key)).send(bodyFor(round % 2 ? '2.00' : '1.00'));
+        const response = await callFunction('assets-purchase')
+          .post('/api/v1/assets/')
+          .set(tokenHeader(key))
+          .send(bodyFor(round % 2 ? '2.00' : '1.00'));
         expect(response.status).toBe(201);
       }
       buying = false;
@@ -128,7 +134,10 @@ describe('GET /api/v1/assets/', () => {
       while (buying) {
         const response = await callFunction('assets-list').get('/api/v1/assets/').set(tokenHeader(key));
         if (response.status === 204) continue;
-        const names = response.body.assets.map((asset: { asset_name: string }) => asset.asset_name).sort().join(',');
+        const names = response.body.assets
+          .map((asset: { asset_name: string }) => asset.asset_name)
+          .sort()
+          .join(',');
         seen.push(`${response.body.metrics.rate_of_return} ${names}`);
       }
     };

@@ -105,7 +105,11 @@ export default defineEndpoint({
       [user.id],
     );
     if (rows.length === 0) return { status: 204 };
-    const metrics = { rateOfReturn: new Decimal(rows[0].rateOfReturn), volatility: new Decimal(rows[0].volatility), valueAtRisk: new Decimal(rows[0].valueAtRisk) };
+    const metrics = {
+      rateOfReturn: new Decimal(rows[0].rateOfReturn),
+      volatility: new Decimal(rows[0].volatility),
+      valueAtRisk: new Decimal(rows[0].valueAtRisk),
+    };
     const assets = rows.map((row) => ({ assetName: row.assetName, pricePerUnit: new Decimal(row.pricePerUnit), overallSum: new Decimal(row.overallSum) }));
 
     const { investedSum, holdings } = describeHoldings(assets);

@@ -154,24 +154,27 @@ describe('POST /api/v1/assets/', () => {
     ['johnwick', '49', '606.30', 100, '606.31'],
     ['lyraking', '0', '1000.00', 101, '1010.00'],
     ['alexray', '49', '2650.00', 100, '2650.00'], // rounding gives 102: advice falls back to parts adding up to 100
-  ])('buys %s’s advice at risk_level %s for %s verbatim (parts adding up to %i, sums to %s)', async (username, riskLevel, investingSum, partsTotal, adviceTotal) => {
-    const advice = await adviceFor(username, { risk_level: riskLevel, investing_sum: investingSum });
-    const parts = (advice.assets as Array<{ part_of_portfolio: number }>).map((asset) => asset.part_of_portfolio);
-    expect(parts.reduce((sum, part) => sum + part, 0)).toBe(partsTotal);
-    expect(Decimal.sum(...(advice.assets as Array<{ overall_sum: string }>).map((asset) => asset.overall_sum)).toFixed(2)).toBe(adviceTotal);
-    const response = await purchase(username, { ...advice, invested_sum: advice.suggested_sum });
-    expect(response.status).toBe(201);
-    expect(response.body.assets.map((asset: { part_of_portfolio: number }) => asset.part_of_portfolio)).toEqual(parts);
-    const stored = response.body.assets.map((asset: { overall_sum: string }) => new Decimal(asset.overall_sum));
-    expect(Decimal.sum(...stored).toFixed(2)).toBe(investingSum);
-    if (partsTotal === 100) {
-      // Advice rounds each part's sum on its own; the purchase splits invested_sum exactly: at most a cent apart.
-      (advice.assets as Array<{ overall_sum: string }>).forEach((asset, index) => {
-        expect(stored[index].minus(asset.overall_sum).abs().lessThanOrEqualTo('0.01')).toBe(true);
-      });
-    }
-    await expectBalancesMatchLedger();
-  });
+  ])(
+    'buys %s’s advice at risk_level %s for %s verbatim (parts adding up to %i, sums to %s)',
+    async (username, riskLevel, investingSum, partsTotal, adviceTotal) => {
+      const advice = await adviceFor(username, { risk_level: riskLevel, investing_sum: investingSum });
+      const parts = (advice.assets as Array<{ part_of_portfolio: number }>).map((asset) => asset.part_of_portfolio);
+      expect(parts.reduce((sum, part) => sum + part, 0)).toBe(partsTotal);
+      expect(Decimal.sum(...(advice.assets as Array<{ overall_sum: string }>).map((asset) => asset.overall_sum)).toFixed(2)).toBe(adviceTotal);
+      const response = await purchase(username, { ...advice, invested_sum: advice.suggested_sum });
+      expect(response.status).toBe(201);
+      expect(response.body.assets.map((asset: { part_of_portfolio: number }) => asset.part_of_portfolio)).toEqual(parts);
+      const stored = response.body.assets.map((asset: { overall_sum: string }) => new Decimal(asset.overall_sum));
+      expect(Decimal.sum(...stored).toFixed(2)).toBe(investingSum);
+      if (partsTotal === 100) {
+        // Advice rounds each part's sum on its own; the purchase splits invested_sum exactly: at most a cent apart.
+        (advice.assets as Array<{ overall_sum: string }>).forEach((asset, index) => {
+          expect(stored[index].minus(asset.overall_sum).abs().lessThanOrEqualTo('0.01')).toBe(true);
+        });
+      }
+      await expectBalancesMatchLedger();
+    },
+  );
 
   it('credits exactly 1690.00 for 1230.00 + 500.00 held at a loss of 40.00', async () => {
     // Purchase prices chosen against the stand-in's quotes so the two holdings are worth exactly 1200.00 and 490.00 now.
@@ -195,7 +198,13 @@ describe('POST /api/v1/assets/', () => {
     });
     await rebuildFlowsOfWallet(walletId);
 
-    const response = await purchase('alexray', bodyOf('100.00', [['SPY', 60], ['V', 40]]));
+    const response = await purchase(
+      'alexray',
+      bodyOf('100.00', [
+        ['SPY', 60],
+        ['V', 40],
+      ]),
+    );
     expect(response.status).toBe(201);
     expect(response.body.transactions.map((t: Body) => [t.name, t.sum, t.sum_direction])).toEqual([
       ['Sale of 2 asset(s)', 1690, '+'],
@@ -228,7 +237,11 @@ describe('POST /api/v1/assets/', () => {
     const response = await purchase('alexray', bodyOf('1.00', [['SPY', 100]]), randomUUID());
     expect([response.status, response.body.error]).toEqual([
       422,
-      { code: 'balance_limit', message: 'The wallet balance cannot exceed 999999999999999.99', details: [{ field: 'invested_sum', message: expect.any(String) }] },
+      {
+        code: 'balance_limit',
+        message: 'The wallet balance cannot exceed 999999999999999.99',
+        details: [{ field: 'invested_sum', message: expect.any(String) }],
+      },
     ]);
     expect(await snapshot()).toEqual(before);
   });
@@ -252,7 +265,15 @@ describe('POST /api/v1/assets/', () => {
   });
 
   it('buys without a sale when nothing is held, split to the cent', async () => {
-    const response = await purchase('alexray', bodyOf('1000.00', [['AAPL', 34], ['MSFT', 33], ['TSLA', 0], ['JNJ', 33]]));
+    const response = await purchase(
+      'alexray',
+      bodyOf('1000.00', [
+        ['AAPL', 34],
+        ['MSFT', 33],
+        ['TSLA', 0],
+        ['JNJ', 33],
+      ]),
+    );
     expect(response.status).toBe(201);
     expect(response.body.transactions).toEqual([{ created_at: expect.any(String), name: 'Purchase of 3 asset(s)', sum: 1000, sum_direction: '-' }]);
     expect(response.body.assets).toEqual([
@@ -265,10 +286,27 @@ describe('POST /api/v1/assets/', () => {
   });
 
   it('accepts parts adding up to 99 or 101 as shares of their sum', async () => {
-    const response = await purchase('alexray', bodyOf('100.00', [['AAPL', 34], ['MSFT', 34], ['JNJ', 33]]));
+    const response = await purchase(
+      'alexray',
+      bodyOf('100.00', [
+        ['AAPL', 34],
+        ['MSFT', 34],
+        ['JNJ', 33],
+      ]),
+    );
     expect(response.status).toBe(201);
     expect(response.body.assets.map((asset: Body) => asset.overall_sum)).toEqual(['33.67', '33.66', '32.67']);
-    expect((await purchase('alexray', bodyOf('100.00', [['AAPL', 50], ['MSFT', 49]]))).status).toBe(201);
+    expect(
+      (
+        await purchase(
+          'alexray',
+          bodyOf('100.00', [
+            ['AAPL', 50],
+            ['MSFT', 49],
+          ]),
+        )
+      ).status,
+    ).toBe(201);
   });
 
   it('refuses a price the client names: buying AAPL at 0.01 is a 409 and changes nothing', async () => {
@@ -287,7 +325,11 @@ describe('POST /api/v1/assets/', () => {
 
   it('buys at the quote when the body’s price is within 2 % of it, and names each asset past 2 %', async () => {
     const shifted = (assetName: string, factor: string) => quote(assetName).times(factor).toDecimalPlaces(2, Decimal.ROUND_DOWN).toFixed(2);
-    const body = bodyOf('100.00', [['MSFT', 30], ['AAPL', 50], ['JNJ', 20]]);
+    const body = bodyOf('100.00', [
+      ['MSFT', 30],
+      ['AAPL', 50],
+      ['JNJ', 20],
+    ]);
     body.assets[0].statistics.current_price = shifted('MSFT', '1.019');
     body.assets[2].statistics.current_price = shifted('JNJ', '0.9801');
     const within = await purchase('alexray', body);
@@ -318,15 +360,36 @@ describe('POST /api/v1/assets/', () => {
 
   it('quotes every new asset, and the assets held, through the service; a failing quote of a new asset changes nothing', async () => {
     const requestsBefore = ml.standin().requests;
-    expect((await purchase('johnwick', bodyOf('100.00', [['TSLA', 60], ['V', 40]]))).status).toBe(201);
+    expect(
+      (
+        await purchase(
+          'johnwick',
+          bodyOf('100.00', [
+            ['TSLA', 60],
+            ['V', 40],
+          ]),
+        )
+      ).status,
+    ).toBe(201);
     // The log keeps only the latest requests: count this purchase's back from its end.
     const made = ml.standin().requests - requestsBefore;
-    const quoted = ml.standin().log.slice(ml.standin().log.length - made).filter((request) => request.path === '/stat/').map((request) => request.query.asset_name);
+    const quoted = ml
+      .standin()
+      .log.slice(ml.standin().log.length - made)
+      .filter((request) => request.path === '/stat/')
+      .map((request) => request.query.asset_name);
     expect(new Set(quoted)).toEqual(new Set(['TSLA', 'V', 'AAPL', 'MSFT', 'GOOG', 'JNJ', 'SPY']));
 
     ml.standin().setMode('error500', { route: 'stat', assetName: 'NVDA' });
     const before = await snapshot();
-    const response = await purchase('alexray', bodyOf('100.00', [['SPY', 50], ['NVDA', 50]]), randomUUID());
+    const response = await purchase(
+      'alexray',
+      bodyOf('100.00', [
+        ['SPY', 50],
+        ['NVDA', 50],
+      ]),
+      randomUUID(),
+    );
     expect([response.status, response.body.error.code]).toEqual([503, 'ml_unavailable']);
     expect(await snapshot()).toEqual(before);
   });
@@ -379,7 +442,10 @@ describe('POST /api/v1/assets/', () => {
 
   it('replays the first answer for a repeated Idempotency-Key, even with the service down, and refuses the key with another body', async () => {
     const key = randomUUID();
-    const body = bodyOf('200.00', [['SPY', 70], ['V', 30]]);
+    const body = bodyOf('200.00', [
+      ['SPY', 70],
+      ['V', 30],
+    ]);
     const first = await purchase('johnwick', body, key);
     expect(first.status).toBe(201);
     const after = await snapshot();
@@ -398,7 +464,10 @@ describe('POST /api/v1/assets/', () => {
   it('moves money once when the same Idempotency-Key is sent several times at once by a user holding a portfolio', async () => {
     const before = await db().wallet.findUniqueOrThrow({ where: { id: demoId('johnwick', 'wallet', 0) } });
     const key = randomUUID();
-    const body = bodyOf('300.00', [['SPY', 60], ['V', 40]]);
+    const body = bodyOf('300.00', [
+      ['SPY', 60],
+      ['V', 40],
+    ]);
     // Quotes come before the transaction, so no request claims the key and then rolls back to fetch them, which
     // made the same-key inserts waiting on that claim deadlock; each request runs at most one transaction (a
     // retry that finds the answer stored runs none).
@@ -452,16 +521,64 @@ describe('POST /api/v1/assets/ with a bad body', () => {
   const assetsOf = (parts: Array<[string, number]>) => bodyOf('1', parts).assets;
   type Request = ReturnType<typeof bodyOf>;
   it.each<[string, string, (body: Request) => unknown]>([
-    ['parts adding up to 98', 'assets', (b) => ({ ...b, assets: assetsOf([['AAPL', 49], ['MSFT', 49]]) })],
-    ['parts adding up to 102', 'assets', (b) => ({ ...b, assets: assetsOf([['AAPL', 51], ['MSFT', 51]]) })],
-    ['an asset listed twice', 'assets', (b) => ({ ...b, assets: assetsOf([['AAPL', 50], ['AAPL', 50]]) })],
+    [
+      'parts adding up to 98',
+      'assets',
+      (b) => ({
+        ...b,
+        assets: assetsOf([
+          ['AAPL', 49],
+          ['MSFT', 49],
+        ]),
+      }),
+    ],
+    [
+      'parts adding up to 102',
+      'assets',
+      (b) => ({
+        ...b,
+        assets: assetsOf([
+          ['AAPL', 51],
+          ['MSFT', 51],
+        ]),
+      }),
+    ],
+    [
+      'an asset listed twice',
+      'assets',
+      (b) => ({
+        ...b,
+        assets: assetsOf([
+          ['AAPL', 50],
+          ['AAPL', 50],
+        ]),
+      }),
+    ],
     ['no assets', 'assets', (b) => ({ ...b, assets: [] })],
     ['a part over 100', 'assets.0.part_of_portfolio', (b) => ({ ...b, assets: assetsOf([['AAPL', 101]]) })],
-    ['a fractional part', 'assets.0.part_of_portfolio', (b) => ({ ...b, assets: assetsOf([['AAPL', 99.5], ['MSFT', 0.5]]) })],
+    [
+      'a fractional part',
+      'assets.0.part_of_portfolio',
+      (b) => ({
+        ...b,
+        assets: assetsOf([
+          ['AAPL', 99.5],
+          ['MSFT', 0.5],
+        ]),
+      }),
+    ],
     ['an unknown asset', 'assets.1.asset_name', (b) => ({ ...b, assets: [b.assets[0], { ...b.assets[1], asset_name: 'NOPE' }] })],
     ['an asset name over 20 characters', 'assets.0.asset_name', (b) => ({ ...b, assets: [{ ...b.assets[0], asset_name: 'A'.repeat(21) }] })],
-    ['statistics null, as advice gives for a failed quote', 'assets.0.statistics', (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: null })) })],
-    ['a current price under 0.01', 'assets.0.statistics.current_price', (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: { current_price: '0.00' } })) })],
+    [
+      'statistics null, as advice gives for a failed quote',
+      'assets.0.statistics',
+      (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: null })) }),
+    ],
+    [
+      'a current price under 0.01',
+      'assets.0.statistics.current_price',
+      (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: { current_price: '0.00' } })) }),
+    ],
     ['a volatility under 0.01', 'metrics.volatility', (b) => ({ ...b, metrics: { ...b.metrics, volatility: 0 } })],
     ['a rate of return with 3 decimals', 'metrics.rate_of_return', (b) => ({ ...b, metrics: { ...b.metrics, rate_of_return: '1.234' } })],
     ['no invested_sum', 'invested_sum', ({ invested_sum: _, ...rest }) => rest],
@@ -469,7 +586,13 @@ describe('POST /api/v1/assets/ with a bad body', () => {
     ['an invested_sum too small to give each asset a cent', 'invested_sum', (b) => ({ ...b, invested_sum: '0.02' })],
   ])('answers 400 for %s, naming %s, and changes nothing', async (_case, field, change) => {
     const before = await snapshot();
-    const body = change(bodyOf('100.00', [['AAPL', 40], ['MSFT', 30], ['JNJ', 30]]));
+    const body = change(
+      bodyOf('100.00', [
+        ['AAPL', 40],
+        ['MSFT', 30],
+        ['JNJ', 30],
+      ]),
+    );
     const response = await purchase('johnwick', body as Body);
     expect(response.status).toBe(400);
     expect(response.body.error.details.map((detail: { field: string }) => detail.field)).toContain(field);

@@ -269,7 +269,10 @@ export default defineEndpoint({
         'Idempotency-Key was used with another body; `idempotency_in_progress`: a request with this key is still running; ' +
         '`portfolio_changed`: other purchases kept changing the portfolio',
     },
-    422: { ...errorResponses(422)[422], description: '`insufficient_funds`: no wallet holds `invested_sum`; `balance_limit`: the wallet could not hold the result' },
+    422: {
+      ...errorResponses(422)[422],
+      description: '`insufficient_funds`: no wallet holds `invested_sum`; `balance_limit`: the wallet could not hold the result',
+    },
   },
   async handle({ body, user, headers, transaction }) {
     const order = orderFrom(body);

@@ -54,8 +54,15 @@ afterAll(async () => {
 const quote = (assetName: string) => new Decimal(quoteFor(findTicker(assetName)!).current_price).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
 
 const PORTFOLIOS: Array<Array<[string, number]>> = [
-  [['SPY', 60], ['V', 40]],
-  [['AAPL', 50], ['MSFT', 30], ['JNJ', 20]],
+  [
+    ['SPY', 60],
+    ['V', 40],
+  ],
+  [
+    ['AAPL', 50],
+    ['MSFT', 30],
+    ['JNJ', 20],
+  ],
   [['FXAIX', 100]],
 ];
 
@@ -76,7 +83,10 @@ function send(kind: Kind, instance: number, step: number) {
         });
     }
     case 'topup':
-      return on('wallets-topup').post(`/api/v1/wallets/${walletIds[step % walletIds.length]}/topup/`).set(headers).send({ sum: '25.00' });
+      return on('wallets-topup')
+        .post(`/api/v1/wallets/${walletIds[step % walletIds.length]}/topup/`)
+        .set(headers)
+        .send({ sum: '25.00' });
     case 'create':
       return on('wallets-create').post('/api/v1/wallets/').set(tokenHeader(key)).send({ bank_name: 'Storm bank', card_number: randomCardNumber() });
   }

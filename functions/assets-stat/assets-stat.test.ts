@@ -92,7 +92,13 @@ describe('GET /api/v1/assets/{asset_name}/stat/', () => {
     const pending = stat('GOOG').then((response) => response.status);
     await new Promise((resolve) => setTimeout(resolve, 200));
     // The quote is still hanging, yet the history was asked for already.
-    expect(ml.standin().log.slice(-2).map((request) => request.path).sort()).toEqual(['/stat/detailed/', '/stat/history/']);
+    expect(
+      ml
+        .standin()
+        .log.slice(-2)
+        .map((request) => request.path)
+        .sort(),
+    ).toEqual(['/stat/detailed/', '/stat/history/']);
     expect(await pending).toBe(504);
   });
 

@@ -68,10 +68,7 @@ export default defineEndpoint({
   },
   async handle({ params }) {
     const ml = mlClient();
-    const [detailedResult, historyResult] = await Promise.allSettled([
-      ml.getDetailedStat(params.asset_name),
-      ml.getHistory(params.asset_name),
-    ]);
+    const [detailedResult, historyResult] = await Promise.allSettled([ml.getDetailedStat(params.asset_name), ml.getHistory(params.asset_name)]);
     if (isUnknownAsset(detailedResult) || isUnknownAsset(historyResult)) throw notFound('Asset');
     if (detailedResult.status === 'rejected') throw detailedResult.reason;
     if (historyResult.status === 'rejected') throw historyResult.reason;

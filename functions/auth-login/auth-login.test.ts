@@ -8,7 +8,10 @@ useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));
 beforeEach(() => db().loginFailure.deleteMany());
 
-const login = (body: unknown) => callFunction('auth-login').post('/api/v1/auth/login/').send(body as object);
+const login = (body: unknown) =>
+  callFunction('auth-login')
+    .post('/api/v1/auth/login/')
+    .send(body as object);
 
 describe('POST /api/v1/auth/login/', () => {
   it('returns a key that works on auth/user', async () => {
@@ -29,23 +32,23 @@ describe('POST /api/v1/auth/login/', () => {
       resetConfigForTests();
     });
 
-  it('purges attempts past the window, for usernames nobody tries again', async () => {
-    for (const ghost of ['ghost1', 'ghost2', 'ghost3']) await login({ username: ghost, password: 'x' });
-    await db().loginFailure.updateMany({ where: { username: { startsWith: 'ghost' } }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
-    await login({ username: 'someone-else', password: 'x' });
-    expect(await db().loginFailure.count({ where: { username: { startsWith: 'ghost' } } })).toBe(0);
-  });
+    it('purges attempts past the window, for usernames nobody tries again', async () => {
+      for (const ghost of ['ghost1', 'ghost2', 'ghost3']) await login({ username: ghost, password: 'x' });
+      await db().loginFailure.updateMany({ where: { username: { startsWith: 'ghost' } }, data: { createdAt: new Date(Date.now() - 16 * 60_000) } });
+      await login({ username: 'someone-else', password: 'x' });
+      expect(await db().loginFailure.count({ where: { username: { startsWith: 'ghost' } } })).toBe(0);
+    });
 
-  it('clears expired sessions when someone logs in', async () => {
-    const first = await login({ username: 'alexray', password: 'alexray' });
-    const user = await db().user.findUniqueOrThrow({ where: { username: 'alexray' } });
-    await db().session.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await login({ username: 'alexray', password: 'alexray' });
-    const sessions = await db().session.findMany({ where: { userId: user.id } });
-    expect(sessions).toHaveLength(1);
-    expect(sessions[0].expiresAt.getTime()).toBeGreaterThan(Date.now());
-    expect(first.status).toBe(200);
-  });
+    it('clears expired sessions when someone logs in', async () => {
+      const first = await login({ username: 'alexray', password: 'alexray' });
+      const user = await db().user.findUniqueOrThrow({ where: { username: 'alexray' } });
+      await db().session.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      await login({ username: 'alexray', password: 'alexray' });
+      const sessions = await db().session.findMany({ where: { userId: user.id } });
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0].expiresAt.getTime()).toBeGreaterThan(Date.now());
+      expect(first.status).toBe(200);
+    });
   });
 
   it('accepts the path without its trailing slash', async () => {
@@ -187,7 +190,10 @@ describe('POST /api/v1/auth/login/', () => {
   it('sets a request id and echoes a valid incoming one', async () => {
     const generated = await login({ username: 'johnwick', password: 'johnwick' });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const echoed = await callFunction('auth-login').post('/api/v1/auth/login/').set('X-Request-Id', 'abc-123').send({ username: 'johnwick', password: 'johnwick' });
+    const echoed = await callFunction('auth-login')
+      .post('/api/v1/auth/login/')
+      .set('X-Request-Id', 'abc-123')
+      .send({ username: 'johnwick', password: 'johnwick' });
     expect(echoed.headers['x-request-id']).toBe('abc-123');
   });
 

@@ -18,8 +18,7 @@ const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Unabl
 
 export default defineEndpoint({
   summary: 'Log in and get an API key',
-  description:
-    'Exchanges a username and password for a key. Repeated failures for one username are throttled (429 with Retry-After).',
+  description: 'Exchanges a username and password for a key. Repeated failures for one username are throttled (429 with Retry-After).',
   body: loginBody,
   bodyExample: { username: 'johnwick', password: 'johnwick' },
   responses: {

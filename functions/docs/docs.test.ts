@@ -22,7 +22,7 @@ describe('GET /openapi.json', () => {
     expect(response.body.openapi).toBe('3.1.0');
   });
 
-  it('describes the key as an apiKey in Authorization, which is what Swagger UI\'s Authorize dialog fills in', () => {
+  it("describes the key as an apiKey in Authorization, which is what Swagger UI's Authorize dialog fills in", () => {
     expect(expectedDocument.components.securitySchemes.token).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
   });
 });

@@ -53,7 +53,13 @@ describe('seed-demo-users', () => {
     const first = await seed(`Bearer ${idToken()}`);
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ detail: 'Demo users seeded', users: ['johnwick', 'lyraking', 'alexray'] });
-    const counts = async () => [await db().user.count(), await db().wallet.count(), await db().transaction.count(), await db().asset.count(), await db().metrics.count()];
+    const counts = async () => [
+      await db().user.count(),
+      await db().wallet.count(),
+      await db().transaction.count(),
+      await db().asset.count(),
+      await db().metrics.count(),
+    ];
     expect(await counts()).toEqual([3, 4, 20, 12, 2]);
     expect((await seed(`Bearer ${idToken()}`)).status).toBe(200);
     expect(await counts()).toEqual([3, 4, 20, 12, 2]);

@@ -10,11 +10,7 @@ import { renderWallet, walletJson } from '../../shared/wallets/wallet-json';
 // Card numbers must be JSON strings: a JSON number would drop leading zeros and
 // cannot carry 19 digits exactly.
 const createWalletBody = z.object({
-  bank_name: z
-    .string({ error: 'must be a string' })
-    .trim()
-    .min(1, 'must not be blank')
-    .max(50, 'must be at most 50 characters'),
+  bank_name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be blank').max(50, 'must be at most 50 characters'),
   card_number: z
     .string({ error: 'must be a string of 12 to 19 digits' })
     .trim()

@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 
 const create = (key: string, body: unknown) =>
-  callFunction('wallets-create').post('/api/v1/wallets/').set(tokenHeader(key)).send(body as object);
+  callFunction('wallets-create')
+    .post('/api/v1/wallets/')
+    .set(tokenHeader(key))
+    .send(body as object);
 
 const fieldsNamed = (body: { error: { details: Array<{ field: string }> } }) => [...new Set(body.error.details.map((detail) => detail.field))];
 

@@ -118,10 +118,7 @@ describe('GET /api/v1/wallets/expenses/stat/', () => {
 
   it('shows a top-up made now under today’s UTC day', async () => {
     const wallet = await db().wallet.findFirstOrThrow({ where: { user: { username: 'alexray' } } });
-    const topUp = await callFunction('wallets-topup')
-      .post(`/api/v1/wallets/${wallet.id}/topup/`)
-      .set(tokenHeader(keys.alexray))
-      .send({ sum: '0.10' });
+    const topUp = await callFunction('wallets-topup').post(`/api/v1/wallets/${wallet.id}/topup/`).set(tokenHeader(keys.alexray)).send({ sum: '0.10' });
     expect(topUp.status).toBe(201);
 
     const today = Math.floor(Date.now() / 1000 / DAY_SECONDS) * DAY_SECONDS;

@@ -55,9 +55,7 @@ describe('POST /api/v1/wallets/{wallet_id}/topup/', () => {
       transactions: before.transactions + 1,
     });
 
-    const listed = await callFunction('wallets-transactions')
-      .get(`/api/v1/wallets/${johnsDemoWallet}/transactions/`)
-      .set(tokenHeader(john));
+    const listed = await callFunction('wallets-transactions').get(`/api/v1/wallets/${johnsDemoWallet}/transactions/`).set(tokenHeader(john));
     expect(listed.body.at(-1)).toEqual(response.body.transaction);
   });
 

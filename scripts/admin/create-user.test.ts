@@ -98,18 +98,16 @@ describe('npm run user:create', () => {
     await expect(loginAs('dup', 'password-one')).resolves.toEqual(expect.any(String));
   });
 
-  it.each([
-    [['--password', 'from-argv-123']],
-    [['--password=from-argv-123']],
-    [['-p', 'from-argv-123']],
-    [['from-argv-123']],
-  ])('never takes the password from the command line: %j', async (passwordArgs) => {
-    const result = await run(['--username', 'mallory', '--email', 'mallory@example.com', ...passwordArgs], { env: { USER_PASSWORD: 'from-env-12345' } });
+  it.each([[['--password', 'from-argv-123']], [['--password=from-argv-123']], [['-p', 'from-argv-123']], [['from-argv-123']]])(
+    'never takes the password from the command line: %j',
+    async (passwordArgs) => {
+      const result = await run(['--username', 'mallory', '--email', 'mallory@example.com', ...passwordArgs], { env: { USER_PASSWORD: 'from-env-12345' } });
 
-    expect(result.code).not.toBe(0);
-    expect(result.err).not.toContain('from-argv-123');
-    expect(await userNamed('mallory')).toHaveLength(0);
-  });
+      expect(result.code).not.toBe(0);
+      expect(result.err).not.toContain('from-argv-123');
+      expect(await userNamed('mallory')).toHaveLength(0);
+    },
+  );
 
   it('wants USER_PASSWORD when stdin is not a terminal', async () => {
     const result = await run(['--username', 'nopass', '--email', 'nopass@example.com']);
@@ -122,7 +120,12 @@ describe('npm run user:create', () => {
     ['a username over 150 characters', ['--username', 'u'.repeat(151), '--email', 'long@example.com'], 'okay-password', '--username'],
     ['a username with a space', ['--username', 'john smith', '--email', 'js@example.com'], 'okay-password', '--username'],
     ['a malformed email', ['--username', 'bademail', '--email', 'not-an-email'], 'okay-password', '--email'],
-    ['a first name over 150 characters', ['--username', 'longname', '--email', 'ln@example.com', '--first-name', 'n'.repeat(151)], 'okay-password', '--first-name'],
+    [
+      'a first name over 150 characters',
+      ['--username', 'longname', '--email', 'ln@example.com', '--first-name', 'n'.repeat(151)],
+      'okay-password',
+      '--first-name',
+    ],
     ['a password over 128 characters', ['--username', 'longpass', '--email', 'lp@example.com'], 'p'.repeat(129), 'password'],
     ['a password under 8 characters', ['--username', 'shortpass', '--email', 'sp@example.com'], 'short', 'password'],
     ['no email', ['--username', 'noemail'], 'okay-password', '--email'],

@@ -89,13 +89,16 @@ export async function runCreateUser(io: CreateUserIo): Promise<number> {
     await refuseExisting(io.db(), profile.username);
     const password = validate(passwordSchema, await readPassword(io), () => 'password');
 
-    const user = await io.db().user.create({
-      data: { ...profile, passwordHash: await hashPassword(password) },
-    }).catch((error: unknown) => {
-      // Another run created the same username between the check and here.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw duplicate(profile.username);
-      throw error;
-    });
+    const user = await io
+      .db()
+      .user.create({
+        data: { ...profile, passwordHash: await hashPassword(password) },
+      })
+      .catch((error: unknown) => {
+        // Another run created the same username between the check and here.
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw duplicate(profile.username);
+        throw error;
+      });
     io.stdout.write(`Created user "${user.username}" (id ${user.id}, ml_uuid ${user.mlUuid}); they can log in at POST /api/v1/auth/login/.\n`);
     return 0;
   } catch (error) {

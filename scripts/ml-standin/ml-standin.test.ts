@@ -56,7 +56,7 @@ describe('GET /?uuid=&riskAversion=', () => {
     expect(body.riskAversion).toBe(0.51);
   });
 
-  it('answers whole basis points summing to 1 whose rounded percentages, like a real optimiser\'s, may miss 100', async () => {
+  it("answers whole basis points summing to 1 whose rounded percentages, like a real optimiser's, may miss 100", async () => {
     const roundedTotals = new Set<number>();
     for (const uuid of ['user-0000000000000001', 'user-0000000000000501', 'user-0000000000000999']) {
       for (let level = 0; level <= 100; level += 5) {
@@ -86,8 +86,7 @@ describe('GET /?uuid=&riskAversion=', () => {
     const [spread, concentrated] = [answers[0], answers[4]];
     const held = (body: PortfolioBody) => weights(body).filter((weight) => weight > 0).length;
     expect(held(concentrated)).toBeLessThan(held(spread));
-    const heaviest = (body: PortfolioBody) =>
-      Object.entries(body.portfolioComposition).sort(([, a], [, b]) => b.weight - a.weight)[0][0];
+    const heaviest = (body: PortfolioBody) => Object.entries(body.portfolioComposition).sort(([, a], [, b]) => b.weight - a.weight)[0][0];
     expect(heaviest(concentrated)).toBe('TSLA'); // the highest expected return
     expect(['JNJ', 'FXAIX', 'SPY', 'VFINX']).toContain(heaviest(spread)); // the calmest
   });
@@ -179,7 +178,9 @@ describe('asset routes', () => {
     expect(res.status).toBe(200);
     expect(res.contentType).toBe('text/html; charset=utf-8');
     const history = JSON.parse(res.body) as Record<string, number>;
-    const days = Object.keys(history).map(Number).sort((a, b) => a - b);
+    const days = Object.keys(history)
+      .map(Number)
+      .sort((a, b) => a - b);
 
     expect(days.length).toBe(150);
     expect(days.every((day) => day % DAY_MS === 0)).toBe(true);

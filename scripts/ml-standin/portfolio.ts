@@ -29,9 +29,7 @@ function rawWeights(mlUuid: string, riskAversion: number): number[] {
   // Low aversion: sharp preference for return. High aversion: gentle preference for calm.
   const sharpness = 14 - 8 * riskAversion;
   const scores = TICKERS.map((ticker) => {
-    const preference =
-      (1 - riskAversion) * normalise(ticker.expectedReturn, returns) +
-      riskAversion * (1 - normalise(ticker.expectedVolatility, volatilities));
+    const preference = (1 - riskAversion) * normalise(ticker.expectedReturn, returns) + riskAversion * (1 - normalise(ticker.expectedVolatility, volatilities));
     // Each user gets a slightly different, but stable, portfolio.
     const personalTilt = 0.04 * (unitFraction(mlUuid, ticker.symbol) - 0.5);
     return Math.exp(sharpness * (preference + personalTilt));
@@ -70,10 +68,7 @@ export function recommendPortfolio(mlUuid: string, riskAversion: number): Portfo
 
   return {
     portfolioComposition: Object.fromEntries(
-      TICKERS.map((ticker, i) => [
-        ticker.symbol,
-        { weight: weights[i], expectedReturn: ticker.expectedReturn, expectedVolatility: ticker.expectedVolatility },
-      ]),
+      TICKERS.map((ticker, i) => [ticker.symbol, { weight: weights[i], expectedReturn: ticker.expectedReturn, expectedVolatility: ticker.expectedVolatility }]),
     ),
     portfolioMetrics: {
       expectedReturn,

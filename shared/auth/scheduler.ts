@@ -45,12 +45,7 @@ export async function authenticateScheduler(header: string | undefined): Promise
 
   let payload;
   try {
-    const ticket = await oauthClient.verifySignedJwtWithCertsAsync(
-      token,
-      await source.certificates(),
-      SCHEDULER_AUDIENCE,
-      GOOGLE_ISSUERS,
-    );
+    const ticket = await oauthClient.verifySignedJwtWithCertsAsync(token, await source.certificates(), SCHEDULER_AUDIENCE, GOOGLE_ISSUERS);
     payload = ticket.getPayload();
   } catch {
     throw unauthorized('Invalid Cloud Scheduler token');

@@ -28,7 +28,12 @@ const configSchema = z.object({
   ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   ML_SERVICE_URL: z.string().url('must be a URL').optional(),
   ML_TIMEOUT_MS: positiveInt(5000),
   // How old a quote shown in holdings and advice may be (0: always ask). Purchases always ask.
@@ -64,10 +69,8 @@ export interface ConfigNeeds {
   scheduler?: boolean;
 }
 
-const missingDatabaseUrl = () =>
-  new ConfigError('Invalid configuration: DATABASE_URL is required (mysql://user:pass@host:port/db)');
-const ambiguousJwtSecret = () =>
-  new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
+const missingDatabaseUrl = () => new ConfigError('Invalid configuration: DATABASE_URL is required (mysql://user:pass@host:port/db)');
+const ambiguousJwtSecret = () => new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
 
 export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { database: true }): Config {
   // `NAME=` in a deploy file means unset, not an empty value to validate.

@@ -84,8 +84,9 @@ export async function applyMigrations(databaseUrl: string, migrations = readMigr
     const [lock]: Array<{ acquired: number | bigint | null }> = await conn.query("SELECT GET_LOCK('prisma_migrate', ?) AS acquired", [lockWaitSeconds]);
     if (Number(lock.acquired) !== 1) throw new Error('Another migration run holds the migration lock; try again when it has finished');
     await conn.query(BOOKKEEPING_TABLE);
-    const rows: Array<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }> =
-      await conn.query('SELECT migration_name, checksum, finished_at, rolled_back_at FROM `_prisma_migrations`');
+    const rows: Array<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }> = await conn.query(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM `_prisma_migrations`',
+    );
     const done = new Map(rows.filter((row) => row.rolled_back_at === null).map((row) => [row.migration_name, row]));
 
     for (const migration of migrations) {
@@ -100,10 +101,11 @@ export async function applyMigrations(databaseUrl: string, migrations = readMigr
         continue;
       }
       const id = randomUUID();
-      await conn.query(
-        'INSERT INTO `_prisma_migrations` (id, checksum, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, NOW(3), 0)',
-        [id, migration.checksum, migration.name],
-      );
+      await conn.query('INSERT INTO `_prisma_migrations` (id, checksum, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, NOW(3), 0)', [
+        id,
+        migration.checksum,
+        migration.name,
+      ]);
       try {
         await conn.query(migration.sql);
       } catch (error) {

@@ -38,9 +38,12 @@ describe('schema.prisma and the migrated database agree', () => {
   it('has a table for every model and no other', async () => {
     const tables = await db().$queryRaw<Array<{ name: string }>>`
       SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${databaseName(database.url())}`;
-    expect(tables.map((t) => t.name).filter((name) => name !== '_prisma_migrations').sort()).toEqual(
-      expected.map((t) => t.table).sort(),
-    );
+    expect(
+      tables
+        .map((t) => t.name)
+        .filter((name) => name !== '_prisma_migrations')
+        .sort(),
+    ).toEqual(expected.map((t) => t.table).sort());
   });
 
   it.each(expected.map((table) => [table.model, table] as const))('%s: columns, types, nullability, defaults', async (_model, table) => {
@@ -94,16 +97,36 @@ describe('every model round-trips through Prisma Client', () => {
     const client = db();
     const when = new Date('2021-06-03T13:04:22.335Z');
     const user = await client.user.create({
-      data: { username: 'roundtrip', passwordHash: 'x'.repeat(60), mlUuid: 'user-0000000000000001', firstName: 'Ró', lastName: 'Ünd', email: 'r@example.com', dateJoined: when },
+      data: {
+        username: 'roundtrip',
+        passwordHash: 'x'.repeat(60),
+        mlUuid: 'user-0000000000000001',
+        firstName: 'Ró',
+        lastName: 'Ünd',
+        email: 'r@example.com',
+        dateJoined: when,
+      },
     });
     const session = await client.session.create({ data: { id: '00000000-0000-4000-8000-000000000001', userId: user.id, expiresAt: when } });
     const failure = await client.loginFailure.create({ data: { username: 'roundtrip', createdAt: when } });
-    const wallet = await client.wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber: '1234567890123', balance: new Prisma.Decimal('999999999999999.99') } });
-    const transaction = await client.transaction.create({ data: { walletId: wallet.id, name: 'Top-up the wallet', sum: new Prisma.Decimal('-0.01'), createdAt: when } });
-    const asset = await client.asset.create({ data: { transactionId: transaction.id, assetName: 'AAPL', pricePerUnit: new Prisma.Decimal('148.92'), overallSum: new Prisma.Decimal('0.01') } });
-    const metrics = await client.metrics.create({ data: { userId: user.id, rateOfReturn: new Prisma.Decimal('-14.20'), volatility: new Prisma.Decimal('18.50'), valueAtRisk: new Prisma.Decimal('0.63') } });
-    const flow = await client.dailyFlow.create({ data: { userId: user.id, day: new Date('2021-06-03T00:00:00Z'), moneyIn: new Prisma.Decimal('999999999999999999.99') } });
-    const record = await client.idempotencyRecord.create({ data: { userId: user.id, key: 'k', route: 'POST /x/', requestHash: 'a'.repeat(64), status: 201, responseBody: '{"a":1}' } });
+    const wallet = await client.wallet.create({
+      data: { userId: user.id, bankName: 'B', cardNumber: '1234567890123', balance: new Prisma.Decimal('999999999999999.99') },
+    });
+    const transaction = await client.transaction.create({
+      data: { walletId: wallet.id, name: 'Top-up the wallet', sum: new Prisma.Decimal('-0.01'), createdAt: when },
+    });
+    const asset = await client.asset.create({
+      data: { transactionId: transaction.id, assetName: 'AAPL', pricePerUnit: new Prisma.Decimal('148.92'), overallSum: new Prisma.Decimal('0.01') },
+    });
+    const metrics = await client.metrics.create({
+      data: { userId: user.id, rateOfReturn: new Prisma.Decimal('-14.20'), volatility: new Prisma.Decimal('18.50'), valueAtRisk: new Prisma.Decimal('0.63') },
+    });
+    const flow = await client.dailyFlow.create({
+      data: { userId: user.id, day: new Date('2021-06-03T00:00:00Z'), moneyIn: new Prisma.Decimal('999999999999999999.99') },
+    });
+    const record = await client.idempotencyRecord.create({
+      data: { userId: user.id, key: 'k', route: 'POST /x/', requestHash: 'a'.repeat(64), status: 201, responseBody: '{"a":1}' },
+    });
 
     const read = await client.user.findUniqueOrThrow({
       where: { id: user.id },
@@ -122,7 +145,9 @@ describe('every model round-trips through Prisma Client', () => {
     const flowRead = await client.dailyFlow.findUniqueOrThrow({ where: { userId_day: { userId: user.id, day: flow.day } } });
     expect(flowRead.day.toISOString()).toBe('2021-06-03T00:00:00.000Z');
     expect([flowRead.moneyIn.toFixed(2), flowRead.moneyOut.toFixed(2)]).toEqual(['999999999999999999.99', '0.00']);
-    expect(await client.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(expect.objectContaining({ status: 201, responseBody: '{"a":1}' }));
+    expect(await client.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(
+      expect.objectContaining({ status: 201, responseBody: '{"a":1}' }),
+    );
   });
 
   it('keeps a balance from going negative and a bought asset from costing under a cent', async () => {
@@ -130,7 +155,9 @@ describe('every model round-trips through Prisma Client', () => {
     await expect(db().wallet.update({ where: { id: wallet.id }, data: { balance: new Prisma.Decimal('-0.01') } })).rejects.toThrow();
     const transaction = await db().transaction.findFirstOrThrow({ where: { walletId: wallet.id } });
     await expect(
-      db().asset.create({ data: { transactionId: transaction.id, assetName: 'AAPL', pricePerUnit: new Prisma.Decimal('0.00'), overallSum: new Prisma.Decimal('1') } }),
+      db().asset.create({
+        data: { transactionId: transaction.id, assetName: 'AAPL', pricePerUnit: new Prisma.Decimal('0.00'), overallSum: new Prisma.Decimal('1') },
+      }),
     ).rejects.toThrow();
   });
 });

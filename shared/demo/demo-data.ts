@@ -35,7 +35,13 @@ export const DEMO_USERS: readonly DemoUser[] = [
     portfolio: {
       paidFrom: 0,
       investedSum: '1000.00',
-      parts: [['AAPL', 30], ['MSFT', 25], ['GOOG', 20], ['JNJ', 15], ['SPY', 10]],
+      parts: [
+        ['AAPL', 30],
+        ['MSFT', 25],
+        ['GOOG', 20],
+        ['JNJ', 15],
+        ['SPY', 10],
+      ],
       metrics: { rateOfReturn: '14.20', volatility: '18.50', valueAtRisk: '0.63' },
     },
   },
@@ -51,7 +57,15 @@ export const DEMO_USERS: readonly DemoUser[] = [
     portfolio: {
       paidFrom: 0,
       investedSum: '5000.00',
-      parts: [['SPY', 25], ['FXAIX', 20], ['JPM', 15], ['V', 10], ['MA', 10], ['PLD', 10], ['UNH', 10]],
+      parts: [
+        ['SPY', 25],
+        ['FXAIX', 20],
+        ['JPM', 15],
+        ['V', 10],
+        ['MA', 10],
+        ['PLD', 10],
+        ['UNH', 10],
+      ],
       metrics: { rateOfReturn: '9.80', volatility: '11.20', valueAtRisk: '0.65' },
     },
   },

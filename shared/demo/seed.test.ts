@@ -62,9 +62,19 @@ describe('seedDemoUsers', () => {
       ['Purchase of 5 asset(s)', '-1000.00'],
     ]);
     const lyraking = await db().transaction.findMany({ where: { wallet: { user: { username: 'lyraking' } } }, orderBy: { createdAt: 'asc' } });
-    expect(lyraking.map((t) => t.sum.toFixed(2))).toEqual(
-      ['5000.00', '100.50', '100.00', '200.00', '50.00', '1500.00', '10.00', '60.00', '1200.00', '11.99', '-5000.00'],
-    );
+    expect(lyraking.map((t) => t.sum.toFixed(2))).toEqual([
+      '5000.00',
+      '100.50',
+      '100.00',
+      '200.00',
+      '50.00',
+      '1500.00',
+      '10.00',
+      '60.00',
+      '1200.00',
+      '11.99',
+      '-5000.00',
+    ]);
     const all = await db().transaction.findMany();
     expect(all).toHaveLength(4 + 11 + 5);
     const earliest = Date.UTC(2026, 10, 10);
@@ -83,10 +93,22 @@ describe('seedDemoUsers', () => {
         .filter((a) => a.transaction.wallet.user.username === username)
         .map((a) => [a.assetName, a.overallSum.toFixed(2)])
         .sort();
-    expect(byUser('johnwick')).toEqual([['AAPL', '300.00'], ['GOOG', '200.00'], ['JNJ', '150.00'], ['MSFT', '250.00'], ['SPY', '100.00']]);
-    expect(byUser('lyraking')).toEqual(
-      [['FXAIX', '1000.00'], ['JPM', '750.00'], ['MA', '500.00'], ['PLD', '500.00'], ['SPY', '1250.00'], ['UNH', '500.00'], ['V', '500.00']],
-    );
+    expect(byUser('johnwick')).toEqual([
+      ['AAPL', '300.00'],
+      ['GOOG', '200.00'],
+      ['JNJ', '150.00'],
+      ['MSFT', '250.00'],
+      ['SPY', '100.00'],
+    ]);
+    expect(byUser('lyraking')).toEqual([
+      ['FXAIX', '1000.00'],
+      ['JPM', '750.00'],
+      ['MA', '500.00'],
+      ['PLD', '500.00'],
+      ['SPY', '1250.00'],
+      ['UNH', '500.00'],
+      ['V', '500.00'],
+    ]);
     expect(byUser('alexray')).toEqual([]);
     for (const asset of assets) expect(asset.transaction.name).toMatch(/^Purchase of \d asset\(s\)$/);
     expect(assets.every((a) => a.pricePerUnit.greaterThan(0))).toBe(true);

@@ -19,7 +19,9 @@ const HISTORY_DAYS = 10;
 
 /** A stable UUID (version 5 layout) for a piece of demo data. */
 export function demoId(...parts: Array<string | number>): string {
-  const hex = createHash('sha1').update(`fulfillment-demo:${parts.join(':')}`).digest('hex');
+  const hex = createHash('sha1')
+    .update(`fulfillment-demo:${parts.join(':')}`)
+    .digest('hex');
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -68,8 +70,7 @@ async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
   const userId = demoId(user.username);
   const existing = await tx.user.findUnique({ where: { username: user.username } });
   // bcrypt salts every hash; keep the stored one when it still matches so a rerun changes nothing.
-  const passwordHash =
-    existing && (await verifyPassword(user.username, existing.passwordHash)) ? existing.passwordHash : await hashPassword(user.username);
+  const passwordHash = existing && (await verifyPassword(user.username, existing.passwordHash)) ? existing.passwordHash : await hashPassword(user.username);
   const profile = {
     email: demoEmail(user.username),
     passwordHash,
@@ -119,7 +120,11 @@ async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
 
   const { portfolio } = user;
   if (!portfolio) return;
-  const purchaseId = demoId(user.username, 'transaction', events.findIndex((event) => event.isPurchase));
+  const purchaseId = demoId(
+    user.username,
+    'transaction',
+    events.findIndex((event) => event.isPurchase),
+  );
   await tx.asset.createMany({
     data: portfolio.parts.map(([assetName, percent], index) => ({
       id: demoId(user.username, 'asset', index),

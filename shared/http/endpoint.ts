@@ -55,7 +55,6 @@ export interface HandlerContext<P, Q, B> {
   sqlTransaction(work: (tx: SqlTx) => Promise<Result>): Promise<Result>;
 }
 
-
 export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   summary: string;
   description?: string;
@@ -70,9 +69,7 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
 }
 
 /** Keeps P, Q and B inferred from the schemas, so handlers get typed input. */
-export function defineEndpoint<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
-  endpoint: Endpoint<P, Q, B>,
-): Endpoint<P, Q, B> {
+export function defineEndpoint<P = Record<string, never>, Q = Record<string, never>, B = undefined>(endpoint: Endpoint<P, Q, B>): Endpoint<P, Q, B> {
   return endpoint;
 }
 

@@ -27,8 +27,7 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (field: string, message: string) =>
-  new ApiError(400, 'invalid_request', `Invalid ${field}: ${message}`, [{ field, message }]);
+export const badRequest = (field: string, message: string) => new ApiError(400, 'invalid_request', `Invalid ${field}: ${message}`, [{ field, message }]);
 
 export const notFound = (what = 'Resource') => new ApiError(404, 'not_found', `${what} not found`);
 

@@ -55,7 +55,9 @@ const param = fc.oneof(
 );
 
 // fast-check favours small integers; the depths that matter are named too.
-const deepJson = fc.oneof(fc.constantFrom(32, 33, 4000, 6000), fc.integer({ min: 1, max: 6000 })).map((depth) => `{"sum":"1.00","x":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+const deepJson = fc
+  .oneof(fc.constantFrom(32, 33, 4000, 6000), fc.integer({ min: 1, max: 6000 }))
+  .map((depth) => `{"sum":"1.00","x":${'['.repeat(depth)}${']'.repeat(depth)}}`);
 const wideJson = fc.integer({ min: 900, max: 3000 }).map((width) => JSON.stringify({ sum: '1.00', x: Array.from({ length: width }, (_, index) => index) }));
 const body = fc.oneof(
   { arbitrary: fc.oneof(deepJson, wideJson), weight: 3 },
@@ -67,7 +69,17 @@ const body = fc.oneof(
   anyText(200),
 );
 
-const contentType = fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'application/cloudevents+json', 'multipart/form-data; boundary=x', 'garbage');
+const contentType = fc.constantFrom(
+  undefined,
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/cloudevents+json',
+  'multipart/form-data; boundary=x',
+  'garbage',
+);
 
 const authorization = fc.oneof(
   fc.constantFrom('{valid}', undefined, 'token', 'Bearer ', 'Token x.y.z', 'Basic YWxhZGRpbjpvcGVuc2VzYW1l'),
@@ -84,22 +96,24 @@ const query = fc.dictionary(
 );
 
 // Mostly a method the route serves, so requests get past the 405 to the parsing behind it.
-const hostileRequest = fc.constantFrom(...registry).chain((definition) => fc.record({
-  name: fc.constant(definition.name),
-  pathIndex: fc.nat(),
-  params: fc.array(param, { minLength: 2, maxLength: 2 }),
-  dropTrailingSlash: fc.boolean(),
-  method: fc.oneof(
-    { arbitrary: fc.constantFrom(...definition.methods), weight: 4 },
-    { arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'), weight: 1 },
-  ),
-  query,
-  repeatQuery: fc.boolean(),
-  body,
-  contentType: fc.oneof({ arbitrary: fc.constant('application/json'), weight: 2 }, { arbitrary: contentType, weight: 1 }),
-  authorization: fc.oneof({ arbitrary: fc.constant('{valid}'), weight: 2 }, { arbitrary: authorization, weight: 1 }),
-  idempotencyKey,
-}));
+const hostileRequest = fc.constantFrom(...registry).chain((definition) =>
+  fc.record({
+    name: fc.constant(definition.name),
+    pathIndex: fc.nat(),
+    params: fc.array(param, { minLength: 2, maxLength: 2 }),
+    dropTrailingSlash: fc.boolean(),
+    method: fc.oneof(
+      { arbitrary: fc.constantFrom(...definition.methods), weight: 4 },
+      { arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'), weight: 1 },
+    ),
+    query,
+    repeatQuery: fc.boolean(),
+    body,
+    contentType: fc.oneof({ arbitrary: fc.constant('application/json'), weight: 2 }, { arbitrary: contentType, weight: 1 }),
+    authorization: fc.oneof({ arbitrary: fc.constant('{valid}'), weight: 2 }, { arbitrary: authorization, weight: 1 }),
+    idempotencyKey,
+  }),
+);
 
 type HostileRequest = typeof hostileRequest extends fc.Arbitrary<infer T> ? T : never;
 
@@ -147,7 +161,10 @@ it(`answers ${RUNS} generated hostile requests over every route without a 5xx, i
       expect([where, response.status < 500]).toEqual([where, true]);
       expect([where, response.headers['x-request-id']]).toEqual([where, expect.stringMatching(/^[\w.:-]{1,128}$/)]);
       if (response.status >= 400 && input.method !== 'HEAD') {
-        expect([where, JSON.parse(response.text)]).toEqual([where, { error: { code: expect.any(String), message: expect.any(String), details: expect.any(Array) } }]);
+        expect([where, JSON.parse(response.text)]).toEqual([
+          where,
+          { error: { code: expect.any(String), message: expect.any(String), details: expect.any(Array) } },
+        ]);
       }
     }),
     { seed: SEED, numRuns: RUNS, endOnFailure: true },

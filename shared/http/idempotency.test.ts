@@ -16,11 +16,7 @@ beforeAll(async () => {
 });
 
 const topUp = (sum: string, idempotencyKey: string) =>
-  callFunction('wallets-topup')
-    .post(`/api/v1/wallets/${walletId}/topup/`)
-    .set(tokenHeader(key))
-    .set('Idempotency-Key', idempotencyKey)
-    .send({ sum });
+  callFunction('wallets-topup').post(`/api/v1/wallets/${walletId}/topup/`).set(tokenHeader(key)).set('Idempotency-Key', idempotencyKey).send({ sum });
 
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
 

@@ -22,12 +22,7 @@ export interface IdempotencyScope {
   requestHash: string;
 }
 
-export function idempotencyScope(
-  header: string | string[] | undefined,
-  userId: string,
-  route: string,
-  body: unknown,
-): IdempotencyScope | undefined {
+export function idempotencyScope(header: string | string[] | undefined, userId: string, route: string, body: unknown): IdempotencyScope | undefined {
   if (header === undefined) return undefined;
   const key = Array.isArray(header) ? header[0] : header;
   if (!KEY_PATTERN.test(key)) {
@@ -35,7 +30,9 @@ export function idempotencyScope(
       { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' },
     ]);
   }
-  const requestHash = createHash('sha256').update(`${route}\n${canonicalJson(body)}`).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(`${route}\n${canonicalJson(body)}`)
+    .digest('hex');
   return { userId, key, route, requestHash };
 }
 

@@ -46,7 +46,8 @@ describe('JSON nesting and size limits, checked before validation and hashing', 
   });
 
   it('refuses a deep (4,000 levels) idempotent purchase with 400 naming the limit, not 500', async () => {
-    const purchase = '"assets":[{"asset_name":"SPY","part_of_portfolio":100,"statistics":{"current_price":"1.00"}}],' +
+    const purchase =
+      '"assets":[{"asset_name":"SPY","part_of_portfolio":100,"statistics":{"current_price":"1.00"}}],' +
       '"metrics":{"rate_of_return":"1.00","volatility":"1.00","value_at_risk":"1.00"},"invested_sum":"1.00"';
     const response = await callFunction('assets-purchase')
       .post('/api/v1/assets/')

@@ -38,9 +38,7 @@ function rawRequest(head: string, body = ''): Promise<RawAnswer> {
       const text = Buffer.concat(chunks).toString('utf8');
       const [headText, ...rest] = text.split('\r\n\r\n');
       const [statusLine, ...headerLines] = headText.split('\r\n');
-      const headers = Object.fromEntries(
-        headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
-      );
+      const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
     });
     socket.write(`${head}\r\n\r\n${body}`);
@@ -48,7 +46,12 @@ function rawRequest(head: string, body = ''): Promise<RawAnswer> {
 }
 
 const request = (method: string, target: string, headers: string[] = [], body = '') =>
-  rawRequest([`${method} ${target} HTTP/1.1`, 'Host: localhost', 'Connection: close', ...headers, ...(body ? [`Content-Length: ${Buffer.byteLength(body)}`] : [])].join('\r\n'), body);
+  rawRequest(
+    [`${method} ${target} HTTP/1.1`, 'Host: localhost', 'Connection: close', ...headers, ...(body ? [`Content-Length: ${Buffer.byteLength(body)}`] : [])].join(
+      '\r\n',
+    ),
+    body,
+  );
 
 function expectErrorShape(answer: RawAnswer, status: number, code: string) {
   expect(answer.status).toBe(status);
@@ -86,7 +89,11 @@ describe("requests Node's HTTP parser refuses answer in the error shape", () => 
   });
 
   it('3,000 headers are a JSON 431', async () => {
-    const answer = await request('GET', '/api/v1/wallets/', Array.from({ length: 3000 }, (_, index) => `X-H${index}: v`));
+    const answer = await request(
+      'GET',
+      '/api/v1/wallets/',
+      Array.from({ length: 3000 }, (_, index) => `X-H${index}: v`),
+    );
     expectErrorShape(answer, 431, 'headers_too_large');
   });
 

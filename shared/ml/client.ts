@@ -2,16 +2,7 @@ import ky, { isTimeoutError } from 'ky';
 import { z } from 'zod';
 import { currentDeadline } from '../deadline/deadline';
 import { MlRejectedError, mlBadResponse, mlTimeout, mlUnavailable } from './errors';
-import {
-  detailedStatSchema,
-  historySchema,
-  portfolioSchema,
-  statSchema,
-  type DetailedStat,
-  type History,
-  type Portfolio,
-  type Stat,
-} from './schemas';
+import { detailedStatSchema, historySchema, portfolioSchema, statSchema, type DetailedStat, type History, type Portfolio, type Stat } from './schemas';
 
 /**
  * Client of the investment recommendation service (SPEC §6). Every answer is
@@ -129,10 +120,12 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtl
     async getStats(assetNames) {
       const names = [...new Set(assetNames)];
       const results = await Promise.allSettled(names.map((name) => (statTtlMs > 0 ? recentStat(name) : client.getStat(name))));
-      return new Map(names.map((name, index) => {
-        const result = results[index];
-        return [name, result.status === 'fulfilled' ? result.value : null];
-      }));
+      return new Map(
+        names.map((name, index) => {
+          const result = results[index];
+          return [name, result.status === 'fulfilled' ? result.value : null];
+        }),
+      );
     },
   };
   return client;

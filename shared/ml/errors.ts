@@ -11,11 +11,9 @@ const withCause = <T extends Error>(error: T, cause: unknown): T => Object.assig
 export const mlBadResponse = (cause: unknown) =>
   withCause(new ApiError(502, 'ml_bad_response', 'The investment recommendation service sent an invalid response'), cause);
 
-export const mlUnavailable = (cause: unknown) =>
-  withCause(new ApiError(503, 'ml_unavailable', 'The investment recommendation service is unavailable'), cause);
+export const mlUnavailable = (cause: unknown) => withCause(new ApiError(503, 'ml_unavailable', 'The investment recommendation service is unavailable'), cause);
 
-export const mlTimeout = (cause: unknown) =>
-  withCause(new ApiError(504, 'ml_timeout', 'The investment recommendation service timed out'), cause);
+export const mlTimeout = (cause: unknown) => withCause(new ApiError(504, 'ml_timeout', 'The investment recommendation service timed out'), cause);
 
 /** Texts the service answers with a 400, for handlers that translate them. */
 export const ML_REJECTIONS = {

@@ -13,18 +13,14 @@ const percent = z.number();
 export const portfolioSchema = z
   .object({
     portfolioComposition: z
-      .record(
-        z.string().min(1),
-        z.object({ weight: z.number().min(0).max(1), expectedReturn: percent, expectedVolatility: percent }),
-      )
+      .record(z.string().min(1), z.object({ weight: z.number().min(0).max(1), expectedReturn: percent, expectedVolatility: percent }))
       .refine((composition) => Object.keys(composition).length > 0, 'has no tickers'),
     portfolioMetrics: z.object({ expectedReturn: percent, annualVolatility: percent, sharpeRatio: z.number() }),
     riskAversion: z.number().min(0).max(1),
   })
   .refine(
     // Weights that do not add up would make the advice's percentages unbuyable.
-    ({ portfolioComposition }) =>
-      Math.abs(Object.values(portfolioComposition).reduce((sum, { weight }) => sum + weight, 0) - 1) <= 0.01,
+    ({ portfolioComposition }) => Math.abs(Object.values(portfolioComposition).reduce((sum, { weight }) => sum + weight, 0) - 1) <= 0.01,
     { message: 'weights do not sum to 1', path: ['portfolioComposition'] },
   );
 

@@ -42,29 +42,27 @@ export interface MoneyBounds {
 export function moneySchema({ min = '0.01', max = '1000000.00' }: MoneyBounds = {}) {
   const lowest = new Decimal(min);
   const highest = new Decimal(max);
-  return z
-    .union([z.number(), z.string()], { error: 'must be a decimal number' })
-    .transform((value, ctx) => {
-      const parsed = moneyText(value);
-      if ('problem' in parsed) {
-        ctx.addIssue({ code: 'custom', message: parsed.problem });
-        return z.NEVER;
-      }
-      if (!MONEY_TEXT.test(parsed.text)) {
-        ctx.addIssue({ code: 'custom', message: 'must be a decimal number with at most 2 decimal places' });
-        return z.NEVER;
-      }
-      const amount = new Decimal(parsed.text);
-      if (amount.lessThan(lowest)) {
-        ctx.addIssue({ code: 'custom', message: `must be at least ${lowest.toFixed(2)}` });
-        return z.NEVER;
-      }
-      if (amount.greaterThan(highest)) {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${highest.toFixed(2)}` });
-        return z.NEVER;
-      }
-      return amount;
-    });
+  return z.union([z.number(), z.string()], { error: 'must be a decimal number' }).transform((value, ctx) => {
+    const parsed = moneyText(value);
+    if ('problem' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.problem });
+      return z.NEVER;
+    }
+    if (!MONEY_TEXT.test(parsed.text)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a decimal number with at most 2 decimal places' });
+      return z.NEVER;
+    }
+    const amount = new Decimal(parsed.text);
+    if (amount.lessThan(lowest)) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${lowest.toFixed(2)}` });
+      return z.NEVER;
+    }
+    if (amount.greaterThan(highest)) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${highest.toFixed(2)}` });
+      return z.NEVER;
+    }
+    return amount;
+  });
 }
 
 /** Rounds half away from zero to cents, as a bank statement would. */

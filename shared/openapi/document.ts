@@ -203,10 +203,9 @@ function responses(route: Route, typeName: string, components: SchemaComponents)
       doc.schema === errorBody ? { $ref: '#/components/schemas/Error' } : components.add(`${typeName}Response${status}`, doc.schema as z.ZodType, 'output'),
     );
   }
-  result.default = responseObject(
-    { description: 'An unexpected failure (500), or the database being unavailable (503)', schema: errorBody },
-    () => ({ $ref: '#/components/schemas/Error' }),
-  );
+  result.default = responseObject({ description: 'An unexpected failure (500), or the database being unavailable (503)', schema: errorBody }, () => ({
+    $ref: '#/components/schemas/Error',
+  }));
   return result;
 }
 

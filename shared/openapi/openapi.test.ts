@@ -160,7 +160,10 @@ describe('the document as a whole', () => {
     walk(document);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of new Set(refs)) {
-      const target = ref.replace(/^#\//, '').split('/').reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], document);
+      const target = ref
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], document);
       expect({ ref, found: target !== undefined }).toEqual({ ref, found: true });
     }
   });

@@ -130,7 +130,10 @@ describe('roundedParts and adviceParts (SPEC §3: round(weight × 100))', () => 
     let fallbacks = 0;
     for (const uuid of ['user-0000000000000001', 'user-0000000000000501', 'user-0000000000000999']) {
       for (let level = 0; level <= 100; level += 1) {
-        const tickers = Object.entries(recommendPortfolio(uuid, 1 - level / 100).portfolioComposition).map(([assetName, { weight }]) => ({ assetName, weight }));
+        const tickers = Object.entries(recommendPortfolio(uuid, 1 - level / 100).portfolioComposition).map(([assetName, { weight }]) => ({
+          assetName,
+          weight,
+        }));
         const rounded = tickers.filter(({ weight }) => halfUpOf(weight) > 0);
         const roundedTotal = sum(rounded.map(({ weight }) => halfUpOf(weight)));
         const parts = adviceParts(tickers);

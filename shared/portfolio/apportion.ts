@@ -80,7 +80,13 @@ export function adviceParts<A extends { weight: Decimal.Value }>(tickers: readon
  */
 export function splitCents(total: Decimal, parts: readonly number[]): Decimal[] {
   const cents = total.times(100);
-  const shares = largestRemainder(proportional(parts.map((part) => new Decimal(part)), cents), cents);
+  const shares = largestRemainder(
+    proportional(
+      parts.map((part) => new Decimal(part)),
+      cents,
+    ),
+    cents,
+  );
   return shares!.map((share) => share.dividedBy(100));
 }
 
@@ -100,9 +106,10 @@ export function compareAssetNames(a: { assetName: string }, b: { assetName: stri
  * part rounded on its own (SPEC §3), so the two may differ by a cent.
  */
 export function allocate<A extends { assetName: string; part: number }>(assets: readonly A[], total: Decimal): Array<A & { overallSum: Decimal }> {
-  const held = assets
-    .filter(({ part }) => part > 0)
-    .sort((a, b) => b.part - a.part || compareAssetNames(a, b));
-  const sums = splitCents(total, held.map(({ part }) => part));
+  const held = assets.filter(({ part }) => part > 0).sort((a, b) => b.part - a.part || compareAssetNames(a, b));
+  const sums = splitCents(
+    total,
+    held.map(({ part }) => part),
+  );
   return held.map((asset, index) => ({ ...asset, overallSum: sums[index] }));
 }

@@ -3,8 +3,14 @@ import { MAX_AMOUNT, moneySchema } from '../money/decimal';
 
 /** Shapes the asset endpoints share, for parsing and for the OpenAPI document. */
 
-export const moneyText = z.string().regex(/^\d+\.\d{2}$/).describe('Amount as a 2-decimal string, e.g. "340.00"');
-export const signedText = z.string().regex(/^-?\d+\.\d{2}$/).describe('Signed 2-decimal string, e.g. "-0.15"');
+export const moneyText = z
+  .string()
+  .regex(/^\d+\.\d{2}$/)
+  .describe('Amount as a 2-decimal string, e.g. "340.00"');
+export const signedText = z
+  .string()
+  .regex(/^-?\d+\.\d{2}$/)
+  .describe('Signed 2-decimal string, e.g. "-0.15"');
 export const direction = z.enum(['+', '-']).describe('"+" for a rise or zero, "-" for a fall');
 
 export const metricsSchema = z.object({

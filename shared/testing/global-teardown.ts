@@ -10,10 +10,9 @@ export default async function globalTeardown(): Promise<void> {
     password: decodeURIComponent(url.password),
   });
   try {
-    const rows: Array<{ name: string }> = await conn.query(
-      'SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ?',
-      [`fftest\\_${process.env.TEST_RUN_ID}%`],
-    );
+    const rows: Array<{ name: string }> = await conn.query('SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ?', [
+      `fftest\\_${process.env.TEST_RUN_ID}%`,
+    ]);
     for (const { name } of rows) await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
   } finally {
     await conn.end();

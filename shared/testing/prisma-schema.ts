@@ -60,7 +60,10 @@ export function readPrismaSchema(file = path.resolve(__dirname, '../../prisma/sc
   const modelNames = new Set(models.map((model) => model[1]));
 
   return models.map(([, model, body]) => {
-    const lines = body.split('\n').map((line) => line.replace(/\/\/.*$/, '').trim()).filter(Boolean);
+    const lines = body
+      .split('\n')
+      .map((line) => line.replace(/\/\/.*$/, '').trim())
+      .filter(Boolean);
     const table = /@@map\("(\w+)"\)/.exec(body)?.[1] ?? model;
     const columnOf = new Map<string, string>();
     const columns: ExpectedColumn[] = [];

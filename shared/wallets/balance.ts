@@ -9,5 +9,4 @@ import { Decimal, MAX_AMOUNT } from '../money/decimal';
 export const fitsInBalance = (amount: Decimal) => amount.lessThanOrEqualTo(MAX_AMOUNT);
 
 /** The one refusal for an amount a wallet cannot hold (422), naming what the client sent that leads to it. */
-export const balanceLimit = (detail: FieldProblem) =>
-  new ApiError(422, 'balance_limit', `The wallet balance cannot exceed ${MAX_AMOUNT.toFixed(2)}`, [detail]);
+export const balanceLimit = (detail: FieldProblem) => new ApiError(422, 'balance_limit', `The wallet balance cannot exceed ${MAX_AMOUNT.toFixed(2)}`, [detail]);

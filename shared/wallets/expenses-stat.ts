@@ -35,7 +35,5 @@ export async function expensesByDay(userId: string, range: DayRange): Promise<Da
 }
 
 export function renderExpensesStat(rows: DayRow[]): Record<string, { purchases: JsonNumber; sells: JsonNumber }> {
-  return Object.fromEntries(
-    rows.map((row) => [String(row.day), { purchases: jsonNumber(row.money_in), sells: jsonNumber(row.money_out) }]),
-  );
+  return Object.fromEntries(rows.map((row) => [String(row.day), { purchases: jsonNumber(row.money_in), sells: jsonNumber(row.money_out) }]));
 }

@@ -26,13 +26,17 @@ describe('the daily_flows migration', () => {
     const conn = await mariadb.createConnection(poolConfigFromUrl(url, { poolSize: 1, connectTimeoutMs: 3000 }));
     try {
       await conn.query("INSERT INTO users (id, username, password_hash, ml_uuid) VALUES ('u1', 'one', 'x', 'm'), ('u2', 'two', 'x', 'm')");
-      await conn.query("INSERT INTO wallets (id, user_id, bank_name, card_number, balance) VALUES ('w1', 'u1', 'B', '100000000001', 0), ('w2', 'u1', 'B', '100000000002', 0), ('w3', 'u2', 'B', '100000000003', 0)");
+      await conn.query(
+        "INSERT INTO wallets (id, user_id, bank_name, card_number, balance) VALUES ('w1', 'u1', 'B', '100000000001', 0), ('w2', 'u1', 'B', '100000000002', 0), ('w3', 'u2', 'B', '100000000003', 0)",
+      );
       await conn.query(`INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES
         ('t1', 'w1', 'in', 100.10, '2026-01-01 00:00:00.000000'), ('t2', 'w2', 'in', 0.90, '2026-01-01 23:59:59.999999'),
         ('t3', 'w1', 'out', -50.00, '2026-01-01 12:00:00.000000'), ('t4', 'w1', 'in', 1.00, '2026-01-02 00:00:00.000000'),
         ('t5', 'w3', 'out', -7.77, '2026-01-01 08:00:00.000000')`);
       await applyMigrations(url, migrations);
-      const rows = await conn.query('SELECT user_id, CAST(day AS CHAR) AS day, CAST(money_in AS CHAR) AS money_in, CAST(money_out AS CHAR) AS money_out FROM daily_flows ORDER BY user_id, day');
+      const rows = await conn.query(
+        'SELECT user_id, CAST(day AS CHAR) AS day, CAST(money_in AS CHAR) AS money_in, CAST(money_out AS CHAR) AS money_out FROM daily_flows ORDER BY user_id, day',
+      );
       expect(rows).toEqual([
         { user_id: 'u1', day: '2026-01-01', money_in: '101.00', money_out: '50.00' },
         { user_id: 'u1', day: '2026-01-02', money_in: '1.00', money_out: '0.00' },
