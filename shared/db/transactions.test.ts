@@ -6,6 +6,29 @@ import { inSqlTransaction } from './sql';
 
 useTestDatabase();
 
+/** Two transactions each take one lock, then wait here until both hold theirs. */
+function meetingPoint(): { bothHoldOne: () => void; barrier: Promise<void> } {
+  let waiting = 2;
+  let release: () => void = () => undefined;
+  const barrier = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    barrier,
+    bothHoldOne: () => {
+      waiting -= 1;
+      if (waiting === 0) release();
+    },
+  };
+}
+
+/** A user with two wallets whose rows the transactions lock in opposite orders. */
+async function twoWallets(username: string, cards: [string, string]) {
+  const user = await db().user.create({ data: { username, passwordHash: 'x', mlUuid: 'u' } });
+  const [a, b] = await Promise.all(cards.map((cardNumber) => db().wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber } })));
+  return { user, a, b };
+}
+
 /**
  * Two transactions lock the same two rows in opposite order with raw
  * `SELECT … FOR UPDATE` — the way handlers lock wallets — so InnoDB must kill
@@ -13,19 +36,9 @@ useTestDatabase();
  */
 describe('inTransaction', () => {
   it('runs a deadlock victim again, for raw SQL locks too', async () => {
-    const user = await db().user.create({ data: { username: 'deadlock', passwordHash: 'x', mlUuid: 'u' } });
-    const [a, b] = await Promise.all(
-      ['100000000001', '100000000002'].map((cardNumber) => db().wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber } })),
-    );
+    const { a, b } = await twoWallets('deadlock', ['100000000001', '100000000002']);
 
-    let bothHoldOne: () => void = () => undefined;
-    const barrier = new Promise<void>((resolve) => {
-      let waiting = 2;
-      bothHoldOne = () => {
-        waiting -= 1;
-        if (waiting === 0) resolve();
-      };
-    });
+    const { bothHoldOne, barrier } = meetingPoint();
     let attempts = 0;
     const lockInOrder = (first: string, second: string) =>
       inTransaction(async (tx) => {
@@ -55,18 +68,8 @@ describe('inTransaction', () => {
 
 describe('inSqlTransaction', () => {
   it('runs a deadlock victim again, and commits both', async () => {
-    const user = await db().user.create({ data: { username: 'deadlock-sql', passwordHash: 'x', mlUuid: 'u' } });
-    const [a, b] = await Promise.all(
-      ['100000000011', '100000000012'].map((cardNumber) => db().wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber } })),
-    );
-    let bothHoldOne: () => void = () => undefined;
-    const barrier = new Promise<void>((resolve) => {
-      let waiting = 2;
-      bothHoldOne = () => {
-        waiting -= 1;
-        if (waiting === 0) resolve();
-      };
-    });
+    const { user, a, b } = await twoWallets('deadlock-sql', ['100000000011', '100000000012']);
+    const { bothHoldOne, barrier } = meetingPoint();
     let attempts = 0;
     const lockInOrder = (first: string, second: string) =>
       inSqlTransaction(async (tx) => {
