@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
-import { expensesByDay, renderExpensesStat } from '../../shared/wallets/expenses-stat';
+import { expensesStatJson } from '../../shared/wallets/expenses-stat';
 
 const day = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
 
@@ -35,6 +35,6 @@ export default defineEndpoint({
     ...errorResponses(400, 401),
   },
   async handle({ user, query }) {
-    return { status: 200, body: renderExpensesStat(await expensesByDay(user.id, query)) };
+    return { status: 200, raw: { contentType: 'application/json; charset=utf-8', payload: await expensesStatJson(user.id, query) } };
   },
 });

@@ -4,7 +4,8 @@ import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
 import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
 import { useTestDatabase } from '../../shared/testing/test-database';
-import { dailyFlowsOutOfStep, walletsOutOfBalance } from '../../shared/testing/wallets';
+import { hashPassword } from '../../shared/auth/passwords';
+import { dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../shared/testing/wallets';
 
 useTestDatabase();
 
@@ -136,6 +137,30 @@ describe('GET /api/v1/wallets/expenses/stat/', () => {
     const response = await stat('johnwick', query);
     expect(response.status).toBe(400);
     expect(response.body.error.details.map((detail: { field: string }) => detail.field)).toEqual(fields);
+  });
+
+  it('answers years of days in full, in day order, with exact sums (the JSON is built by the database)', async () => {
+    const user = await db().user.create({ data: { username: 'longhistory', passwordHash: await hashPassword('longhistory'), mlUuid: 'u' } });
+    const wallet = await db().wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber: '100000000777', balance: new Decimal('0') } });
+    // 1,500 days of one top-up of 1,000,000.01 and one purchase of 0.01: far past MySQL's default 1 KB group_concat_max_len.
+    const first = Date.UTC(2020, 0, 1);
+    const days = Array.from({ length: 1500 }, (_, index) => first + index * 86_400_000);
+    await db().transaction.createMany({
+      data: days.flatMap((day, index) => [
+        { walletId: wallet.id, name: 'in', sum: new Decimal('1000000.01'), createdAt: new Date(day + 3600_000) },
+        { walletId: wallet.id, name: 'out', sum: new Decimal('-0.01'), createdAt: new Date(day + 7200_000 + index) },
+      ]),
+    });
+    await db().wallet.update({ where: { id: wallet.id }, data: { balance: new Decimal('1000000').times(1500) } });
+    await rebuildFlowsOfWallet(wallet.id);
+    keys.longhistory = await loginAs('longhistory');
+
+    const response = await stat('longhistory');
+    expect(response.status).toBe(200);
+    expect(response.text.startsWith(`{"${days[0] / 1000}":{"purchases":1000000.01,"sells":0.01}`)).toBe(true);
+    const body = JSON.parse(response.text) as Record<string, { purchases: number; sells: number }>;
+    expect(Object.keys(body)).toEqual(days.map((day) => String(day / 1000)));
+    expect(response.text.match(/"purchases":1000000\.01,"sells":0\.01/g)).toHaveLength(1500);
   });
 
   it('answers 401 without a key', async () => {

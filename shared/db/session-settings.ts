@@ -22,11 +22,15 @@ interface BaseConnection {
   destroy(): void;
 }
 
+/** 16 MiB: the expenses stat of 800 years of days. */
+export const GROUP_CONCAT_MAX_LEN = 16 * 1024 * 1024;
+
 export function sessionSql(isMariaDb: boolean, statementTimeoutMs: number): string {
   const lockWaitSeconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
   // MariaDB bounds every statement (seconds); MySQL only SELECTs (milliseconds), and row-lock waits bound the writes.
   const statementBound = isMariaDb ? `max_statement_time = ${statementTimeoutMs / 1000}` : `max_execution_time = ${statementTimeoutMs}`;
-  return `SET time_zone = '+00:00', ${statementBound}, innodb_lock_wait_timeout = ${lockWaitSeconds}`;
+  // group_concat_max_len: the expenses stat builds its answer with GROUP_CONCAT, and MySQL's default cuts it at 1 KB.
+  return `SET time_zone = '+00:00', ${statementBound}, innodb_lock_wait_timeout = ${lockWaitSeconds}, group_concat_max_len = ${GROUP_CONCAT_MAX_LEN}`;
 }
 
 export function applySessionSettings(pool: Pool, statementTimeoutMs: number): void {
