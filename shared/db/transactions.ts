@@ -6,7 +6,7 @@ import { MAX_TRANSACTION_ATTEMPTS, type SqlTx } from './sql';
 export interface TransactionOptions {
   /**
    * MariaDB's default, REPEATABLE READ, fixes a transaction's snapshot at its
-   * first plain read — the Idempotency-Key claim already does one — so rows
+   * first plain read, so rows
    * another request committed while this one waited for a lock stay invisible
    * to plain reads. A handler that locks first and then must read the latest
    * committed state asks for READ COMMITTED.

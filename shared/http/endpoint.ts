@@ -47,8 +47,8 @@ export interface HandlerContext<P, Q, B> {
   /**
    * Runs `work` in one database transaction (again, whole, if the database
    * picked it as a deadlock victim). When the request carried an
-   * Idempotency-Key, the key is claimed inside that same transaction and the
-   * result stored with it, so money moves at most once per key.
+   * Idempotency-Key, the answer is stored under the key at the end of that same
+   * transaction (shared/http/idempotency), so money moves at most once per key.
    */
   transaction(work: (tx: Tx) => Promise<Result>, options?: TransactionOptions): Promise<Result>;
   /** The same, on the driver (shared/db/sql) for work that needs no Prisma model: it never loads Prisma. */
