@@ -31,6 +31,7 @@ export default defineEndpoint({
   body: topUpBody,
   bodyExample: { sum: 400 },
   idempotent: true,
+  confirmsSessionItself: true,
   responses: {
     201: {
       description: 'Topped up (or the replay of the first response for this Idempotency-Key)',
@@ -39,13 +40,14 @@ export default defineEndpoint({
     },
     ...errorResponses(400, 401, 404, 409, 413, 415, 422),
   },
-  async handle({ user, params, body, sqlTransaction }) {
+  async handle({ unconfirmedSession, params, body, sqlTransaction }) {
     return sqlTransaction(async (tx) => {
-      const wallet = await lockOwnWallet(tx, user.id, params.wallet_id);
+      const wallet = await lockOwnWallet(tx, unconfirmedSession, params.wallet_id);
+      const userId = unconfirmedSession.key.userId;
       // The row lock makes the locked balance the current one.
       const balance = wallet.balance.plus(body.sum);
       if (!fitsInBalance(balance)) throw balanceLimit({ field: 'sum', message: 'would take the balance over its limit' });
-      const created = await recordMoneyMove(tx, { walletId: wallet.id, userId: user.id, name: TOP_UP_NAME, sum: body.sum, at: wallet.lockedAt });
+      const created = await recordMoneyMove(tx, { walletId: wallet.id, userId, name: TOP_UP_NAME, sum: body.sum, at: wallet.lockedAt });
       await setWalletBalance(tx, wallet.id, balance);
       return {
         status: 201,

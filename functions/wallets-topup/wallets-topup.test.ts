@@ -263,6 +263,19 @@ describe('Idempotency-Key on top-up', () => {
     expect(await ledger(wallet)).toEqual({ balance: '12.34', transactions: 1 });
   });
 
+  it('answers 401, not the stored answer, when the key is replayed after its session logged out', async () => {
+    const wallet = await createWallet(john);
+    const session = await loginAs('johnwick');
+    const key = randomUUID();
+    expect((await topUp(session, wallet, { sum: 7 }, key)).status).toBe(201);
+    expect((await callFunction('auth-logout').post('/api/v1/auth/logout/').set(tokenHeader(session))).status).toBe(200);
+
+    const replay = await topUp(session, wallet, { sum: 7 }, key);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.message).toBe('Token has been revoked');
+    expect(await ledger(wallet)).toEqual({ balance: '7.00', transactions: 1 });
+  });
+
   it('refuses a malformed key with 400', async () => {
     const response = await topUp(john, johnsDemoWallet, { sum: 1 }, 'x'.repeat(256));
     expect(response.status).toBe(400);

@@ -1,10 +1,16 @@
+import * as functions from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
 import jwt from 'jsonwebtoken';
+import request, { type Response } from 'supertest';
 import { resetConfigForTests } from '../config/config';
 import { db } from '../db/client';
 import { seedDemoUsers } from '../demo/seed';
+import { defineEndpoint, type FunctionDefinition } from '../http/endpoint';
+import { toHttpFunction } from '../http/http-function';
 import { callFunction, loginAs } from '../testing/http';
 import { useTestDatabase } from '../testing/test-database';
 import { setSecretReaderForTests, secretManagerReader } from './secrets';
+import { SESSION_COLUMNS, type SessionRow } from './tokens';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));
@@ -12,64 +18,115 @@ beforeAll(() => seedDemoUsers(db()));
 const SECRET = () => process.env.JWT_SECRET as string;
 const me = (authorization: string) => callFunction('auth-user').get('/api/v1/auth/user/').set('Authorization', authorization);
 
-async function expectRefused(authorization: string) {
-  const response = await me(authorization);
+async function expectRefusedBy(call: (authorization: string) => Promise<Response>, authorization: string) {
+  const response = await call(authorization);
   expect(response.status).toBe(401);
   expect(response.body.error.code).toBe('unauthorized');
   expect(response.headers['www-authenticate']).toBe('Token');
   return response;
 }
+const expectRefused = (authorization: string) => expectRefusedBy(me, authorization);
 
-describe('a key is refused with 401 when', () => {
+let johnsWallet: string;
+beforeAll(async () => {
+  johnsWallet = (await db().wallet.findFirstOrThrow({ where: { user: { username: 'johnwick' } } })).id;
+});
+const johnsMoney = async () => {
+  const wallet = await db().wallet.findUniqueOrThrow({ where: { id: johnsWallet }, include: { _count: { select: { transactions: true } } } });
+  return `${wallet.balance.toFixed(2)} in ${wallet._count.transactions}`;
+};
+
+// The same refusals whoever reads the session: the pipeline before the
+// handler (auth-user), or a top-up in its own locking statement, moving nothing.
+describe.each([
+  { checker: 'the pipeline (auth-user)', call: me, accepted: 200 },
+  {
+    checker: 'a top-up, in its transaction',
+    call: (authorization: string) =>
+      callFunction('wallets-topup').post(`/api/v1/wallets/${johnsWallet}/topup/`).set('Authorization', authorization).send({ sum: '0.01' }),
+    accepted: 201,
+  },
+])('a key is refused with 401 by $checker when', ({ call, accepted }) => {
   let key: string;
   let claims: jwt.JwtPayload;
+  let moneyBefore: string;
   beforeAll(async () => {
     key = await loginAs('johnwick');
     claims = jwt.decode(key) as jwt.JwtPayload;
   });
+  beforeEach(async () => {
+    moneyBefore = await johnsMoney();
+  });
+  afterEach(async () => {
+    if (expect.getState().currentTestName?.includes('control case')) return;
+    expect(await johnsMoney()).toBe(moneyBefore);
+  });
+  const refused = (authorization: string) => expectRefusedBy(call, authorization);
 
   it('works untouched, under any case of the scheme (the control case)', async () => {
     for (const scheme of ['token', 'Token', 'TOKEN', 'Bearer', 'bearer']) {
-      expect((await me(`${scheme} ${key}`)).status).toBe(200);
+      expect((await call(`${scheme} ${key}`)).status).toBe(accepted);
     }
   });
 
   it('its payload was tampered with', async () => {
     const [header, , signature] = key.split('.');
     const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
-    await expectRefused(`token ${header}.${forged}.${signature}`);
+    await refused(`token ${header}.${forged}.${signature}`);
   });
 
   it('its signature was tampered with', async () => {
     const flipped = key.slice(0, -2) + (key.endsWith('AA') ? 'BB' : 'AA');
-    await expectRefused(`token ${flipped}`);
+    await refused(`token ${flipped}`);
   });
 
   it('it has expired', async () => {
     const expired = jwt.sign({ sub: claims.sub, jti: claims.jti, exp: Math.floor(Date.now() / 1000) - 10 }, SECRET(), { algorithm: 'HS256' });
-    expect((await expectRefused(`token ${expired}`)).body.error.message).toBe('Token has expired');
+    expect((await refused(`token ${expired}`)).body.error.message).toBe('Token has expired');
   });
 
   it('its session expired on the server even though the JWT has not', async () => {
-    const other = await loginAs('alexray');
+    const other = await loginAs('johnwick');
     const { jti } = jwt.decode(other) as jwt.JwtPayload;
     await db().session.update({ where: { id: jti }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await expectRefused(`token ${other}`)).body.error.message).toBe('Token has expired');
+    expect((await refused(`token ${other}`)).body.error.message).toBe('Token has expired');
+  });
+
+  it('its session was revoked (logged out)', async () => {
+    const other = await loginAs('johnwick');
+    expect((await callFunction('auth-logout').post('/api/v1/auth/logout/').set('Authorization', `token ${other}`)).status).toBe(200);
+    expect((await refused(`token ${other}`)).body.error.message).toBe('Token has been revoked');
+  });
+
+  it('its user was deactivated', async () => {
+    const other = await loginAs('johnwick');
+    await db().user.update({ where: { username: 'johnwick' }, data: { isActive: false } });
+    try {
+      expect((await refused(`token ${other}`)).body.error.message).toBe('User inactive or deleted');
+    } finally {
+      await db().user.update({ where: { username: 'johnwick' }, data: { isActive: true } });
+    }
+  });
+
+  it('it names a session of another user', async () => {
+    const alexs = jwt.decode(await loginAs('alexray')) as jwt.JwtPayload;
+    const mixed = jwt.sign({ sub: claims.sub, jti: alexs.jti }, SECRET(), { algorithm: 'HS256', expiresIn: 60 });
+    await refused(`token ${mixed}`);
   });
 
   it('it uses alg none', async () => {
     const unsigned = jwt.sign({ sub: claims.sub, jti: claims.jti }, '', { algorithm: 'none' });
-    await expectRefused(`token ${unsigned}`);
+    await refused(`token ${unsigned}`);
   });
 
   it('it was signed with another secret', async () => {
     const foreign = jwt.sign({ sub: claims.sub, jti: claims.jti }, 'another-secret-that-is-long-enough-0123456789', { algorithm: 'HS256', expiresIn: 60 });
-    await expectRefused(`token ${foreign}`);
+    await refused(`token ${foreign}`);
   });
 
   it('it names a session that was never issued', async () => {
     const invented = jwt.sign({ sub: claims.sub, jti: '00000000-0000-4000-8000-000000000000' }, SECRET(), { algorithm: 'HS256', expiresIn: 60 });
-    await expectRefused(`token ${invented}`);
+    await refused(`token ${invented}`);
   });
 
   it.each([
@@ -79,7 +136,47 @@ describe('a key is refused with 401 when', () => {
     ['trailing words after the key', () => `token ${key} extra`],
     ['not a JWT', () => 'token not-a-jwt'],
   ])('the header has %s', async (_case, header) => {
-    await expectRefused(header());
+    await refused(header());
+  });
+});
+
+describe('a handler that confirms the session itself', () => {
+  const definition = (confirm: boolean): FunctionDefinition => ({
+    name: `confirms-itself-${confirm}`,
+    methods: ['GET'],
+    paths: ['/probe/'],
+    auth: 'user',
+    endpoint: defineEndpoint({
+      summary: 'probe',
+      confirmsSessionItself: true,
+      responses: {},
+      async handle({ unconfirmedSession, sqlTransaction }) {
+        return sqlTransaction(async (tx) => {
+          const [row] = await tx.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, [
+            unconfirmedSession.key.sessionId,
+          ]);
+          return { status: 200, body: confirm ? unconfirmedSession.confirm(row) : row };
+        });
+      },
+    }),
+  });
+  beforeAll(() => {
+    for (const confirm of [true, false]) functions.http(`confirms-itself-${confirm}`, toHttpFunction(definition(confirm)));
+  });
+
+  it('answers once it confirmed', async () => {
+    const key = await loginAs('lyraking');
+    const response = await request(getTestServer('confirms-itself-true')).get('/probe/').set('Authorization', `token ${key}`);
+    expect(response.status).toBe(200);
+    expect(response.body.username).toBe('lyraking');
+  });
+
+  it('answers 500, not its result, when it forgot to, so a revoked key cannot get through', async () => {
+    const key = await loginAs('lyraking');
+    await callFunction('auth-logout').post('/api/v1/auth/logout/').set('Authorization', `token ${key}`);
+    const response = await request(getTestServer('confirms-itself-false')).get('/probe/').set('Authorization', `token ${key}`);
+    expect(response.status).toBe(500);
+    expect(response.text).not.toContain('lyraking');
   });
 });
 

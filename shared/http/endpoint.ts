@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SessionToConfirm } from '../auth/tokens';
 import type { Tx } from '../db/client';
 import type { SqlTx } from '../db/sql';
 import type { TransactionOptions } from '../db/transactions';
@@ -38,9 +39,11 @@ export interface HandlerContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  /** Present when the function's auth is 'user'. */
+  /** Present when the function's auth is 'user', unless the endpoint confirmsSessionItself. */
   user: AuthenticatedUser;
   sessionId: string;
+  /** Present when the endpoint confirmsSessionItself: the caller's key, its session still to confirm. */
+  unconfirmedSession: SessionToConfirm;
   headers: Record<string, string | string[] | undefined>;
   requestId: string;
   log: Logger;
@@ -64,6 +67,11 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   bodyExample?: unknown;
   /** Honours the Idempotency-Key header (SPEC §2). */
   idempotent?: boolean;
+  /**
+   * The handler confirms the caller's session in its transaction's first
+   * statement (see SessionToConfirm) rather than the pipeline reading it first.
+   */
+  confirmsSessionItself?: boolean;
   responses: Record<number, ResponseDoc>;
   handle(ctx: HandlerContext<P, Q, B>): Promise<Result>;
 }

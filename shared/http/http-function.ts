@@ -1,6 +1,6 @@
 import type { Domain } from 'node:domain';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { authenticate } from '../auth/tokens';
+import { authenticate, SessionToConfirm, verifyKeyHeader } from '../auth/tokens';
 import { config, type Config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction } from '../db/sql';
@@ -61,19 +61,22 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
     } else {
       if (!(definition.methods as string[]).includes(req.method)) throw methodNotAllowed(req.method, definition.methods);
 
+      const { endpoint } = definition;
       let identity: Awaited<ReturnType<typeof authenticate>> | undefined;
+      let unconfirmed: SessionToConfirm | undefined;
       if (definition.auth === 'user') {
         // Behind API Gateway, Authorization carries the gateway's own Google
         // ID token and the client's header arrives as X-Forwarded-Authorization.
-        identity = await authenticate(req.get('x-forwarded-authorization') ?? req.get('authorization'));
-        scope.userId = identity.user.id;
+        const header = req.get('x-forwarded-authorization') ?? req.get('authorization');
+        if (endpoint.confirmsSessionItself) unconfirmed = new SessionToConfirm(await verifyKeyHeader(header));
+        else identity = await authenticate(header);
+        scope.userId = unconfirmed?.key.userId ?? identity?.user.id;
       } else if (definition.auth === 'scheduler') {
         // Loaded here: only the scheduled function needs Google's token library.
         const { authenticateScheduler } = await import('../auth/scheduler');
         await authenticateScheduler(req.get('authorization'));
       }
 
-      const { endpoint } = definition;
       const params = endpoint.params ? parseParams(endpoint.params, rawParams) : {};
       const query = endpoint.query ? parseInput(endpoint.query, req.query ?? {}, 'query') : {};
       const body = endpoint.body && BODY_METHODS.has(req.method) ? parseInput(endpoint.body, readBody(req, settings.MAX_BODY_BYTES), 'body') : undefined;
@@ -81,8 +84,8 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
       // Scoped by the route pattern and the parsed parameters, not the raw path:
       // /wallets/ABC…/ and /wallets/abc…/ are one wallet, one request.
       const idempotency =
-        endpoint.idempotent && identity
-          ? idempotencyScope(req.headers['idempotency-key'], identity.user.id, `${req.method} ${matched.route}`, { params, body: req.body })
+        endpoint.idempotent && scope.userId
+          ? idempotencyScope(req.headers['idempotency-key'], scope.userId, `${req.method} ${matched.route}`, { params, body: req.body })
           : undefined;
       const context: HandlerContext<unknown, unknown, unknown> = {
         route: matched.route,
@@ -90,7 +93,8 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         query,
         body,
         user: identity?.user as HandlerContext<unknown, unknown, unknown>['user'],
-        sessionId: identity?.sessionId ?? '',
+        sessionId: identity?.sessionId ?? unconfirmed?.key.sessionId ?? '',
+        unconfirmedSession: unconfirmed as SessionToConfirm,
         headers: req.headers,
         requestId: scope.requestId,
         log: scope.log,
@@ -101,7 +105,10 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         },
         sqlTransaction: (work) => runIdempotent(idempotency, { run: inSqlTransaction, sql: (tx) => tx }, work),
       };
-      return endpoint.handle(context);
+      const result = await endpoint.handle(context);
+      // Fails closed: a handler that forgot to confirm the session must not let a revoked key through.
+      if (unconfirmed && !unconfirmed.confirmed) throw new Error(`${definition.name} answered without confirming the caller's session`);
+      return result;
     }
   }
 }

@@ -92,6 +92,8 @@ export async function runIdempotent<T>(scope: IdempotencyScope | undefined, runn
     } catch (error) {
       const keyTaken = isUniqueViolation(error);
       if (!keyTaken && !(error instanceof ApiError)) throw error;
+      // A caller the work itself refused (a session confirmed in the transaction, revoked since) gets no stored answer.
+      if (error instanceof ApiError && error.status === 401) throw error;
       const stored = await storedResponse(scope);
       if (stored) return stored;
       if (!keyTaken) throw error;

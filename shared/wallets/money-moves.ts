@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SESSION_COLUMNS, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import type { SqlTx } from '../db/sql';
 import { notFound } from '../http/errors';
 import { Decimal } from '../money/decimal';
@@ -67,22 +68,24 @@ export async function lockUserForNewWallet(tx: SqlTx, userId: string): Promise<v
 }
 
 /**
- * A one-wallet move's first statement: the user's row (as lockUserForMoneyMove
- * takes it) and the wallet's, in one round trip. STRAIGHT_JOIN keeps the
- * user's row first, so this never waits for a wallet while holding nothing a
- * purchase of the same user wants. Locked rows are current however long the
- * locks took to get, even under REPEATABLE READ. Someone else's wallet is the
- * same 404 as an unknown one (./ownership).
+ * A one-wallet move's first statement: the caller's session confirmed (see
+ * SessionToConfirm), the user's row (as lockUserForMoneyMove takes it) and the
+ * wallet's, in one round trip. STRAIGHT_JOIN keeps the user's row before the
+ * wallet's, so this never waits for a wallet while holding nothing a purchase
+ * of the same user wants. Locked rows are current however long the locks took
+ * to get, even under REPEATABLE READ. Someone else's wallet is the same 404 as
+ * an unknown one (./ownership); a refused session is a 401 before that.
  */
-export async function lockOwnWallet(tx: SqlTx, userId: string, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
-  const [row] = await tx.rows<{ id: string; balance: unknown; lockedAt: string }>(
-    `SELECT STRAIGHT_JOIN w.id, w.balance, ${LOCKED_AT} AS lockedAt
-     FROM users u JOIN wallets w ON w.user_id = u.id
-     WHERE u.id = ? AND w.id = ? FOR UPDATE`,
-    [userId, walletId],
+export async function lockOwnWallet(tx: SqlTx, session: SessionToConfirm, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
+  const [row] = await tx.rows<SessionRow & { walletId: string | null; balance: unknown; lockedAt: string }>(
+    `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, ${LOCKED_AT} AS lockedAt
+     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN wallets w ON w.user_id = u.id AND w.id = ?
+     WHERE s.id = ? FOR UPDATE`,
+    [walletId, session.key.sessionId],
   );
-  if (!row) throw notFound();
-  return { id: row.id, balance: new Decimal(String(row.balance)), lockedAt: row.lockedAt };
+  session.confirm(row);
+  if (!row.walletId) throw notFound();
+  return { id: row.walletId, balance: new Decimal(String(row.balance)), lockedAt: row.lockedAt };
 }
 
 export async function recordMoneyMove(tx: SqlTx, move: MoneyMove): Promise<RecordedMove> {
