@@ -1,6 +1,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import { checkStartupConfig } from '../shared/config/config';
 import { functionTarget } from '../shared/config/function-target';
+import { skipFrameworkDomains } from '../shared/http/framework-domain';
 import { installFrameworkErrorHandler } from '../shared/http/framework-errors';
 import { toHttpFunction } from '../shared/http/http-function';
 import { findFunction, methodsAtPathsOf, registry } from './registry';
@@ -19,6 +20,7 @@ checkStartupConfig(
   target ? { database: target.deploy?.database !== false, ml: target.deploy?.ml === true, scheduler: target.auth === 'scheduler' } : { database: true },
 );
 installFrameworkErrorHandler();
+skipFrameworkDomains();
 
 for (const definition of registry) {
   functions.http(definition.name, toHttpFunction(definition, { corsMethods: methodsAtPathsOf(definition) }));

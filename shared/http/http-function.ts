@@ -1,4 +1,3 @@
-import type { Domain } from 'node:domain';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { authenticate, SessionToConfirm, verifyKeyHeader } from '../auth/tokens';
 import { config, type Config } from '../config/config';
@@ -35,7 +34,6 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
   const corsMethods = options.corsMethods ?? definition.methods;
 
   return async (req: Request, res: Response) => {
-    leaveFrameworkDomain();
     const scope = beginRequest(req, res, definition.name, corsMethods);
     let result: Result;
     let logged: unknown;
@@ -111,19 +109,6 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
       return result;
     }
   }
-}
-
-/**
- * The framework runs each request inside a Node domain (a deprecated API) so
- * an exception thrown in an unawaited callback still gets an answer. While a
- * domain is active, Node tags every promise and callback the request creates
- * with it, which cost a fifth of a simple request's CPU once a database client
- * makes dozens of promises per query. This pipeline awaits everything it
- * starts and catches every error itself (an unexpected one becomes the 500 of
- * SPEC §2), so it leaves the domain before doing any work.
- */
-function leaveFrameworkDomain(): void {
-  (process as { domain?: Domain | null }).domain?.exit();
 }
 
 export function methodNotAllowed(method: string, allowed: readonly string[]): ApiError {
