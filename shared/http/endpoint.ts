@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Tx } from '../db/client';
-import type { SqlTx } from '../db/sql';
+import type { SqlTransactionOptions, SqlTx } from '../db/sql';
 import type { TransactionOptions } from '../db/transactions';
 import type { Logger } from './logging';
 
@@ -52,7 +52,7 @@ export interface HandlerContext<P, Q, B> {
    */
   transaction(work: (tx: Tx) => Promise<Result>, options?: TransactionOptions): Promise<Result>;
   /** The same, on the driver (shared/db/sql) for work that needs no Prisma model: it never loads Prisma. */
-  sqlTransaction(work: (tx: SqlTx) => Promise<Result>): Promise<Result>;
+  sqlTransaction(work: (tx: SqlTx) => Promise<Result>, options?: SqlTransactionOptions): Promise<Result>;
 }
 
 export interface Endpoint<P = unknown, Q = unknown, B = unknown> {

@@ -99,7 +99,8 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
           const { asSqlTx, inTransaction } = await import('../db/transactions');
           return runIdempotent(idempotency, { run: (inner) => inTransaction(inner, transactionOptions), sql: asSqlTx }, work);
         },
-        sqlTransaction: (work) => runIdempotent(idempotency, { run: inSqlTransaction, sql: (tx) => tx }, work),
+        sqlTransaction: (work, transactionOptions) =>
+          runIdempotent(idempotency, { run: (inner) => inSqlTransaction(inner, transactionOptions), sql: (tx) => tx }, work),
       };
       return endpoint.handle(context);
     }
