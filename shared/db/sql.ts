@@ -7,9 +7,10 @@ import { sqlPool } from './pool';
  * Plain SQL on the driver, for the statements every request sends
  * (authentication, login, the wallet and statement reads). Prisma's client
  * costs several times the CPU of the statement itself, and loading it and its
- * query compiler adds ~150 ms to a cold start; a function that reads through
- * this module alone never loads it. Anything with a model shape, or rarely
- * run, goes through Prisma (./client) on the same pool.
+ * query compiler adds ~150 ms to a cold start; every request the API serves,
+ * a purchase included, goes through this module alone, so no such function
+ * loads it. Prisma (./client, on the same pool) is left to the scheduled demo
+ * seed, the admin tools and tests.
  *
  * Values are bound as `?` (the driver escapes them); rows come back with
  * DECIMALs as exact strings and DATETIMEs as `YYYY-MM-DD HH:MM:SS.ffffff`
@@ -31,10 +32,10 @@ export async function sqlExecute(sql: string, values: readonly unknown[] = []): 
 /**
  * What a money move needs of a database transaction: plain SQL with `?`
  * values. The driver's connection provides it (inSqlTransaction) and so does
- * a Prisma interactive transaction (shared/db/transactions `asSqlTx`), so the
- * money rules are written once whichever runs the transaction. Rows may carry
- * DECIMALs as strings (driver) or Decimal objects (Prisma): read them with
- * `new Decimal(String(value))`.
+ * a Prisma interactive transaction (./client `asSqlTx`, for the demo seed), so
+ * the money rules are written once whichever runs the transaction. Rows may
+ * carry DECIMALs as strings (driver) or Decimal objects (Prisma): read them
+ * with `new Decimal(String(value))`.
  */
 export interface SqlTx {
   rows<T>(sql: string, values?: readonly unknown[]): Promise<T[]>;

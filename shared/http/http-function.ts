@@ -4,7 +4,6 @@ import { authenticate } from '../auth/tokens';
 import { config, type Config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction } from '../db/sql';
-import type { TransactionOptions } from '../db/transactions';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
 import { idempotencyScope, runIdempotent } from './idempotency';
@@ -94,11 +93,6 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         headers: req.headers,
         requestId: scope.requestId,
         log: scope.log,
-        transaction: async (work, transactionOptions?: TransactionOptions) => {
-          // Loaded with the first Prisma transaction: only some functions use Prisma.
-          const { asSqlTx, inTransaction } = await import('../db/transactions');
-          return runIdempotent(idempotency, { run: (inner) => inTransaction(inner, transactionOptions), sql: asSqlTx }, work);
-        },
         sqlTransaction: (work, transactionOptions) =>
           runIdempotent(idempotency, { run: (inner) => inSqlTransaction(inner, transactionOptions), sql: (tx) => tx }, work),
       };
