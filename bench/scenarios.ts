@@ -110,6 +110,15 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
     requests: fixed((ctx) => ({ method: 'GET', path: '/api/v1/assets/advice/?risk_level=50', headers: auth(ctx.keys.lyraking) })),
     note: 'lyraking, ML stand-in',
   },
+  {
+    // alexray, not johnwick: purchases add two transactions each, and johnwick's statement is what wallets-transactions reads.
+    id: 'assets-purchase',
+    target: 'assets-purchase',
+    concurrency: 10,
+    requests: fixed((ctx) => ({ method: 'POST', path: '/api/v1/assets/', headers: auth(ctx.keys.alexray), body: ctx.purchaseBody })),
+    movesMoney: true,
+    note: 'alexray, 100.00 of advice, each selling the one before (row lock)',
+  },
 ];
 
 /**

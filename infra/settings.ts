@@ -11,8 +11,8 @@ import type { DeploySettings, FunctionDefinition } from '../shared/http/endpoint
  * What a function gets unless its registry entry says otherwise. Sized with
  * DEFAULT_POOL_SIZE so the whole fleet stays inside Cloud SQL's connections
  * (see connection-budget.ts): 40 instances × 5 connections = 200 per function.
- * The timeout covers a purchase waiting 10 s for a pool connection and 20 s
- * for its transaction, plus the ML calls.
+ * The timeout is well past REQUEST_DEADLINE_MS (10 s), within which every
+ * request is answered, a purchase's ML calls and transaction included.
  */
 export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   memory: '512Mi',
@@ -76,7 +76,7 @@ export const TOKEN_ISSUERS: readonly string[] = ['auth-login'];
 
 /**
  * Startup CPU boost (`--cpu-boost`) for what a person waits on: everything the
- * gateway serves. A cold start loads the Prisma client and opens the pool
+ * gateway serves. A cold start loads the function's modules and opens the pool
  * (or, for docs, builds the OpenAPI document) on a single vCPU, and that
  * time lands on a user's request. The scheduled seed job is called once a day
  * by a machine with a 180 s deadline: boosting it would only cost money.

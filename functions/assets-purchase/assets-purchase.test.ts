@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { quoteFor } from '../../scripts/ml-standin/market-data';
 import { db } from '../../shared/db/client';
+import * as sql from '../../shared/db/sql';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoId, demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal, MAX_AMOUNT } from '../../shared/money/decimal';
@@ -471,7 +475,7 @@ describe('POST /api/v1/assets/', () => {
     // Quotes come before the transaction, so no request claims the key and then rolls back to fetch them, which
     // made the same-key inserts waiting on that claim deadlock; each request runs at most one transaction (a
     // retry that finds the answer stored runs none).
-    const spy = jest.spyOn(db(), '$transaction');
+    const spy = jest.spyOn(sql, 'inSqlTransaction');
     let transactions = 0;
     const responses = await Promise.all([1, 2, 3, 4, 5, 6].map(() => purchase('johnwick', body, key))).finally(() => {
       transactions = spy.mock.calls.length;
@@ -510,6 +514,33 @@ describe('POST /api/v1/assets/', () => {
     // Without the key, the same body is a new purchase, which no wallet can pay now.
     expect((await purchase('alexray', body)).status).toBe(422);
   });
+
+  it('never loads Prisma: a purchase selling a portfolio, with an Idempotency-Key, served by a process of its own', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [require.resolve('tsx/cli'), 'shared/testing/serve-one-request.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: {
+        ...process.env,
+        FUNCTION_TARGET: 'assets-purchase',
+        ONE_REQUEST: JSON.stringify({
+          method: 'post',
+          path: '/api/v1/assets/',
+          headers: { ...tokenHeader(keys.johnwick), 'Idempotency-Key': randomUUID() },
+          body: bodyOf('100.00', [
+            ['SPY', 60],
+            ['V', 40],
+          ]),
+        }),
+      },
+      timeout: 30_000,
+    });
+    const { status, body, modules } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { status: number; body: Body; modules: string[] };
+    expect([status, (body.transactions as Body[]).map((transaction) => transaction.name)]).toEqual([201, [saleName(5), purchaseName(2)]]);
+    // The list is the process's own: it holds the handler and the driver.
+    expect(modules.some((file) => /functions[\\/]assets-purchase[\\/]handler/.test(file))).toBe(true);
+    expect(modules.some((file) => /node_modules[\\/]mariadb[\\/]/.test(file))).toBe(true);
+    expect(modules.filter((file) => /[\\/](@prisma|prisma[\\/]generated)[\\/]/.test(file))).toEqual([]);
+    await expectBalancesMatchLedger();
+  }, 40_000);
 
   it('documents a body example its own schema accepts', () => {
     expect(endpoint.body!.safeParse(endpoint.bodyExample).success).toBe(true);

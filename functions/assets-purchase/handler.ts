@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { db, Prisma, type Tx } from '../../shared/db/client';
-import { asSqlTx } from '../../shared/db/transactions';
+import type { SqlTx } from '../../shared/db/sql';
 import { defineEndpoint, type Result } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { ApiError } from '../../shared/http/errors';
@@ -11,9 +10,10 @@ import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdin
 import { saleProceeds } from '../../shared/portfolio/money';
 import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shared/portfolio/quotes';
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
-import { payingWallet, type Funds } from '../../shared/portfolio/wallets';
+import { deleteAssets, heldAssetNames, heldAssets, lockWallets, replaceMetrics, storeAssets, walletFunds } from '../../shared/portfolio/store';
+import { payingWallet } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { LOCKED_AT, lockUserForMoneyMove, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
+import { lockUserForMoneyMove, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -129,21 +129,21 @@ class QuotesNeeded extends Error {
 // portfolio in between; only purchases racing that way can use up the rounds.
 const MAX_ROUNDS = 3;
 
-async function purchase(tx: Tx, userId: string, order: Order, assets: readonly PricedAsset[], quotes: ReadonlyMap<string, Decimal>): Promise<Result> {
+// Plain SQL on the driver (SqlTx, shared/portfolio/store) rather than a Prisma
+// transaction: with it the purchase was the last request to load Prisma's
+// client, the largest part of its cold start and memory.
+async function purchase(tx: SqlTx, userId: string, order: Order, assets: readonly PricedAsset[], quotes: ReadonlyMap<string, Decimal>): Promise<Result> {
   // The user's row first, as every money move does (see lockUserForMoneyMove):
   // purchases and top-ups of one user run one after another. The wallets are
-  // locked too, so the balances read here are current; ORDER BY id does not
-  // order those locks (rows are locked as the plan reads them, then sorted),
-  // which is why the user's row, not this statement, is the lock that orders.
-  await lockUserForMoneyMove(asSqlTx(tx), userId);
-  const wallets = await tx.$queryRaw<Array<Funds & { bankName: string; cardNumber: string; lockedAt: string }>>(Prisma.sql`
-    SELECT id, balance, bank_name AS bankName, card_number AS cardNumber, ${Prisma.raw(LOCKED_AT)} AS lockedAt
-    FROM wallets WHERE user_id = ${userId} ORDER BY id FOR UPDATE`);
+  // locked too, so the balances read here are current; the user's row, not
+  // that statement, is the lock that orders (see lockWallets).
+  await lockUserForMoneyMove(tx, userId);
+  const wallets = await lockWallets(tx, userId);
   const payer = payingWallet(wallets, order.investedSum);
   if (!payer) throw noWalletHolds(order.investedSum);
 
   // READ COMMITTED: this sees the portfolio any earlier purchase committed while we waited for the locks.
-  const previous = await tx.asset.findMany({ where: { transaction: { wallet: { userId } } } });
+  const previous = await heldAssets(tx, userId);
   const unpriced = [...new Set(previous.map((asset) => asset.assetName))].filter((name) => !quotes.has(name));
   if (unpriced.length > 0) throw new QuotesNeeded(unpriced);
 
@@ -161,13 +161,12 @@ async function purchase(tx: Tx, userId: string, order: Order, assets: readonly P
   // Both moves are stamped by the database's clock once the locks were held;
   // the purchase a microsecond after the sale, so statements list them in order.
   const at = wallets[0].lockedAt;
-  const sqlTx = asSqlTx(tx);
   const moves: RecordedMove[] = [];
   if (proceeds) {
-    moves.push(await recordMoneyMove(sqlTx, { walletId: payer.id, userId, name: saleName(previous.length), sum: proceeds, at }));
-    await tx.asset.deleteMany({ where: { id: { in: previous.map((asset) => asset.id) } } });
+    moves.push(await recordMoneyMove(tx, { walletId: payer.id, userId, name: saleName(previous.length), sum: proceeds, at }));
+    await deleteAssets(tx, previous);
   }
-  const bought = await recordMoneyMove(sqlTx, {
+  const bought = await recordMoneyMove(tx, {
     walletId: payer.id,
     userId,
     name: purchaseName(assets.length),
@@ -175,12 +174,9 @@ async function purchase(tx: Tx, userId: string, order: Order, assets: readonly P
     at: proceeds ? microsecondAfter(at) : at,
   });
   moves.push(bought);
-  await tx.asset.createMany({
-    data: assets.map(({ assetName, pricePerUnit, overallSum }) => ({ transactionId: bought.id, assetName, pricePerUnit, overallSum })),
-  });
-  await tx.metrics.deleteMany({ where: { userId } });
-  await tx.metrics.create({ data: { userId, ...order.metrics } });
-  await setWalletBalance(sqlTx, payer.id, balance);
+  await storeAssets(tx, bought.id, assets);
+  await replaceMetrics(tx, userId, order.metrics);
+  await setWalletBalance(tx, payer.id, balance);
 
   const { investedSum, holdings } = describeHoldings(assets);
   return {
@@ -274,7 +270,7 @@ export default defineEndpoint({
       description: '`insufficient_funds`: no wallet holds `invested_sum`; `balance_limit`: the wallet could not hold the result',
     },
   },
-  async handle({ body, user, headers, transaction }) {
+  async handle({ body, user, headers, sqlTransaction }) {
     const order = orderFrom(body);
 
     // Everything that needs the investment service happens before the first
@@ -285,13 +281,10 @@ export default defineEndpoint({
     let assets: PricedAsset[];
     let quotes: Map<string, Decimal>;
     try {
-      const [wallets, held] = await Promise.all([
-        db().wallet.findMany({ where: { userId: user.id }, select: { id: true, balance: true } }),
-        db().asset.findMany({ where: { transaction: { wallet: { userId: user.id } } }, select: { assetName: true } }),
-      ]);
+      const [wallets, held] = await Promise.all([walletFunds(user.id), heldAssetNames(user.id)]);
       // Checked again under the locks; refusing here spares the service a pointless call.
       if (!payingWallet(wallets, order.investedSum)) throw noWalletHolds(order.investedSum);
-      quotes = await quotesFor([...order.lines.map((line) => line.assetName), ...held.map((asset) => asset.assetName)]);
+      quotes = await quotesFor([...order.lines.map((line) => line.assetName), ...held]);
       assets = priceOrder(order, quotes);
     } catch (error) {
       if (!(error instanceof ApiError) || headers['idempotency-key'] === undefined) throw error;
@@ -299,14 +292,14 @@ export default defineEndpoint({
       // when the money has been spent, prices have moved or the service is
       // down: a refused transaction looks for the key's stored answer and
       // replays it; otherwise the refusal stands.
-      return transaction(async () => {
+      return sqlTransaction(async () => {
         throw error;
       });
     }
 
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       try {
-        return await transaction((tx) => purchase(tx, user.id, order, assets, quotes), { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted });
+        return await sqlTransaction((tx) => purchase(tx, user.id, order, assets, quotes), { isolationLevel: 'READ COMMITTED' });
       } catch (error) {
         if (!(error instanceof QuotesNeeded)) throw error;
         // Another purchase changed the portfolio since it was read: price what it bought, and run again.

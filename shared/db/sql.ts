@@ -7,9 +7,10 @@ import { sqlPool } from './pool';
  * Plain SQL on the driver, for the statements every request sends
  * (authentication, login, the wallet and statement reads). Prisma's client
  * costs several times the CPU of the statement itself, and loading it and its
- * query compiler adds ~150 ms to a cold start; a function that reads through
- * this module alone never loads it. Anything with a model shape, or rarely
- * run, goes through Prisma (./client) on the same pool.
+ * query compiler adds ~150 ms to a cold start; every request the API serves,
+ * a purchase included, goes through this module alone, so no such function
+ * loads it. Prisma (./client, on the same pool) is left to the scheduled demo
+ * seed, the admin tools and tests.
  *
  * Values are bound as `?` (the driver escapes them); rows come back with
  * DECIMALs as exact strings and DATETIMEs as `YYYY-MM-DD HH:MM:SS.ffffff`
@@ -31,10 +32,10 @@ export async function sqlExecute(sql: string, values: readonly unknown[] = []): 
 /**
  * What a money move needs of a database transaction: plain SQL with `?`
  * values. The driver's connection provides it (inSqlTransaction) and so does
- * a Prisma interactive transaction (shared/db/transactions `asSqlTx`), so the
- * money rules are written once whichever runs the transaction. Rows may carry
- * DECIMALs as strings (driver) or Decimal objects (Prisma): read them with
- * `new Decimal(String(value))`.
+ * a Prisma interactive transaction (./client `asSqlTx`, for the demo seed), so
+ * the money rules are written once whichever runs the transaction. Rows may
+ * carry DECIMALs as strings (driver) or Decimal objects (Prisma): read them
+ * with `new Decimal(String(value))`.
  */
 export interface SqlTx {
   rows<T>(sql: string, values?: readonly unknown[]): Promise<T[]>;
@@ -47,12 +48,28 @@ export interface SqlTx {
  */
 export const MAX_TRANSACTION_ATTEMPTS = 5;
 
+export interface SqlTransactionOptions {
+  /**
+   * MariaDB's default, REPEATABLE READ, fixes a transaction's snapshot at its
+   * first plain read, so rows another request committed while this one waited
+   * for a lock stay invisible to plain reads. Work that locks first and then
+   * must read the latest committed state asks for READ COMMITTED.
+   */
+  isolationLevel?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+}
+
 /** One transaction on one of the pool's connections, rolled back whole on any error, run again as a deadlock victim. */
-export async function inSqlTransaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+export async function inSqlTransaction<T>(work: (tx: SqlTx) => Promise<T>, options: SqlTransactionOptions = {}): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     const conn = await sqlPool().getConnection();
     try {
-      await conn.beginTransaction();
+      if (options.isolationLevel) {
+        // Applies to the next transaction only, so the pooled connection keeps
+        // its default; sent in the same write as START TRANSACTION (the driver pipelines).
+        await Promise.all([conn.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolationLevel}`), conn.beginTransaction()]);
+      } else {
+        await conn.beginTransaction();
+      }
       const tx: SqlTx = {
         rows: (sql, values = []) => conn.query({ sql, ...ROWS }, values as unknown[]),
         execute: async (sql, values = []) => ((await conn.query({ sql, ...ROWS }, values as unknown[])) as { affectedRows: number }).affectedRows,

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import type { Db, Tx } from '../db/client';
+import { asSqlTx, type Db, type Tx } from '../db/client';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
 import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';
-import { asSqlTx } from '../db/transactions';
 import { rebuildDailyFlows } from '../wallets/money-moves';
 import { DEMO_USERS, type DemoUser, demoEmail } from './demo-data';
 

@@ -1,8 +1,6 @@
 import type { z } from 'zod';
 import type { SessionToConfirm } from '../auth/tokens';
-import type { Tx } from '../db/client';
-import type { SqlTx } from '../db/sql';
-import type { TransactionOptions } from '../db/transactions';
+import type { SqlTransactionOptions, SqlTx } from '../db/sql';
 import type { Logger } from './logging';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -48,14 +46,13 @@ export interface HandlerContext<P, Q, B> {
   requestId: string;
   log: Logger;
   /**
-   * Runs `work` in one database transaction (again, whole, if the database
-   * picked it as a deadlock victim). When the request carried an
-   * Idempotency-Key, the answer is stored under the key at the end of that same
-   * transaction (shared/http/idempotency), so money moves at most once per key.
+   * Runs `work` in one database transaction on the driver (shared/db/sql;
+   * again, whole, if the database picked it as a deadlock victim). When the
+   * request carried an Idempotency-Key, the answer is stored under the key at
+   * the end of that same transaction (shared/http/idempotency), so money moves
+   * at most once per key.
    */
-  transaction(work: (tx: Tx) => Promise<Result>, options?: TransactionOptions): Promise<Result>;
-  /** The same, on the driver (shared/db/sql) for work that needs no Prisma model: it never loads Prisma. */
-  sqlTransaction(work: (tx: SqlTx) => Promise<Result>): Promise<Result>;
+  sqlTransaction(work: (tx: SqlTx) => Promise<Result>, options?: SqlTransactionOptions): Promise<Result>;
 }
 
 export interface Endpoint<P = unknown, Q = unknown, B = unknown> {

@@ -3,7 +3,6 @@ import { authenticate, SessionToConfirm, verifyKeyHeader } from '../auth/tokens'
 import { config, type Config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction } from '../db/sql';
-import type { TransactionOptions } from '../db/transactions';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
 import { idempotencyScope, runIdempotent } from './idempotency';
@@ -96,12 +95,8 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         headers: req.headers,
         requestId: scope.requestId,
         log: scope.log,
-        transaction: async (work, transactionOptions?: TransactionOptions) => {
-          // Loaded with the first Prisma transaction: only some functions use Prisma.
-          const { asSqlTx, inTransaction } = await import('../db/transactions');
-          return runIdempotent(idempotency, { run: (inner) => inTransaction(inner, transactionOptions), sql: asSqlTx }, work);
-        },
-        sqlTransaction: (work) => runIdempotent(idempotency, { run: inSqlTransaction, sql: (tx) => tx }, work),
+        sqlTransaction: (work, transactionOptions) =>
+          runIdempotent(idempotency, { run: (inner) => inSqlTransaction(inner, transactionOptions), sql: (tx) => tx }, work),
       };
       const result = await endpoint.handle(context);
       // Fails closed: a handler that forgot to confirm the session must not let a revoked key through.

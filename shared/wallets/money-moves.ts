@@ -8,8 +8,7 @@ import { Decimal } from '../money/decimal';
  * Every change to a wallet's money is a transaction row plus its share of the
  * user's daily roll-up (daily_flows, which the expenses stat reads), written
  * in the same database transaction so the two never disagree. Plain SQL over
- * SqlTx, so a top-up (on the driver) and a purchase (in a Prisma transaction)
- * share these rules.
+ * SqlTx (shared/db/sql), which top-ups and purchases run on.
  *
  * Times come from the database's clock, read by the locking statement that
  * started the move (see LOCKED_AT), so every transaction is stamped by one

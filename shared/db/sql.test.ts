@@ -1,8 +1,6 @@
-import { Prisma } from './client';
 import { db } from './client';
 import { useTestDatabase } from '../testing/test-database';
-import { inTransaction } from './transactions';
-import { inSqlTransaction } from './sql';
+import { inSqlTransaction, sqlExecute, type SqlTransactionOptions, type SqlTx } from './sql';
 
 useTestDatabase();
 
@@ -29,44 +27,12 @@ async function twoWallets(username: string, cards: [string, string]) {
   return { user, a, b };
 }
 
-/**
- * Two transactions lock the same two rows in opposite order with raw
- * `SELECT … FOR UPDATE` — the way handlers lock wallets — so InnoDB must kill
- * one. The victim is run again and both finish.
- */
-describe('inTransaction', () => {
-  it('runs a deadlock victim again, for raw SQL locks too', async () => {
-    const { a, b } = await twoWallets('deadlock', ['100000000001', '100000000002']);
-
-    const { bothHoldOne, barrier } = meetingPoint();
-    let attempts = 0;
-    const lockInOrder = (first: string, second: string) =>
-      inTransaction(async (tx) => {
-        attempts += 1;
-        await tx.$queryRaw(Prisma.sql`SELECT id FROM wallets WHERE id = ${first} FOR UPDATE`);
-        bothHoldOne();
-        await barrier;
-        await tx.$queryRaw(Prisma.sql`SELECT id FROM wallets WHERE id = ${second} FOR UPDATE`);
-        return first;
-      });
-
-    await expect(Promise.all([lockInOrder(a.id, b.id), lockInOrder(b.id, a.id)])).resolves.toEqual([a.id, b.id]);
-    expect(attempts).toBe(3);
-  });
-
-  it('does not run again after an ordinary error', async () => {
-    let attempts = 0;
-    await expect(
-      inTransaction(async () => {
-        attempts += 1;
-        throw new Error('refused');
-      }),
-    ).rejects.toThrow('refused');
-    expect(attempts).toBe(1);
-  });
-});
-
 describe('inSqlTransaction', () => {
+  /**
+   * Two transactions lock the same two rows in opposite order with
+   * `SELECT … FOR UPDATE` — the way money moves lock wallets — so InnoDB must
+   * kill one. The victim is run again and both finish.
+   */
   it('runs a deadlock victim again, and commits both', async () => {
     const { user, a, b } = await twoWallets('deadlock-sql', ['100000000011', '100000000012']);
     const { bothHoldOne, barrier } = meetingPoint();
@@ -99,5 +65,20 @@ describe('inSqlTransaction', () => {
     ).rejects.toThrow('refused');
     expect(attempts).toBe(1);
     expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).firstName).toBe('');
+  });
+
+  it('reads what another transaction committed after its first read under READ COMMITTED; by default it keeps its snapshot', async () => {
+    const user = await db().user.create({ data: { username: 'isolation-sql', passwordHash: 'x', mlUuid: 'u' } });
+    const firstName = (tx: SqlTx) =>
+      tx.rows<{ firstName: string }>('SELECT first_name AS firstName FROM users WHERE id = ?', [user.id]).then(([row]) => row.firstName);
+    const seen = (options?: SqlTransactionOptions) =>
+      inSqlTransaction(async (tx) => {
+        const before = await firstName(tx);
+        // Another connection, committed at once.
+        await sqlExecute('UPDATE users SET first_name = CONCAT(first_name, ?) WHERE id = ?', ['x', user.id]);
+        return [before, await firstName(tx)];
+      }, options);
+    await expect(seen({ isolationLevel: 'READ COMMITTED' })).resolves.toEqual(['', 'x']);
+    await expect(seen()).resolves.toEqual(['x', 'x']);
   });
 });
