@@ -1,7 +1,6 @@
 import * as functions from '@google-cloud/functions-framework';
 import { checkStartupConfig } from '../shared/config/config';
 import { functionTarget } from '../shared/config/function-target';
-import { sqlPool } from '../shared/db/pool';
 import { installFrameworkErrorHandler } from '../shared/http/framework-errors';
 import { toHttpFunction } from '../shared/http/http-function';
 import { findFunction, methodsAtPathsOf, registry } from './registry';
@@ -20,14 +19,6 @@ checkStartupConfig(
   target ? { database: target.deploy?.database !== false, ml: target.deploy?.ml === true, scheduler: target.auth === 'scheduler' } : { database: true },
 );
 installFrameworkErrorHandler();
-
-// A pool starts opening its first connection as soon as it exists. Created
-// here, by an instance serving one function that uses the database, the
-// connection and authentication round trips run while the framework finishes
-// starting and the first request arrives, instead of after it. A
-// database that cannot be reached costs nothing here: the pool reports it as
-// an event (logged, see shared/db/pool) and the first request answers 503.
-if (target && target.deploy?.database !== false) sqlPool();
 
 for (const definition of registry) {
   functions.http(definition.name, toHttpFunction(definition, { corsMethods: methodsAtPathsOf(definition) }));
