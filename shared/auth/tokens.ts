@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import type { Secret } from 'jsonwebtoken';
 import { z } from 'zod';
 import { config } from '../config/config';
 import { purgeExpiredSometimes } from '../db/housekeeping';
@@ -13,6 +13,15 @@ import { signingKeys } from './secrets';
  * row makes logout real (revoked_at) and lets expiry be enforced server-side.
  */
 const ALGORITHM = 'HS256';
+
+// Required on first use, not imported: every function loads this module with
+// the request pipeline, but jsonwebtoken and the 47 modules of semver it loads
+// (~15 ms of a cold start) are only needed to sign or verify a key, which docs
+// and the scheduled seed never do.
+let jsonwebtoken: typeof import('jsonwebtoken') | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const jwt = () => (jsonwebtoken ??= require('jsonwebtoken') as typeof import('jsonwebtoken'));
+
 const claimsSchema = z.object({ sub: z.string(), jti: z.string() });
 
 export async function issueToken(userId: string): Promise<string> {
@@ -24,7 +33,7 @@ export async function issueToken(userId: string): Promise<string> {
     userId,
     ttlSeconds,
   ]);
-  return jwt.sign({}, (await signingKeys()).current, { algorithm: ALGORITHM, subject: userId, jwtid: sessionId, expiresIn: ttlSeconds });
+  return jwt().sign({}, (await signingKeys()).current, { algorithm: ALGORITHM, subject: userId, jwtid: sessionId, expiresIn: ttlSeconds });
 }
 
 // Schemes are case-insensitive (RFC 7235): old clients send `token`, others `Token` or `Bearer`.
@@ -83,14 +92,14 @@ export function checkSession(key: VerifiedKey, session: SessionRow | undefined):
   return { id, username, email, firstName, lastName, mlUuid };
 }
 
-function verifyKey(key: string, accepted: readonly jwt.Secret[]): z.infer<typeof claimsSchema> {
+function verifyKey(key: string, accepted: readonly Secret[]): z.infer<typeof claimsSchema> {
   for (const [index, secret] of accepted.entries()) {
     try {
-      return claimsSchema.parse(jwt.verify(key, secret, { algorithms: [ALGORITHM] }));
+      return claimsSchema.parse(jwt().verify(key, secret, { algorithms: [ALGORITHM] }));
     } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw unauthorized('Token has expired');
+      if (error instanceof jwt().TokenExpiredError) throw unauthorized('Token has expired');
       // Only a signature mismatch is worth trying the previous secret for.
-      const wrongSecret = error instanceof jwt.JsonWebTokenError && error.message === 'invalid signature';
+      const wrongSecret = error instanceof jwt().JsonWebTokenError && error.message === 'invalid signature';
       if (!wrongSecret || index === accepted.length - 1) throw unauthorized('Invalid token');
     }
   }

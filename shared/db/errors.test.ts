@@ -15,6 +15,16 @@ describe('classifyDbError', () => {
     ['a lock wait past innodb_lock_wait_timeout', driverError(1205, 'Lock wait timeout exceeded', false), 'busy'],
     ['a statement past max_statement_time', driverError(1969, 'Query execution was interrupted', false), 'busy'],
     ['a pool with no free connection', Object.assign(driverError(45028, 'pool timeout', false), { code: 'ER_GET_CONNECTION_TIMEOUT' }), 'busy'],
+    [
+      'a pool timeout because the pool could not open any connection',
+      Object.assign(driverError(45028, 'pool timeout', false), { code: 'ER_GET_CONNECTION_TIMEOUT', cause: socketError('ECONNREFUSED') }),
+      'unavailable',
+    ],
+    [
+      'a pool timeout because the server refused more connections',
+      Object.assign(driverError(45028, 'pool timeout', false), { code: 'ER_GET_CONNECTION_TIMEOUT', cause: driverError(1040, 'Too many connections', false) }),
+      'busy',
+    ],
     ['an expired interactive transaction', prismaError('P2028'), 'busy'],
     ['write EPIPE on a cut socket', socketError('EPIPE'), 'unavailable'],
     ['a reset connection', socketError('ECONNRESET'), 'unavailable'],

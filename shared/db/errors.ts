@@ -82,6 +82,9 @@ export function classifyDbError(error: unknown, depth = 0): DbFailure | undefine
     if (BY_PRISMA_CODE[candidate.code]) return BY_PRISMA_CODE[candidate.code];
   }
   if (candidate.name === 'PrismaClientInitializationError') return 'unavailable';
+  // A pool timeout while the pool holds no connection at all carries why it
+  // could not open one: a database that refuses or never answers is away, not busy.
+  if (candidate.code === 'ER_GET_CONNECTION_TIMEOUT' && classifyDbError(candidate.cause, depth + 1) === 'unavailable') return 'unavailable';
   if (typeof candidate.errno === 'number' && BY_ERRNO[String(candidate.errno)]) return BY_ERRNO[String(candidate.errno)];
   if (candidate.code === 'ER_GET_CONNECTION_TIMEOUT') return 'busy';
   if (typeof candidate.code === 'string' && SOCKET_CODES.has(candidate.code)) return 'unavailable';
