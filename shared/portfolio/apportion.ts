@@ -46,6 +46,15 @@ export function percentParts(weights: readonly Decimal.Value[]): number[] {
 /** How far the parts of a portfolio may add up from 100 and still be bought: rounded percentages may give 99 or 101. */
 export const PART_TOLERANCE = 1;
 
+/** SPEC §3's part of one weight: weight × 100 rounded half up. */
+const halfUpPercent = (weight: Decimal.Value) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+
+/** `rounded` (each weight's halfUpPercent) when they add up to 100 ± PART_TOLERANCE, else the weights' percentParts. */
+function partsOrFallback(weights: readonly Decimal.Value[], rounded: number[]): number[] {
+  const total = rounded.reduce((sum, part) => sum + part, 0);
+  return Math.abs(total - 100) <= PART_TOLERANCE ? rounded : percentParts(weights);
+}
+
 /**
  * Whole percentages of weights that add up to about 1, as SPEC §3 rounds
  * them: each weight × 100 rounded half up. Those add up to 100 ± PART_TOLERANCE
@@ -56,9 +65,7 @@ export const PART_TOLERANCE = 1;
  * scaled up to fill 100 (when the dropped tickers held a noticeable share).
  */
 export function roundedParts(weights: readonly Decimal.Value[]): number[] {
-  const rounded = weights.map((weight) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber());
-  const total = rounded.reduce((sum, part) => sum + part, 0);
-  return Math.abs(total - 100) <= PART_TOLERANCE ? rounded : percentParts(weights);
+  return partsOrFallback(weights, weights.map(halfUpPercent));
 }
 
 /**
@@ -68,8 +75,13 @@ export function roundedParts(weights: readonly Decimal.Value[]): number[] {
  * largest-remainder fallback leaves at 0 is left out too.
  */
 export function adviceParts<A extends { weight: Decimal.Value }>(tickers: readonly A[]): Array<A & { part: number }> {
-  const kept = tickers.filter(({ weight }) => new Decimal(weight).times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).greaterThan(0));
-  const parts = roundedParts(kept.map(({ weight }) => weight));
+  // Every advice request rounds the service's 27 weights, many of them 0: each is rounded once, a 0 without decimals.
+  const rounded = tickers.map(({ weight }) => (weight === 0 ? 0 : halfUpPercent(weight)));
+  const kept = tickers.filter((_, index) => rounded[index] > 0);
+  const parts = partsOrFallback(
+    kept.map(({ weight }) => weight),
+    rounded.filter((part) => part > 0),
+  );
   return kept.map((ticker, index) => ({ ...ticker, part: parts[index] })).filter(({ part }) => part > 0);
 }
 

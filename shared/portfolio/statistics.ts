@@ -1,8 +1,7 @@
 import type { Stat } from '../ml/schemas';
 import { profit, quotePrice, signed, type Holding } from './money';
 
-/** An ML `/stat/` answer as advice shows it (SPEC §3). */
-export function quoteStatistics(stat: Stat) {
+function formatQuote(stat: Stat) {
   const change = signed(stat.change_for_day);
   return {
     long_name: stat.long_name,
@@ -10,6 +9,20 @@ export function quoteStatistics(stat: Stat) {
     change_for_day: change.amount,
     change_for_day_direction: change.direction,
   };
+}
+
+// A quote is one object shared by every request within ML_STAT_TTL_MS
+// (shared/ml/client), so its decimal formatting is done once, not per request.
+const formatted = new WeakMap<Stat, Readonly<ReturnType<typeof formatQuote>>>();
+
+/** An ML `/stat/` answer as advice shows it (SPEC §3). */
+export function quoteStatistics(stat: Stat): Readonly<ReturnType<typeof formatQuote>> {
+  let statistics = formatted.get(stat);
+  if (!statistics) {
+    statistics = Object.freeze(formatQuote(stat));
+    formatted.set(stat, statistics);
+  }
+  return statistics;
 }
 
 /** The same for an asset the user holds, with its profit (SPEC §3, GET /assets/). */
