@@ -95,8 +95,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         headers: req.headers,
         requestId: scope.requestId,
         log: scope.log,
-        sqlTransaction: (work, transactionOptions) =>
-          runIdempotent(idempotency, { run: (inner) => inSqlTransaction(inner, transactionOptions), sql: (tx) => tx }, work),
+        sqlTransaction: (work, transactionOptions) => runIdempotent(idempotency, (inner) => inSqlTransaction(inner, transactionOptions), work),
       };
       const result = await endpoint.handle(context);
       // Fails closed: a handler that forgot to confirm the session must not let a revoked key through.

@@ -68,21 +68,22 @@ export async function storedResponse(scope: IdempotencyScope): Promise<Result | 
  */
 const MAX_RUNS = 3;
 
-/** How to run work in one database transaction, and how to send SQL within it. */
-export interface TransactionRunner<T> {
-  run<R>(work: (tx: T) => Promise<R>): Promise<R>;
-  sql(tx: T): SqlTx;
-}
+/** Runs work in one database transaction (inSqlTransaction, with the request's options). */
+export type TransactionRunner = <R>(work: (tx: SqlTx) => Promise<R>) => Promise<R>;
 
-export async function runIdempotent<T>(scope: IdempotencyScope | undefined, runner: TransactionRunner<T>, work: (tx: T) => Promise<Result>): Promise<Result> {
-  if (!scope) return runner.run(work);
+export async function runIdempotent(
+  scope: IdempotencyScope | undefined,
+  inTransaction: TransactionRunner,
+  work: (tx: SqlTx) => Promise<Result>,
+): Promise<Result> {
+  if (!scope) return inTransaction(work);
   // Keys past their lifetime are forgotten, anyone's, a batch at a time.
   await purgeExpiredSometimes('idempotency_records');
-  for (let run = 1; run <= MAX_RUNS; run += 1) {
+  for (let attempt = 1; attempt <= MAX_RUNS; attempt += 1) {
     try {
-      return await runner.run(async (tx) => {
+      return await inTransaction(async (tx) => {
         const result = await work(tx);
-        await runner.sql(tx).execute(
+        await tx.execute(
           `INSERT INTO idempotency_records (id, user_id, \`key\`, route, request_hash, status, response_body, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, NOW(6))`,
           [randomUUID(), scope.userId, scope.key, scope.route, scope.requestHash, result.status, JSON.stringify(result.body)],
