@@ -26,6 +26,9 @@ export interface ColdStartResult {
   expect: '2xx' | 'any';
   spawnsMs: number[];
   medianMs: number;
+  /** The process's own CPU (utime + stime) from spawn to its first answer: steadier than wall clock on a shared machine. */
+  cpuToFirstAnswerMs: number[];
+  medianCpuMs: number;
   statuses: number[];
   rssIdleMb: number;
   rssAfterLoadMb?: number;
@@ -67,13 +70,14 @@ export function scenarioTable(results: ScenarioResult[]): string {
 }
 
 export function coldStartTable(results: ColdStartResult[], spawns: number): string {
-  const headers = ['function', `cold start ms (median of ${spawns})`, 'until', 'RSS idle MB', 'RSS after load MB'];
+  const headers = ['function', `cold start ms (median of ${spawns})`, 'CPU ms (all threads)', 'until', 'RSS idle MB', 'RSS after load MB'];
   const rows = results.map((r) =>
     r.failed
-      ? [r.function, 'FAILED', '', '', '']
+      ? [r.function, 'FAILED', '', '', '', '']
       : [
           r.function,
           num(r.medianMs, 0),
+          num(r.medianCpuMs, 0),
           r.expect === 'any' ? `first answer (${r.statuses[0]})` : `first ${r.statuses[0]}`,
           num(r.rssIdleMb, 0),
           num(r.rssAfterLoadMb, 0),

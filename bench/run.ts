@@ -152,6 +152,7 @@ async function coldStart(name: string, ctx: BenchContext, env: NodeJS.ProcessEnv
   if (!probe) throw new Error(`no cold-start probe for ${name}: add one to COLD_START_PROBES in bench/scenarios.ts`);
   const spawnsMs: number[] = [];
   const statuses: number[] = [];
+  const cpu: number[] = [];
   const rss: number[] = [];
   for (let spawn = 0; spawn < options.coldStartSpawns; spawn++) {
     // Spawns start with the machine as idle as the bench can leave it.
@@ -159,6 +160,7 @@ async function coldStart(name: string, ctx: BenchContext, env: NodeJS.ProcessEnv
     const server = await launch(name, { ...env, ...probe.env });
     try {
       const answer = await firstAnswer(server, probe.request(ctx, spawn));
+      cpu.push(cpuMs(server.pid));
       rss.push(rssMb(server.pid));
       if (probe.expect === '2xx' && (answer.status < 200 || answer.status > 299)) {
         throw new Error(`first answer ${answer.status}, expected 2xx: ${answer.text.slice(0, 300)}`);
@@ -169,7 +171,16 @@ async function coldStart(name: string, ctx: BenchContext, env: NodeJS.ProcessEnv
       await stop(server);
     }
   }
-  return { function: name, expect: probe.expect, spawnsMs, medianMs: median(spawnsMs), statuses, rssIdleMb: median(rss) };
+  return {
+    function: name,
+    expect: probe.expect,
+    spawnsMs,
+    medianMs: median(spawnsMs),
+    cpuToFirstAnswerMs: cpu,
+    medianCpuMs: median(cpu),
+    statuses,
+    rssIdleMb: median(rss),
+  };
 }
 
 async function main(): Promise<void> {
