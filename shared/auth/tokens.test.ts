@@ -37,9 +37,15 @@ const johnsMoney = async () => {
 };
 
 // The same refusals whoever reads the session: the pipeline before the
-// handler (auth-user), or a top-up in its own locking statement, moving nothing.
+// handler (auth-user), GET /wallets/ in its read, or a top-up in its own
+// locking statement, moving nothing.
 describe.each([
   { checker: 'the pipeline (auth-user)', call: me, accepted: 200 },
+  {
+    checker: 'GET /wallets/, in its one read',
+    call: (authorization: string) => callFunction('wallets-list').get('/api/v1/wallets/').set('Authorization', authorization),
+    accepted: 200,
+  },
   {
     checker: 'a top-up, in its transaction',
     call: (authorization: string) =>

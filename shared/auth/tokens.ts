@@ -111,14 +111,13 @@ export async function revokeSession(sessionId: string): Promise<void> {
 }
 
 /**
- * The session of a request whose handler confirms it itself, in the first
- * locking statement of its own transaction, joined with the rows that
- * statement locks anyway (a top-up: the user's and the wallet's), instead of
- * the pipeline's read before it: a money move sends one statement fewer. The
- * pipeline only verifies the key's signature, and answers nothing but an
- * error unless `confirm` ran (shared/http/http-function). Reading it with
- * FOR UPDATE locks the session row too: only a logout of this very session
- * waits for the move to commit.
+ * The session of a request whose handler confirms it itself, in its own first
+ * statement, joined with the rows that statement reads or locks anyway (GET
+ * /wallets/: the wallets; a top-up: the user's and the wallet's rows, locked)
+ * instead of the pipeline's read before it: one statement fewer. The pipeline
+ * only verifies the key's signature, and answers nothing but an error unless
+ * `confirm` ran (shared/http/http-function). A locking read (FOR UPDATE) locks
+ * the session row too: only a logout of this very session waits for it.
  */
 export class SessionToConfirm {
   #user: AuthenticatedUser | undefined;

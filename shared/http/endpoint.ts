@@ -65,8 +65,8 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   /** Honours the Idempotency-Key header (SPEC §2). */
   idempotent?: boolean;
   /**
-   * The handler confirms the caller's session in its transaction's first
-   * statement (see SessionToConfirm) rather than the pipeline reading it first.
+   * The handler confirms the caller's session in its own first statement
+   * (see SessionToConfirm) rather than the pipeline reading it first.
    */
   confirmsSessionItself?: boolean;
   responses: Record<number, ResponseDoc>;
