@@ -167,6 +167,15 @@ describe('GET /api/v1/assets/advice/', () => {
     expect(ml.standin().requests).toBe(before);
   });
 
+  it('answers 401 to a logged-out key, without asking the service (the session is confirmed in the wallets’ read)', async () => {
+    const key = await loginAs('lyraking');
+    await callFunction('auth-logout').post('/api/v1/auth/logout/').set(tokenHeader(key));
+    const before = ml.standin().requests;
+    const response = await callFunction('assets-advice').get('/api/v1/assets/advice/').set(tokenHeader(key));
+    expect([response.status, response.body.error.message]).toEqual([401, 'Token has been revoked']);
+    expect(ml.standin().requests).toBe(before);
+  });
+
   it('answers 400 to a user without a wallet, and to one whose wallets are all empty', async () => {
     const none = await advice({}, 'nowallet');
     expect([none.status, none.body.error.code]).toEqual([400, 'no_wallet']);

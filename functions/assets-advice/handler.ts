@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { sqlRows } from '../../shared/db/sql';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { Decimal, MAX_AMOUNT, moneySchema, toCents } from '../../shared/money/decimal';
@@ -10,6 +9,7 @@ import { riskAversionFor, riskLevelOf } from '../../shared/portfolio/risk';
 import { metricsSchema, moneyText, portfolioAssetSchema, quoteStatisticsSchema } from '../../shared/portfolio/schemas';
 import { quoteStatistics } from '../../shared/portfolio/statistics';
 import { investingSum } from '../../shared/portfolio/wallets';
+import { confirmSessionWithWallets } from '../../shared/wallets/session-wallets';
 
 const WHOLE_0_TO_100 = 'must be a whole number from 0 to 100';
 
@@ -93,8 +93,9 @@ export default defineEndpoint({
     },
     ...errorResponses(400, 401, 502, 503, 504),
   },
-  async handle({ query, user }) {
-    const rows = await sqlRows<{ id: string; balance: string }>('SELECT id, balance FROM wallets WHERE user_id = ? ORDER BY id', [user.id]);
+  confirmsSessionItself: true,
+  async handle({ query, unconfirmedSession }) {
+    const { user, wallets: rows } = await confirmSessionWithWallets(unconfirmedSession);
     const wallets = rows.map((wallet) => ({ id: wallet.id, balance: new Decimal(wallet.balance) }));
     const amount = investingSum(wallets, query.investing_sum);
     const riskAversion = query.risk_level === undefined ? undefined : riskAversionFor(query.risk_level);
