@@ -168,6 +168,24 @@ describe('a handler that confirms the session itself', () => {
   });
   beforeAll(() => {
     for (const confirm of [true, false]) functions.http(`confirms-itself-${confirm}`, toHttpFunction(definition(confirm)));
+    functions.http(
+      'confirms-itself-writes',
+      toHttpFunction({
+        ...definition(false),
+        name: 'confirms-itself-writes',
+        endpoint: defineEndpoint({
+          summary: 'probe',
+          confirmsSessionItself: true,
+          responses: {},
+          async handle({ unconfirmedSession, sqlTransaction }) {
+            return sqlTransaction(async (tx) => {
+              await tx.execute("UPDATE users SET first_name = 'Written by a refused key' WHERE id = ?", [unconfirmedSession.key.userId]);
+              return { status: 200 };
+            });
+          },
+        }),
+      }),
+    );
   });
 
   it('answers once it confirmed', async () => {
@@ -175,6 +193,15 @@ describe('a handler that confirms the session itself', () => {
     const response = await request(getTestServer('confirms-itself-true')).get('/probe/').set('Authorization', `token ${key}`);
     expect(response.status).toBe(200);
     expect(response.body.username).toBe('lyraking');
+  });
+
+  it('rolls back what its transaction wrote when it forgot to confirm, before the COMMIT', async () => {
+    const key = await loginAs('lyraking');
+    await callFunction('auth-logout').post('/api/v1/auth/logout/').set('Authorization', `token ${key}`);
+    const before = await db().user.findUniqueOrThrow({ where: { username: 'lyraking' } });
+    const response = await request(getTestServer('confirms-itself-writes')).get('/probe/').set('Authorization', `token ${key}`);
+    expect(response.status).toBe(500);
+    expect((await db().user.findUniqueOrThrow({ where: { username: 'lyraking' } })).firstName).toBe(before.firstName);
   });
 
   it('answers 500, not its result, when it forgot to, so a revoked key cannot get through', async () => {

@@ -12,7 +12,9 @@
  * The framework looks `domain.create` up on the module at each request
  * (@google-cloud/functions-framework build/src/function_wrappers.js), so
  * replacing it reaches every request it wraps; nothing else in the process
- * creates domains.
+ * creates domains. Every function here is an HTTP function (functions/index):
+ * the framework's event and CloudEvent wrappers call `process.domain.bind`
+ * and would need a real domain.
  */
 interface RequestDomain {
   on(event: 'error', listener: (error: Error) => void): RequestDomain;

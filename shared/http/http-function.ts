@@ -2,7 +2,7 @@ import type { HttpFunction, Request, Response } from '@google-cloud/functions-fr
 import { authenticate, SessionToConfirm, verifyKeyHeader } from '../auth/tokens';
 import { config, type Config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
-import { inSqlTransaction } from '../db/sql';
+import { inSqlTransaction, type SqlTx } from '../db/sql';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
 import { idempotencyScope, runIdempotent } from './idempotency';
@@ -95,14 +95,30 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         headers: req.headers,
         requestId: scope.requestId,
         log: scope.log,
-        sqlTransaction: (work, transactionOptions) => runIdempotent(idempotency, (inner) => inSqlTransaction(inner, transactionOptions), work),
+        sqlTransaction: (work, transactionOptions) =>
+          runIdempotent(
+            idempotency,
+            (inner) => inSqlTransaction(inner, transactionOptions),
+            unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work,
+          ),
       };
       const result = await endpoint.handle(context);
       // Fails closed: a handler that forgot to confirm the session must not let a revoked key through.
-      if (unconfirmed && !unconfirmed.confirmed) throw new Error(`${definition.name} answered without confirming the caller's session`);
+      if (unconfirmed && !unconfirmed.confirmed) throw unconfirmedSessionError(definition.name);
       return result;
     }
   }
+}
+
+const unconfirmedSessionError = (name: string) => new Error(`${name} answered without confirming the caller's session`);
+
+/** A transaction whose work did not confirm the caller's session rolls back: nothing a refused key sent may be written. */
+function confirmedBeforeCommit<T>(work: (tx: SqlTx) => Promise<T>, session: SessionToConfirm, name: string): (tx: SqlTx) => Promise<T> {
+  return async (tx) => {
+    const result = await work(tx);
+    if (!session.confirmed) throw unconfirmedSessionError(name);
+    return result;
+  };
 }
 
 export function methodNotAllowed(method: string, allowed: readonly string[]): ApiError {
