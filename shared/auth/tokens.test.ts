@@ -169,6 +169,19 @@ describe('a handler that confirms the session itself', () => {
   beforeAll(() => {
     for (const confirm of [true, false]) functions.http(`confirms-itself-${confirm}`, toHttpFunction(definition(confirm)));
     functions.http(
+      'confirms-itself-reads-user',
+      toHttpFunction({
+        ...definition(true),
+        name: 'confirms-itself-reads-user',
+        endpoint: defineEndpoint({
+          summary: 'probe',
+          confirmsSessionItself: true,
+          responses: {},
+          handle: async ({ user }) => ({ status: 200, body: { id: user.id } }),
+        }),
+      }),
+    );
+    functions.http(
       'confirms-itself-writes',
       toHttpFunction({
         ...definition(false),
@@ -193,6 +206,12 @@ describe('a handler that confirms the session itself', () => {
     const response = await request(getTestServer('confirms-itself-true')).get('/probe/').set('Authorization', `token ${key}`);
     expect(response.status).toBe(200);
     expect(response.body.username).toBe('lyraking');
+  });
+
+  it('answers 500 when it reads ctx.user, which only confirming gives', async () => {
+    const key = await loginAs('lyraking');
+    const response = await request(getTestServer('confirms-itself-reads-user')).get('/probe/').set('Authorization', `token ${key}`);
+    expect(response.status).toBe(500);
   });
 
   it('rolls back what its transaction wrote when it forgot to confirm, before the COMMIT', async () => {

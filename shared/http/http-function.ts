@@ -102,6 +102,14 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
             unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work,
           ),
       };
+      if (unconfirmed) {
+        // No user is known before the handler confirms the session: reading one is a bug to hear about, not an undefined id.
+        Object.defineProperty(context, 'user', {
+          get: () => {
+            throw new Error(`${definition.name} confirms its session itself: its user is what unconfirmedSession.confirm returns`);
+          },
+        });
+      }
       const result = await endpoint.handle(context);
       // Fails closed: a handler that forgot to confirm the session must not let a revoked key through.
       if (unconfirmed && !unconfirmed.confirmed) throw unconfirmedSessionError(definition.name);
