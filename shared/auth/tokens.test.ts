@@ -10,7 +10,8 @@ import { toHttpFunction } from '../http/http-function';
 import { callFunction, loginAs } from '../testing/http';
 import { useTestDatabase } from '../testing/test-database';
 import { setSecretReaderForTests, secretManagerReader } from './secrets';
-import { SESSION_COLUMNS, type SessionRow } from './tokens';
+import type { SqlTx } from '../db/sql';
+import { SESSION_COLUMNS, type SessionRow, type SessionToConfirm } from './tokens';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));
@@ -147,58 +148,33 @@ describe.each([
 });
 
 describe('a handler that confirms the session itself', () => {
-  const definition = (confirm: boolean): FunctionDefinition => ({
-    name: `confirms-itself-${confirm}`,
-    methods: ['GET'],
-    paths: ['/probe/'],
-    auth: 'user',
-    endpoint: defineEndpoint({
-      summary: 'probe',
-      confirmsSessionItself: true,
-      responses: {},
-      async handle({ unconfirmedSession, sqlTransaction }) {
-        return sqlTransaction(async (tx) => {
-          const [row] = await tx.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, [
-            unconfirmedSession.key.sessionId,
-          ]);
-          return { status: 200, body: confirm ? unconfirmedSession.confirm(row) : row };
-        });
-      },
-    }),
-  });
+  type Handle = Parameters<typeof defineEndpoint>[0]['handle'];
+  // Each probe is a function of its own, GET /probe/, that confirms its session itself (or forgets to).
+  const probes: Record<string, Handle> = {
+    'confirms-itself-true': ({ unconfirmedSession, sqlTransaction }) =>
+      sqlTransaction(async (tx) => ({ status: 200, body: unconfirmedSession.confirm(await sessionRow(tx, unconfirmedSession)) })),
+    'confirms-itself-false': ({ unconfirmedSession, sqlTransaction }) =>
+      sqlTransaction(async (tx) => ({ status: 200, body: await sessionRow(tx, unconfirmedSession) })),
+    'confirms-itself-reads-user': async ({ user }) => ({ status: 200, body: { id: user.id } }),
+    'confirms-itself-writes': ({ unconfirmedSession, sqlTransaction }) =>
+      sqlTransaction(async (tx) => {
+        await tx.execute("UPDATE users SET first_name = 'Written by a refused key' WHERE id = ?", [unconfirmedSession.key.userId]);
+        return { status: 200 };
+      }),
+  };
+  const sessionRow = async (tx: SqlTx, session: SessionToConfirm) =>
+    (await tx.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, [session.key.sessionId]))[0];
   beforeAll(() => {
-    for (const confirm of [true, false]) functions.http(`confirms-itself-${confirm}`, toHttpFunction(definition(confirm)));
-    functions.http(
-      'confirms-itself-reads-user',
-      toHttpFunction({
-        ...definition(true),
-        name: 'confirms-itself-reads-user',
-        endpoint: defineEndpoint({
-          summary: 'probe',
-          confirmsSessionItself: true,
-          responses: {},
-          handle: async ({ user }) => ({ status: 200, body: { id: user.id } }),
-        }),
-      }),
-    );
-    functions.http(
-      'confirms-itself-writes',
-      toHttpFunction({
-        ...definition(false),
-        name: 'confirms-itself-writes',
-        endpoint: defineEndpoint({
-          summary: 'probe',
-          confirmsSessionItself: true,
-          responses: {},
-          async handle({ unconfirmedSession, sqlTransaction }) {
-            return sqlTransaction(async (tx) => {
-              await tx.execute("UPDATE users SET first_name = 'Written by a refused key' WHERE id = ?", [unconfirmedSession.key.userId]);
-              return { status: 200 };
-            });
-          },
-        }),
-      }),
-    );
+    for (const [name, handle] of Object.entries(probes)) {
+      const definition: FunctionDefinition = {
+        name,
+        methods: ['GET'],
+        paths: ['/probe/'],
+        auth: 'user',
+        endpoint: defineEndpoint({ summary: 'probe', confirmsSessionItself: true, responses: {}, handle }),
+      };
+      functions.http(name, toHttpFunction(definition));
+    }
   });
 
   it('answers once it confirmed', async () => {
