@@ -11,7 +11,7 @@ import { callFunction, loginAs } from '../testing/http';
 import { useTestDatabase } from '../testing/test-database';
 import { setSecretReaderForTests, secretManagerReader } from './secrets';
 import type { SqlTx } from '../db/sql';
-import { SESSION_COLUMNS, type SessionRow, type SessionToConfirm } from './tokens';
+import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from './tokens';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));
@@ -163,7 +163,7 @@ describe('a handler that confirms the session itself', () => {
       }),
   };
   const sessionRow = async (tx: SqlTx, session: SessionToConfirm) =>
-    (await tx.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, [session.key.sessionId]))[0];
+    (await tx.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM ${SESSION_FROM} WHERE s.id = ?`, [session.key.sessionId]))[0];
   beforeAll(() => {
     for (const [name, handle] of Object.entries(probes)) {
       const definition: FunctionDefinition = {

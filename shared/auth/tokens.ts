@@ -50,7 +50,7 @@ export interface VerifiedKey {
   userId: string;
 }
 
-/** The row checkSession reads: a session and its user, read as `sessions s JOIN users u`. */
+/** The row checkSession reads: a session and its user, SESSION_COLUMNS of SESSION_FROM. */
 export interface SessionRow {
   userId: string;
   expired: number;
@@ -63,13 +63,16 @@ export interface SessionRow {
   mlUuid: string;
 }
 
+/** The rows SESSION_COLUMNS names, `s` and `u`: a statement that confirms a session reads FROM this, then joins its own tables. */
+export const SESSION_FROM = 'sessions s JOIN users u ON u.id = s.user_id';
+
 export const SESSION_COLUMNS = `s.user_id AS userId, s.expires_at <= NOW(6) AS expired, s.revoked_at IS NOT NULL AS revoked, u.is_active AS isActive,
   u.username, u.email, u.first_name AS firstName, u.last_name AS lastName, u.ml_uuid AS mlUuid`;
 
 export async function authenticate(header: string | undefined): Promise<Authenticated> {
   const key = await verifyKeyHeader(header);
   // The session and its user in one read: every authenticated request pays for it.
-  const [session] = await sqlRows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, [key.sessionId]);
+  const [session] = await sqlRows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM ${SESSION_FROM} WHERE s.id = ?`, [key.sessionId]);
   return { sessionId: key.sessionId, user: checkSession(key, session) };
 }
 
@@ -124,7 +127,7 @@ export class SessionToConfirm {
 
   constructor(readonly key: VerifiedKey) {}
 
-  /** checkSession on the row the handler's statement read (SESSION_COLUMNS of `sessions s JOIN users u`). */
+  /** checkSession on the row the handler's statement read (SESSION_COLUMNS of SESSION_FROM). */
   confirm(row: SessionRow | undefined): AuthenticatedUser {
     this.#user = checkSession(this.key, row);
     return this.#user;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SESSION_COLUMNS, type SessionRow, type SessionToConfirm } from '../auth/tokens';
+import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import type { SqlTx } from '../db/sql';
 import { notFound } from '../http/errors';
 import { Decimal } from '../money/decimal';
@@ -78,7 +78,7 @@ export async function lockUserForNewWallet(tx: SqlTx, userId: string): Promise<v
 export async function lockOwnWallet(tx: SqlTx, session: SessionToConfirm, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
   const [row] = await tx.rows<SessionRow & { walletId: string | null; balance: unknown; lockedAt: string }>(
     `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, ${LOCKED_AT} AS lockedAt
-     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN wallets w ON w.user_id = u.id AND w.id = ?
+     FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id AND w.id = ?
      WHERE s.id = ? FOR UPDATE`,
     [walletId, session.key.sessionId],
   );

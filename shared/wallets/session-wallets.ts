@@ -1,4 +1,4 @@
-import { SESSION_COLUMNS, type SessionRow, type SessionToConfirm } from '../auth/tokens';
+import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import { sqlRows } from '../db/sql';
 import type { AuthenticatedUser } from '../http/endpoint';
 
@@ -19,7 +19,7 @@ export interface OwnWallet {
 export async function confirmSessionWithWallets(session: SessionToConfirm): Promise<{ user: AuthenticatedUser; wallets: OwnWallet[] }> {
   const rows = await sqlRows<SessionRow & { walletId: string | null; bankName: string; cardNumber: string; balance: string }>(
     `SELECT ${SESSION_COLUMNS}, w.id AS walletId, w.bank_name AS bankName, w.card_number AS cardNumber, w.balance
-     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN wallets w ON w.user_id = u.id
+     FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id
      WHERE s.id = ? ORDER BY w.created_at, w.id`,
     [session.key.sessionId],
   );
