@@ -270,7 +270,7 @@ export default defineEndpoint({
       description: '`insufficient_funds`: no wallet holds `invested_sum`; `balance_limit`: the wallet could not hold the result',
     },
   },
-  async handle({ body, user, headers, sqlTransaction }) {
+  async handle({ body, user, sqlTransaction, replayOrRefuse }) {
     const order = orderFrom(body);
 
     // Everything that needs the investment service happens before the first
@@ -287,14 +287,11 @@ export default defineEndpoint({
       quotes = await quotesFor([...order.lines.map((line) => line.assetName), ...held]);
       assets = priceOrder(order, quotes);
     } catch (error) {
-      if (!(error instanceof ApiError) || headers['idempotency-key'] === undefined) throw error;
+      if (!(error instanceof ApiError)) throw error;
       // A retry of a purchase that went through must replay its answer even
       // when the money has been spent, prices have moved or the service is
-      // down: a refused transaction looks for the key's stored answer and
-      // replays it; otherwise the refusal stands.
-      return sqlTransaction(async () => {
-        throw error;
-      });
+      // down; otherwise the refusal stands.
+      return replayOrRefuse(error);
     }
 
     for (let round = 0; round < MAX_ROUNDS; round += 1) {

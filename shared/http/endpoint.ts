@@ -53,6 +53,12 @@ export interface HandlerContext<P, Q, B> {
    * at most once per key.
    */
   sqlTransaction(work: (tx: SqlTx) => Promise<Result>, options?: SqlTransactionOptions): Promise<Result>;
+  /**
+   * For a refusal reached before any transaction: the answer stored under the
+   * request's Idempotency-Key, if a first attempt succeeded, else `refusal`
+   * thrown, so a key always replays what it first got.
+   */
+  replayOrRefuse(refusal: unknown): Promise<Result>;
 }
 
 export interface Endpoint<P = unknown, Q = unknown, B = unknown> {

@@ -5,7 +5,7 @@ import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction, type SqlTx } from '../db/sql';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
-import { idempotencyScope, runIdempotent } from './idempotency';
+import { idempotencyScope, runIdempotent, storedResponse } from './idempotency';
 import { checkJsonLimits } from './json-limits';
 import { commitOutcomeUnknown } from './error-mapping';
 import { beginRequest, endRequest, errorResult, type RequestScope } from './request-lifecycle';
@@ -101,6 +101,11 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
             (inner) => inSqlTransaction(inner, transactionOptions),
             unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work,
           ),
+        replayOrRefuse: async (refusal) => {
+          const stored = idempotency && (await storedResponse(idempotency));
+          if (stored) return stored;
+          throw refusal;
+        },
       };
       if (unconfirmed) {
         // No user is known before the handler confirms the session: reading one is a bug to hear about, not an undefined id.
