@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { isRefused, refuseOversizedBodies } from './body-limit';
 import { answerClientErrors } from './client-errors';
 import { ApiError } from './errors';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
@@ -65,6 +66,7 @@ interface FrameworkServerModule {
  *   own option) lets them through to the function, whose router answers the
  *   JSON 404. An operator's explicit --ignored-routes is left alone.
  * - Requests Node's HTTP parser refuses get a JSON answer (client-errors.ts).
+ * - Bodies past MAX_BODY_BYTES are refused before express reads them (body-limit.ts).
  */
 function wrapServerCreation(frameworkEntry: string): void {
   // The package's exports map hides build/src/server; its absolute path does not.
@@ -75,11 +77,14 @@ function wrapServerCreation(frameworkEntry: string): void {
     const ownRoutes = options.signatureType === 'http' && options.ignoredRoutes === null ? { ...options, ignoredRoutes: '' } : options;
     const server = original.call(this, userFunction, ownRoutes);
     answerClientErrors(server);
+    refuseOversizedBodies(server);
     return server;
   };
 }
 
 function sendFrameworkError(error: unknown, req: Request, res: Response): void {
+  // A body refused while it arrived was answered then; what follows is the parser giving up on it.
+  if (isRefused(res)) return;
   // The same request id, CORS headers and single log line as any function's answer.
   const scope = beginRequest(req, res, undefined, [req.method]);
   const { result, logged } = errorResult(error ? toApiError(error as BodyParserError) : new ApiError(404, 'not_found', 'Unknown route'));

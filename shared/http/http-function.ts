@@ -1,6 +1,6 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { authenticate, SessionToConfirm, verifyKeyHeader } from '../auth/tokens';
-import { config, type Config } from '../config/config';
+import { config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction, type SqlTx } from '../db/sql';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
@@ -39,9 +39,8 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
 
     let deadline: RequestDeadline | undefined;
     try {
-      const settings = config();
-      deadline = startDeadline(definition.deadlineMs ?? settings.REQUEST_DEADLINE_MS);
-      result = await deadline.run(() => answer(req, scope, settings));
+      deadline = startDeadline(definition.deadlineMs ?? config().REQUEST_DEADLINE_MS);
+      result = await deadline.run(() => answer(req, scope));
     } catch (error) {
       // A COMMIT was lost or left in flight: whatever failed after it, the client must settle it with its Idempotency-Key.
       ({ result, logged } = errorResult(deadline?.commitOutcomeUnknown ? commitOutcomeUnknown(error) : error));
@@ -49,7 +48,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
     endRequest(req, res, scope, result, logged);
   };
 
-  async function answer(req: Request, scope: RequestScope, settings: Config): Promise<Result> {
+  async function answer(req: Request, scope: RequestScope): Promise<Result> {
     const matched = paths.map((path) => ({ route: path.pattern, params: path.match(req.path) })).find((found) => found.params);
     if (!matched?.params) throw new ApiError(404, 'not_found', `Unknown route ${req.method} ${req.path}`);
     const rawParams = matched.params;
@@ -76,7 +75,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
 
       const params = endpoint.params ? parseParams(endpoint.params, rawParams) : {};
       const query = endpoint.query ? parseInput(endpoint.query, req.query ?? {}, 'query') : {};
-      const body = endpoint.body && BODY_METHODS.has(req.method) ? parseInput(endpoint.body, readBody(req, settings.MAX_BODY_BYTES), 'body') : undefined;
+      const body = endpoint.body && BODY_METHODS.has(req.method) ? parseInput(endpoint.body, readBody(req), 'body') : undefined;
 
       // Scoped by the route pattern and the parsed parameters, not the raw path:
       // /wallets/ABC…/ and /wallets/abc…/ are one wallet, one request.
@@ -145,9 +144,9 @@ function parseParams<P>(schema: NonNullable<FunctionDefinition['endpoint']['para
   return parsed.data as P;
 }
 
-function readBody(req: Request, maxBytes: number): unknown {
+/** The parsed body; its size was held to MAX_BODY_BYTES before anything read it (./body-limit). */
+function readBody(req: Request): unknown {
   const size = req.rawBody?.length ?? Number(req.get('content-length') ?? 0);
-  if (size > maxBytes) throw new ApiError(413, 'payload_too_large', `Request body must be at most ${maxBytes} bytes`);
   if (size === 0) return undefined;
   if (!req.is('application/json')) {
     throw new ApiError(415, 'unsupported_media_type', 'Request body must be JSON (Content-Type: application/json)');
