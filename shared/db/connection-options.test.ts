@@ -24,6 +24,10 @@ describe('poolConfigFromUrl', () => {
     expect(config).not.toHaveProperty('host');
   });
 
+  it('never lets the driver write bound values into an error message', () => {
+    expect(poolConfigFromUrl('mysql://app@localhost/db', settings).logParam).toBe(false);
+  });
+
   it('names the database and the server URL without it', () => {
     expect(databaseName('mysql://root@127.0.0.1:3306/my_db')).toBe('my_db');
     expect(serverUrl('mysql://root@127.0.0.1:3306/my_db')).toBe('mysql://root@127.0.0.1:3306/');

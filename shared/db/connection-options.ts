@@ -33,6 +33,10 @@ export function poolConfigFromUrl(databaseUrl: string, settings: PoolSettings): 
     // round trips, and a parse on the server, each time. Handlers send a few
     // fixed statement shapes, so a small per-connection cache holds them all.
     prepareCacheLength: 64,
+    // The driver writes every bound value into the message of a failed
+    // statement (`sql: … - parameters:['…','4111…']`), which the request log
+    // then carries: card numbers, keys, user ids. The SQL text alone is kept.
+    logParam: false,
   };
 }
 

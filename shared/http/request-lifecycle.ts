@@ -81,5 +81,20 @@ function send(res: Response, result: Result): void {
 /** For the logs only: the error, its stack and whatever caused it. */
 function describeError(error: unknown): unknown {
   if (!(error instanceof Error)) return String(error);
-  return { name: error.name, message: error.message, stack: error.stack, cause: error.cause === undefined ? undefined : describeError(error.cause) };
+  const redact = isDatabaseError(error) ? withoutQuotedValues : (text: string) => text;
+  return {
+    name: error.name,
+    message: redact(error.message),
+    stack: error.stack === undefined ? undefined : redact(error.stack),
+    cause: error.cause === undefined ? undefined : describeError(error.cause),
+  };
 }
+
+/**
+ * The server quotes values in some of its messages (`Duplicate entry
+ * '4111…' for key …`, `Incorrect decimal value: '…'`); bound values never
+ * reach a database error at all (the driver's logParam is off). Every quoted
+ * literal of a database error's text is blanked, names and all.
+ */
+const isDatabaseError = (error: Error) => 'sqlState' in error || typeof (error as { errno?: unknown }).errno === 'number' || error.name.startsWith('Prisma');
+const withoutQuotedValues = (text: string) => text.replace(/'(?:[^'\\]|\\.|'')*'/g, "'…'");
