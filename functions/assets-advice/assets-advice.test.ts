@@ -205,6 +205,8 @@ describe('GET /api/v1/assets/advice/', () => {
     const response = await advice({ risk_level: '10' });
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
+    // Every 503 says when to come back.
+    if (status === 503) expect(response.headers['retry-after']).toMatch(/^\d+$/);
     expect(response.text).not.toMatch(/ at |stack/i);
   });
 

@@ -95,6 +95,7 @@ describe('GET /api/v1/assets/', () => {
       const response = await list('johnwick');
       expect(response.status).toBe(503);
       expect(response.body.error).toMatchObject({ code: 'ml_unavailable', message: expect.stringContaining('ML_SERVICE_URL') });
+      expect(response.headers['retry-after']).toBe('60');
     } finally {
       process.env.ML_SERVICE_URL = url;
       resetConfigForTests();

@@ -84,6 +84,7 @@ describe('GET /api/v1/assets/{asset_name}/stat/', () => {
     const response = await stat('MSFT');
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
+    if (status === 503) expect(response.headers['retry-after']).toMatch(/^\d+$/);
   });
 
   it('asks for the quote and the history at once', async () => {

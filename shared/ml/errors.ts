@@ -11,7 +11,11 @@ const withCause = <T extends Error>(error: T, cause: unknown): T => Object.assig
 export const mlBadResponse = (cause: unknown) =>
   withCause(new ApiError(502, 'ml_bad_response', 'The investment recommendation service sent an invalid response'), cause);
 
-export const mlUnavailable = (cause: unknown) => withCause(new ApiError(503, 'ml_unavailable', 'The investment recommendation service is unavailable'), cause);
+/** How long a client waits before retrying a call the service failed (5xx or unreachable): the client has already retried GETs itself. */
+const ML_RETRY_AFTER_SECONDS = '5';
+
+export const mlUnavailable = (cause: unknown) =>
+  withCause(new ApiError(503, 'ml_unavailable', 'The investment recommendation service is unavailable', [], { 'Retry-After': ML_RETRY_AFTER_SECONDS }), cause);
 
 export const mlTimeout = (cause: unknown) => withCause(new ApiError(504, 'ml_timeout', 'The investment recommendation service timed out'), cause);
 
