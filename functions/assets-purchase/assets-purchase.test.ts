@@ -421,6 +421,7 @@ describe('POST /api/v1/assets/', () => {
     const before = await snapshot();
     const response = await purchase('johnwick', bodyOf('100.00', [['SPY', 100]]), randomUUID());
     expect([response.status, response.body.error.code]).toEqual([status, code]);
+    if (status === 503) expect(response.headers['retry-after']).toMatch(/^\d+$/);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -545,6 +546,82 @@ describe('POST /api/v1/assets/', () => {
   it('documents a body example its own schema accepts', () => {
     expect(endpoint.body!.safeParse(endpoint.bodyExample).success).toBe(true);
     expect(endpoint.responses[201].schema!.safeParse(endpoint.responses[201].example).success).toBe(true);
+  });
+});
+
+describe('POST /api/v1/assets/ and its caller’s session', () => {
+  const body = () =>
+    bodyOf('100.00', [
+      ['SPY', 60],
+      ['V', 40],
+    ]);
+  const until = async (condition: () => boolean) => {
+    for (let tries = 0; !condition(); tries += 1) {
+      if (tries > 500) throw new Error('never happened');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+
+  it.each([
+    [
+      'logs out',
+      (key: string) =>
+        callFunction('auth-logout')
+          .post('/api/v1/auth/logout/')
+          .set(tokenHeader(key))
+          .then((r) => expect(r.status).toBe(200)),
+      'Token has been revoked',
+    ],
+    ['is deactivated', () => db().user.update({ where: { username: 'lyraking' }, data: { isActive: false } }), 'User inactive or deleted'],
+  ])('refuses the purchase with 401 and writes nothing when the caller %s while it is being priced', async (_case, act, message) => {
+    const key = await loginAs('lyraking');
+    const before = await snapshot();
+    ml.standin().setMode('slow', { route: 'stat' });
+    const quotesAsked = ml.standin().requests;
+    try {
+      const pending = callFunction('assets-purchase')
+        .post('/api/v1/assets/')
+        .set(tokenHeader(key))
+        .set('Idempotency-Key', randomUUID())
+        .send(body())
+        .then((r) => r);
+      // The purchase has read the session and is waiting for its quotes.
+      await until(() => ml.standin().requests > quotesAsked);
+      await act(key);
+      const response = await pending;
+      expect([response.status, response.body.error?.message]).toEqual([401, message]);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await db().user.update({ where: { username: 'lyraking' }, data: { isActive: true } });
+    }
+  });
+
+  it('answers a retry from its stored answer before pricing or locking anything, even after the portfolio changed', async () => {
+    const key = randomUUID();
+    const first = await purchase('lyraking', body(), key);
+    expect(first.status).toBe(201);
+    // Another purchase replaces what the first bought: pricing the retry now would sell other assets.
+    expect((await purchase('lyraking', bodyOf('50.00', [['MA', 100]]))).status).toBe(201);
+    const after = await snapshot();
+    const quotesAsked = ml.standin().requests;
+    const spy = jest.spyOn(sql, 'inSqlTransaction');
+    try {
+      const replay = await purchase('lyraking', body(), key);
+      expect([replay.status, replay.text]).toEqual([201, first.text]);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(ml.standin().requests).toBe(quotesAsked);
+    expect(await snapshot()).toEqual(after);
+  });
+
+  it('gives a retry of another caller’s key no answer: keys are per user', async () => {
+    const key = randomUUID();
+    expect((await purchase('lyraking', body(), key)).status).toBe(201);
+    const other = await purchase('johnwick', body(), key);
+    expect(other.status).toBe(201);
+    expect(other.body.wallet.card_number).not.toBe('5587258023401650');
   });
 });
 

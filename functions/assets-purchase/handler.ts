@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SessionToConfirm } from '../../shared/auth/tokens';
 import type { SqlTx } from '../../shared/db/sql';
 import { defineEndpoint, type Result } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
@@ -10,10 +11,10 @@ import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdin
 import { saleProceeds } from '../../shared/portfolio/money';
 import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shared/portfolio/quotes';
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
-import { deleteAssets, heldAssetNames, heldAssets, lockWallets, replaceMetrics, storeAssets, walletFunds } from '../../shared/portfolio/store';
+import { deleteAssets, heldAssets, lockForPurchase, purchaseStart, replaceMetrics, storeAssets } from '../../shared/portfolio/store';
 import { payingWallet } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { lockUserForMoneyMove, microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
+import { microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -132,13 +133,19 @@ const MAX_ROUNDS = 3;
 // Plain SQL on the driver (SqlTx, shared/portfolio/store) rather than a Prisma
 // transaction: with it the purchase was the last request to load Prisma's
 // client, the largest part of its cold start and memory.
-async function purchase(tx: SqlTx, userId: string, order: Order, assets: readonly PricedAsset[], quotes: ReadonlyMap<string, Decimal>): Promise<Result> {
-  // The user's row first, as every money move does (see lockUserForMoneyMove):
-  // purchases and top-ups of one user run one after another. The wallets are
-  // locked too, so the balances read here are current; the user's row, not
-  // that statement, is the lock that orders (see lockWallets).
-  await lockUserForMoneyMove(tx, userId);
-  const wallets = await lockWallets(tx, userId);
+async function purchase(
+  tx: SqlTx,
+  session: SessionToConfirm,
+  order: Order,
+  assets: readonly PricedAsset[],
+  quotes: ReadonlyMap<string, Decimal>,
+): Promise<Result> {
+  // The session, the user's row and the wallets, locked in the transaction's
+  // first statement, as every money move starts (see lockForPurchase): a
+  // logout that committed while this purchase was being priced refuses it
+  // here, and one that comes later waits for it to commit.
+  const wallets = await lockForPurchase(tx, session);
+  const userId = session.key.userId;
   const payer = payingWallet(wallets, order.investedSum);
   if (!payer) throw noWalletHolds(order.investedSum);
 
@@ -236,6 +243,7 @@ export default defineEndpoint({
     invested_sum: '1000.00',
   },
   idempotent: true,
+  confirmsSessionItself: true,
   responses: {
     201: {
       description: 'Bought (or the replay of the first response for this Idempotency-Key)',
@@ -270,39 +278,42 @@ export default defineEndpoint({
       description: '`insufficient_funds`: no wallet holds `invested_sum`; `balance_limit`: the wallet could not hold the result',
     },
   },
-  async handle({ body, user, sqlTransaction, replayOrRefuse }) {
+  async handle({ body, unconfirmedSession, storedAnswer, sqlTransaction, replayOrRefuse }) {
     const order = orderFrom(body);
 
     // Everything that needs the investment service happens before the first
-    // database transaction: the user's holdings are read, and the old and the
-    // new assets quoted, concurrently. A slow service (a timeout, retried)
-    // then holds no locks and no connection, and the transaction normally
+    // database transaction: the session, wallets, holdings and any answer
+    // stored under the Idempotency-Key are read in one statement, then the old
+    // and the new assets quoted concurrently. A retry is answered from its
+    // stored answer before anything is priced; a slow service (a timeout,
+    // retried) holds no locks and no connection, and the transaction normally
     // runs once and commits.
     let assets: PricedAsset[];
     let quotes: Map<string, Decimal>;
     try {
-      const [wallets, held] = await Promise.all([walletFunds(user.id), heldAssetNames(user.id)]);
+      const start = await purchaseStart(unconfirmedSession, storedAnswer);
+      if (start.replay) return start.replay;
       // Checked again under the locks; refusing here spares the service a pointless call.
-      if (!payingWallet(wallets, order.investedSum)) throw noWalletHolds(order.investedSum);
-      quotes = await quotesFor([...order.lines.map((line) => line.assetName), ...held]);
+      if (!payingWallet(start.wallets, order.investedSum)) throw noWalletHolds(order.investedSum);
+      quotes = await quotesFor([...order.lines.map((line) => line.assetName), ...start.heldNames]);
       assets = priceOrder(order, quotes);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      // A retry of a purchase that went through must replay its answer even
-      // when the money has been spent, prices have moved or the service is
-      // down; otherwise the refusal stands.
+      if (!(error instanceof ApiError) || !unconfirmedSession.confirmed) throw error;
+      // A retry racing its own first attempt may find the money spent, prices
+      // moved or the service down once that attempt has committed: it replays
+      // that answer; otherwise the refusal stands.
       return replayOrRefuse(error);
     }
 
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       try {
-        return await sqlTransaction((tx) => purchase(tx, user.id, order, assets, quotes), { isolationLevel: 'READ COMMITTED' });
+        return await sqlTransaction((tx) => purchase(tx, unconfirmedSession, order, assets, quotes), { isolationLevel: 'READ COMMITTED' });
       } catch (error) {
         if (!(error instanceof QuotesNeeded)) throw error;
         // Another purchase changed the portfolio since it was read: price what it bought, and run again.
         quotes = new Map([...quotes, ...(await quotesFor(error.assetNames))]);
       }
     }
-    throw new ApiError(409, 'portfolio_changed', 'The portfolio kept changing while this purchase was being priced; retry');
+    return replayOrRefuse(new ApiError(409, 'portfolio_changed', 'The portfolio kept changing while this purchase was being priced; retry'));
   },
 });

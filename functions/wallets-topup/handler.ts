@@ -40,9 +40,10 @@ export default defineEndpoint({
     },
     ...errorResponses(400, 401, 404, 409, 413, 415, 422),
   },
-  async handle({ unconfirmedSession, params, body, sqlTransaction }) {
+  async handle({ unconfirmedSession, params, body, storedAnswer, sqlTransaction }) {
     return sqlTransaction(async (tx) => {
-      const wallet = await lockOwnWallet(tx, unconfirmedSession, params.wallet_id);
+      const wallet = await lockOwnWallet(tx, unconfirmedSession, params.wallet_id, storedAnswer);
+      if (wallet.replay) return wallet.replay;
       const userId = unconfirmedSession.key.userId;
       // The row lock makes the locked balance the current one.
       const balance = wallet.balance.plus(body.sum);

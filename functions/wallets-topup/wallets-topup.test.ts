@@ -190,6 +190,36 @@ describe('POST /api/v1/wallets/{wallet_id}/topup/', () => {
   });
 });
 
+describe('top-ups racing a logout of their session', () => {
+  it('are all dated before the revocation they did not cross, as the audit trail must read', async () => {
+    const wallet = await createWallet(john);
+    const session = await loginAs('johnwick');
+    const { jti } = JSON.parse(Buffer.from(session.split('.')[1], 'base64url').toString('utf8')) as { jti: string };
+    const topUps = Array.from({ length: 40 }, () => topUp(session, wallet, { sum: '0.01' }).then((response) => response.status));
+    // The logout queues behind the top-ups holding the session's row, as a real one would.
+    const logout = callFunction('auth-logout')
+      .post('/api/v1/auth/logout/')
+      .set(tokenHeader(session))
+      .then((response) => response.status);
+    const statuses = await Promise.all(topUps);
+    expect(await logout).toBe(200);
+    expect(statuses.filter((status) => status !== 201 && status !== 401)).toEqual([]);
+
+    const revokedAt = (await db().session.findUniqueOrThrow({ where: { id: jti } })).revokedAt!;
+    const [{ later }] = await db().$queryRawUnsafe<Array<{ later: bigint }>>(
+      'SELECT COUNT(*) AS later FROM transactions t JOIN sessions s ON s.id = ? WHERE t.wallet_id = ? AND t.created_at >= s.revoked_at',
+      jti,
+      wallet,
+    );
+    expect(revokedAt).not.toBeNull();
+    expect(Number(later)).toBe(0);
+    expect(await ledger(wallet)).toEqual({
+      balance: (statuses.filter((status) => status === 201).length / 100).toFixed(2),
+      transactions: statuses.filter((status) => status === 201).length,
+    });
+  });
+});
+
 describe('Idempotency-Key on top-up', () => {
   it('replays the first response for the same key and body, moving no money again', async () => {
     const wallet = await createWallet(john);

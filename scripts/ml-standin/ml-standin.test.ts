@@ -259,6 +259,19 @@ describe('failure modes', () => {
     expect(standin.log[standin.log.length - 1]).toEqual({ method: 'GET', path: '/stat/', query: { asset_name: 'V' } });
   });
 
+  it('answers normally, but late, in slow mode: a prompt call made after it is answered first', async () => {
+    standin.setMode('slow', { route: 'stat' });
+    const order: string[] = [];
+    const [slow, prompt] = await Promise.all([
+      get('/stat/?asset_name=AAPL').then((response) => (order.push('slow'), response)),
+      get('/stat/detailed/?asset_name=AAPL').then((response) => (order.push('prompt'), response)),
+    ]);
+    standin.setMode('normal');
+    expect([slow.status, prompt.status]).toEqual([200, 200]);
+    expect(order).toEqual(['prompt', 'slow']);
+    expect(slow.body).toEqual((await get('/stat/?asset_name=AAPL')).body);
+  });
+
   it('hangs until closed, and close() drops the hanging connection', async () => {
     const own = await startMlStandin();
     own.setMode('hang');

@@ -12,7 +12,7 @@ import { recommendPortfolio } from './portfolio';
  * exercised over real HTTP.
  */
 
-export type MlStandinMode = 'normal' | 'error500' | 'hang' | 'garbage' | 'wrong-shape';
+export type MlStandinMode = 'normal' | 'error500' | 'hang' | 'slow' | 'garbage' | 'wrong-shape';
 export type MlStandinRoute = 'portfolio' | 'stat' | 'detailed' | 'history';
 
 /** Narrows a failure to one route and/or one asset; unset fields match everything. */
@@ -42,7 +42,9 @@ export interface MlStandin {
   close(): Promise<void>;
 }
 
-export const ML_STANDIN_MODES: readonly MlStandinMode[] = ['normal', 'error500', 'hang', 'garbage', 'wrong-shape'];
+export const ML_STANDIN_MODES: readonly MlStandinMode[] = ['normal', 'error500', 'hang', 'slow', 'garbage', 'wrong-shape'];
+/** How late `slow` answers: inside the client's timeout, long enough for another request to land meanwhile. */
+export const SLOW_ANSWER_MS = 1000;
 const ROUTES: Record<string, MlStandinRoute> = {
   '/': 'portfolio',
   '/stat/': 'stat',
@@ -72,14 +74,15 @@ interface Reply {
 const text = (status: number, body: string): Reply => ({ status, contentType: TEXT_TYPE, body });
 const json = (body: unknown, contentType = JSON_TYPE): Reply => ({ status: 200, contentType, body: JSON.stringify(body) });
 
-type Outcome = Reply | 'hang';
+type Outcome = Reply | 'hang' | 'slow';
 
 function failure(mode: Exclude<MlStandinMode, 'normal'>): Outcome {
   switch (mode) {
     case 'error500':
       return text(500, 'Internal Server Error');
     case 'hang':
-      return 'hang';
+    case 'slow':
+      return mode;
     case 'garbage':
       return { status: 200, contentType: HTML_TYPE, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' };
     case 'wrong-shape':
@@ -186,9 +189,11 @@ export async function startMlStandin(options: { port?: number; host?: string } =
     if (req.method !== 'GET') return send(res, text(405, 'Method Not Allowed'));
 
     const fault = faults.find((candidate) => inScope(candidate, route, url.searchParams.get('asset_name')));
-    const outcome = fault ? failure(fault.mode) : route === 'portfolio' ? portfolio(url.searchParams) : assetRoute(route, url.searchParams);
+    const answer = () => (route === 'portfolio' ? portfolio(url.searchParams) : assetRoute(route, url.searchParams));
+    const outcome = fault ? failure(fault.mode) : answer();
     // A hanging request is answered never; close() destroys its socket.
-    if (outcome !== 'hang') send(res, outcome);
+    if (outcome === 'slow') setTimeout(() => send(res, answer()), SLOW_ANSWER_MS);
+    else if (outcome !== 'hang') send(res, outcome);
   }
 
   const server = createServer((req, res) => {

@@ -6,6 +6,7 @@ import { resetConfigForTests } from '../config/config';
 import { db } from '../db/client';
 import { seedDemoUsers } from '../demo/seed';
 import { defineEndpoint, type FunctionDefinition } from '../http/endpoint';
+import { ApiError } from '../http/errors';
 import { toHttpFunction } from '../http/http-function';
 import { callFunction, loginAs } from '../testing/http';
 import { useTestDatabase } from '../testing/test-database';
@@ -149,21 +150,40 @@ describe.each([
 
 describe('a handler that confirms the session itself', () => {
   type Handle = Parameters<typeof defineEndpoint>[0]['handle'];
-  // Each probe is a function of its own, GET /probe/, that confirms its session itself (or forgets to).
+  /** Lets a test act (log out) between a probe's read and its write. */
+  let between: { reached: () => void; proceed: Promise<void> } | undefined;
+  // Each probe is a function of its own, GET /probe/, that confirms its session itself (or fails to, one way or another).
   const probes: Record<string, Handle> = {
-    'confirms-itself-true': ({ unconfirmedSession, sqlTransaction }) =>
-      sqlTransaction(async (tx) => ({ status: 200, body: unconfirmedSession.confirm(await sessionRow(tx, unconfirmedSession)) })),
-    'confirms-itself-false': ({ unconfirmedSession, sqlTransaction }) =>
+    'confirms-in-its-transaction': ({ unconfirmedSession, sqlTransaction }) =>
+      sqlTransaction(async (tx) => ({ status: 200, body: unconfirmedSession.confirm(await sessionRow(tx, unconfirmedSession), tx) })),
+    'never-confirms': ({ unconfirmedSession, sqlTransaction }) =>
       sqlTransaction(async (tx) => ({ status: 200, body: await sessionRow(tx, unconfirmedSession) })),
-    'confirms-itself-reads-user': async ({ user }) => ({ status: 200, body: { id: user.id } }),
-    'confirms-itself-writes': ({ unconfirmedSession, sqlTransaction }) =>
+    'reads-user': async ({ user }) => ({ status: 200, body: { id: user.id } }),
+    'writes-unconfirmed': ({ unconfirmedSession, sqlTransaction }) =>
       sqlTransaction(async (tx) => {
         await tx.execute("UPDATE users SET first_name = 'Written by a refused key' WHERE id = ?", [unconfirmedSession.key.userId]);
         return { status: 200 };
       }),
+    // A business refusal before the session is confirmed: it would tell a logged-out key about the user's wallets.
+    'refuses-before-confirming': async () => {
+      throw new ApiError(422, 'insufficient_funds', 'user has 1 wallet(s)');
+    },
+    // Confirmed by a plain read, then a write in a transaction that does not confirm it again.
+    'confirms-by-read-then-writes': async ({ unconfirmedSession, sqlTransaction }) => {
+      await unconfirmedSession.confirmAlone();
+      between?.reached();
+      await between?.proceed;
+      return sqlTransaction(async (tx) => {
+        await tx.execute("UPDATE users SET first_name = 'Written after a logout' WHERE id = ?", [unconfirmedSession.key.userId]);
+        return { status: 200 };
+      });
+    },
   };
   const sessionRow = async (tx: SqlTx, session: SessionToConfirm) =>
     (await tx.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM ${SESSION_FROM} WHERE s.id = ?`, [session.key.sessionId]))[0];
+  const probe = (name: string, key: string) => request(getTestServer(name)).get('/probe/').set('Authorization', `token ${key}`);
+  const logout = (key: string) => callFunction('auth-logout').post('/api/v1/auth/logout/').set('Authorization', `token ${key}`);
+  const lyrasName = async () => (await db().user.findUniqueOrThrow({ where: { username: 'lyraking' } })).firstName;
   beforeAll(() => {
     for (const [name, handle] of Object.entries(probes)) {
       const definition: FunctionDefinition = {
@@ -177,34 +197,61 @@ describe('a handler that confirms the session itself', () => {
     }
   });
 
-  it('answers once it confirmed', async () => {
-    const key = await loginAs('lyraking');
-    const response = await request(getTestServer('confirms-itself-true')).get('/probe/').set('Authorization', `token ${key}`);
+  it('answers once its transaction confirmed', async () => {
+    const response = await probe('confirms-in-its-transaction', await loginAs('lyraking'));
     expect(response.status).toBe(200);
     expect(response.body.username).toBe('lyraking');
   });
 
   it('answers 500 when it reads ctx.user, which only confirming gives', async () => {
-    const key = await loginAs('lyraking');
-    const response = await request(getTestServer('confirms-itself-reads-user')).get('/probe/').set('Authorization', `token ${key}`);
-    expect(response.status).toBe(500);
+    expect((await probe('reads-user', await loginAs('lyraking'))).status).toBe(500);
   });
 
-  it('rolls back what its transaction wrote when it forgot to confirm, before the COMMIT', async () => {
+  it('rolls back what its transaction wrote when it never confirmed, and a revoked key gets its 401', async () => {
     const key = await loginAs('lyraking');
-    await callFunction('auth-logout').post('/api/v1/auth/logout/').set('Authorization', `token ${key}`);
-    const before = await db().user.findUniqueOrThrow({ where: { username: 'lyraking' } });
-    const response = await request(getTestServer('confirms-itself-writes')).get('/probe/').set('Authorization', `token ${key}`);
-    expect(response.status).toBe(500);
-    expect((await db().user.findUniqueOrThrow({ where: { username: 'lyraking' } })).firstName).toBe(before.firstName);
+    await logout(key);
+    const before = await lyrasName();
+    const response = await probe('writes-unconfirmed', key);
+    expect([response.status, response.body.error.message]).toEqual([401, 'Token has been revoked']);
+    expect(await lyrasName()).toBe(before);
   });
 
-  it('answers 500, not its result, when it forgot to, so a revoked key cannot get through', async () => {
+  it('answers a revoked key 401, never its result, when it forgot to confirm; a live key gets a 500', async () => {
     const key = await loginAs('lyraking');
-    await callFunction('auth-logout').post('/api/v1/auth/logout/').set('Authorization', `token ${key}`);
-    const response = await request(getTestServer('confirms-itself-false')).get('/probe/').set('Authorization', `token ${key}`);
-    expect(response.status).toBe(500);
+    expect((await probe('never-confirms', key)).status).toBe(500);
+    await logout(key);
+    const response = await probe('never-confirms', key);
+    expect([response.status, response.body.error.message]).toEqual([401, 'Token has been revoked']);
     expect(response.text).not.toContain('lyraking');
+  });
+
+  it('answers a revoked key 401, not the error it raised before confirming; a live key gets that error', async () => {
+    const key = await loginAs('lyraking');
+    expect((await probe('refuses-before-confirming', key)).status).toBe(422);
+    await logout(key);
+    const response = await probe('refuses-before-confirming', key);
+    expect([response.status, response.body.error.message]).toEqual([401, 'Token has been revoked']);
+    expect(response.text).not.toContain('wallet');
+  });
+
+  it('does not commit a write after a logout that landed between its confirming read and its transaction', async () => {
+    const key = await loginAs('lyraking');
+    const before = await lyrasName();
+    let reached!: () => void;
+    let proceed!: () => void;
+    const atRead = new Promise<void>((resolve) => (reached = resolve));
+    between = { reached, proceed: new Promise<void>((resolve) => (proceed = resolve)) };
+    try {
+      const pending = probe('confirms-by-read-then-writes', key).then((response) => response);
+      await atRead;
+      expect((await logout(key)).status).toBe(200);
+      proceed();
+      const response = await pending;
+      expect([response.status, response.body.error.message]).toEqual([401, 'Token has been revoked']);
+      expect(await lyrasName()).toBe(before);
+    } finally {
+      between = undefined;
+    }
   });
 });
 

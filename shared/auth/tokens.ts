@@ -3,7 +3,7 @@ import type { Secret } from 'jsonwebtoken';
 import { z } from 'zod';
 import { config } from '../config/config';
 import { purgeExpiredSometimes } from '../db/housekeeping';
-import { sqlExecute, sqlRows } from '../db/sql';
+import { sqlExecute, sqlRows, type SqlTx } from '../db/sql';
 import type { AuthenticatedUser } from '../http/endpoint';
 import { unauthorized } from '../http/errors';
 import { signingKeys } from './secrets';
@@ -72,8 +72,7 @@ export const SESSION_COLUMNS = `s.user_id AS userId, s.expires_at <= NOW(6) AS e
 export async function authenticate(header: string | undefined): Promise<Authenticated> {
   const key = await verifyKeyHeader(header);
   // The session and its user in one read: every authenticated request pays for it.
-  const [session] = await sqlRows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM ${SESSION_FROM} WHERE s.id = ?`, [key.sessionId]);
-  return { sessionId: key.sessionId, user: checkSession(key, session) };
+  return { sessionId: key.sessionId, user: await new SessionToConfirm(key).confirmAlone() };
 }
 
 /** The Authorization header's key, its signature and expiry checked; no database read. */
@@ -109,8 +108,14 @@ function verifyKey(key: string, accepted: readonly Secret[]): z.infer<typeof cla
   throw unauthorized('Invalid token');
 }
 
+/**
+ * Stamped with SYSDATE(6), the moment the row is updated, as money moves
+ * stamp theirs: a top-up that held the session's lock commits before this
+ * update runs, so every move the session made is dated before its revocation.
+ * NOW(6) would be the statement's start, before any wait for that lock.
+ */
 export async function revokeSession(sessionId: string): Promise<void> {
-  await sqlExecute('UPDATE sessions SET revoked_at = NOW(6) WHERE id = ? AND revoked_at IS NULL', [sessionId]);
+  await sqlExecute('UPDATE sessions SET revoked_at = SYSDATE(6) WHERE id = ? AND revoked_at IS NULL', [sessionId]);
 }
 
 /**
@@ -121,19 +126,44 @@ export async function revokeSession(sessionId: string): Promise<void> {
  * only verifies the key's signature, and answers nothing but an error unless
  * `confirm` ran (shared/http/http-function). A locking read (FOR UPDATE) locks
  * the session row too: only a logout of this very session waits for it.
+ *
+ * Confirmation counts per database transaction: a transaction commits only if
+ * a statement inside it confirmed the session (`confirm(row, tx)`), so a
+ * logout that lands between a plain read and a write is seen by the write.
  */
 export class SessionToConfirm {
   #user: AuthenticatedUser | undefined;
+  readonly #transactions = new WeakSet<SqlTx>();
 
   constructor(readonly key: VerifiedKey) {}
 
-  /** checkSession on the row the handler's statement read (SESSION_COLUMNS of SESSION_FROM). */
-  confirm(row: SessionRow | undefined): AuthenticatedUser {
+  /**
+   * checkSession on the row the handler's statement read (SESSION_COLUMNS of
+   * SESSION_FROM); `tx`, when that statement ran in a transaction.
+   */
+  confirm(row: SessionRow | undefined, tx?: SqlTx): AuthenticatedUser {
     this.#user = checkSession(this.key, row);
+    if (tx) this.#transactions.add(tx);
     return this.#user;
   }
 
+  /** Whether any statement of the request confirmed the session. */
   get confirmed(): boolean {
     return this.#user !== undefined;
+  }
+
+  /** Whether a statement of this transaction confirmed the session. */
+  confirmedIn(tx: SqlTx): boolean {
+    return this.#transactions.has(tx);
+  }
+
+  /**
+   * The session read on its own, for an error the handler met before it
+   * confirmed the session: a refused key must learn nothing but its 401, not
+   * what the handler would have refused it for.
+   */
+  async confirmAlone(): Promise<AuthenticatedUser> {
+    const [row] = await sqlRows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM ${SESSION_FROM} WHERE s.id = ?`, [this.key.sessionId]);
+    return this.confirm(row);
   }
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { SessionToConfirm } from '../auth/tokens';
 import type { SqlTransactionOptions, SqlTx } from '../db/sql';
+import type { StoredAnswerLookup } from './idempotency';
 import type { Logger } from './logging';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -53,6 +54,12 @@ export interface HandlerContext<P, Q, B> {
    * at most once per key.
    */
   sqlTransaction(work: (tx: SqlTx) => Promise<Result>, options?: SqlTransactionOptions): Promise<Result>;
+  /**
+   * The answer stored under the request's Idempotency-Key, for the handler's
+   * first statement to read along with the session (./idempotency); a NULL
+   * column when no key was sent.
+   */
+  storedAnswer: StoredAnswerLookup;
   /**
    * For a refusal reached before any transaction: the answer stored under the
    * request's Idempotency-Key, if a first attempt succeeded, else `refusal`

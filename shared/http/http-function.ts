@@ -5,7 +5,7 @@ import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction, type SqlTx } from '../db/sql';
 import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
 import { ApiError, notFound } from './errors';
-import { idempotencyScope, runIdempotent, storedResponse } from './idempotency';
+import { idempotencyScope, runIdempotent, storedAnswerLookup, storedResponse } from './idempotency';
 import { checkJsonLimits } from './json-limits';
 import { commitOutcomeUnknown } from './error-mapping';
 import { beginRequest, endRequest, errorResult, type RequestScope } from './request-lifecycle';
@@ -100,6 +100,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
             (inner) => inSqlTransaction(inner, transactionOptions),
             unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work,
           ),
+        storedAnswer: storedAnswerLookup(idempotency),
         replayOrRefuse: async (refusal) => {
           const stored = idempotency && (await storedResponse(idempotency));
           if (stored) return stored;
@@ -114,23 +115,52 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
           },
         });
       }
-      const result = await endpoint.handle(context);
+      let result: Result;
+      try {
+        result = await endpoint.handle(context);
+      } catch (error) {
+        // Unconfirmed, or a transaction that wrote without confirming: the key is checked before anything is said.
+        throw unconfirmed && (!unconfirmed.confirmed || error instanceof UnconfirmedSession) ? await refusalOr(error, unconfirmed) : error;
+      }
       // Fails closed: a handler that forgot to confirm the session must not let a revoked key through.
-      if (unconfirmed && !unconfirmed.confirmed) throw unconfirmedSessionError(definition.name);
+      if (unconfirmed && !unconfirmed.confirmed)
+        throw await refusalOr(new UnconfirmedSession(`${definition.name} answered without confirming the caller's session`), unconfirmed);
       return result;
     }
   }
 }
 
-const unconfirmedSessionError = (name: string) => new Error(`${name} answered without confirming the caller's session`);
+/** A handler's bug, never a client's: it answered, or wrote, without confirming the session where it had to. */
+class UnconfirmedSession extends Error {}
 
-/** A transaction whose work did not confirm the caller's session rolls back: nothing a refused key sent may be written. */
+/**
+ * A transaction whose own statements did not confirm the caller's session
+ * rolls back: nothing a refused key sent may be written, and a confirmation
+ * by an earlier read does not cover a logout that landed since.
+ */
 function confirmedBeforeCommit<T>(work: (tx: SqlTx) => Promise<T>, session: SessionToConfirm, name: string): (tx: SqlTx) => Promise<T> {
   return async (tx) => {
     const result = await work(tx);
-    if (!session.confirmed) throw unconfirmedSessionError(name);
+    if (!session.confirmedIn(tx)) throw new UnconfirmedSession(`${name} wrote in a transaction that did not confirm the caller's session`);
     return result;
   };
+}
+
+/**
+ * What a handler that failed before confirming the session answers: its
+ * session is read then, and a refused key gets the 401 that says why, never
+ * the handler's own error (a 422 would tell a logged-out key about the
+ * wallets). A live session gets the error; when the session cannot be read,
+ * the read's own failure (a 503), not the handler's error.
+ */
+async function refusalOr(error: unknown, session: SessionToConfirm): Promise<unknown> {
+  if (error instanceof ApiError && error.status === 401) return error;
+  try {
+    await session.confirmAlone();
+  } catch (refusal) {
+    return refusal;
+  }
+  return error;
 }
 
 export function methodNotAllowed(method: string, allowed: readonly string[]): ApiError {

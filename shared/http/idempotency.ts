@@ -49,12 +49,60 @@ export async function storedResponse(scope: IdempotencyScope): Promise<Result | 
     await sqlExecute('DELETE FROM idempotency_records WHERE id = ?', [record.id]);
     return undefined;
   }
+  return replayIfSame(scope, record);
+}
+
+function replayIfSame(scope: IdempotencyScope, record: { requestHash: string; status: number; responseBody: string }): Result {
   if (record.requestHash !== scope.requestHash) {
     throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request', [
       { field: 'Idempotency-Key', message: 'was used with another request body or route' },
     ]);
   }
-  return { status: record.status, raw: { contentType: 'application/json', payload: record.responseBody } };
+  const replay: Result = { status: record.status, raw: { contentType: 'application/json', payload: record.responseBody } };
+  replays.add(replay);
+  return replay;
+}
+
+/** Answers read back from a record: a transaction that returns one has nothing to store. */
+const replays = new WeakSet<Result>();
+
+/**
+ * The answer stored under the request's key, read by the statement a handler
+ * starts with (the one that confirms the caller's session), so that a retry
+ * is answered before anything is priced, locked for long or written. A
+ * correlated subquery of the select list: even in a locking statement it is
+ * a plain read and locks nothing (MySQL and MariaDB lock a subquery's rows
+ * only when it says FOR UPDATE itself). Without a key it is NULL.
+ */
+export interface StoredAnswerLookup {
+  /** A select-list expression, `… AS storedAnswer`, for a statement in which `userIdColumn` is the caller's user id. */
+  column(userIdColumn: string): string;
+  /** What the expression's `?`s take, in order, before the statement's own. */
+  values: readonly unknown[];
+  /** The answer to replay from the column's value, or undefined: none stored, run the request. 409 when the key was used with another request. */
+  replay(stored: string | null | undefined): Result | undefined;
+}
+
+const HASH_LENGTH = 64;
+const STATUS_LENGTH = 3;
+
+export function storedAnswerLookup(scope: IdempotencyScope | undefined): StoredAnswerLookup {
+  if (!scope) return { column: () => 'NULL AS storedAnswer', values: [], replay: () => undefined };
+  return {
+    // One text, hash (64) then status (3) then body: a scalar subquery returns one column.
+    column: (userIdColumn) =>
+      `(SELECT CONCAT(i.request_hash, i.status, i.response_body) FROM idempotency_records i
+        WHERE i.user_id = ${userIdColumn} AND i.\`key\` = ? AND i.created_at >= NOW(6) - INTERVAL ? HOUR) AS storedAnswer`,
+    values: [scope.key, config().IDEMPOTENCY_TTL_HOURS],
+    replay: (stored) =>
+      stored
+        ? replayIfSame(scope, {
+            requestHash: stored.slice(0, HASH_LENGTH),
+            status: Number(stored.slice(HASH_LENGTH, HASH_LENGTH + STATUS_LENGTH)),
+            responseBody: stored.slice(HASH_LENGTH + STATUS_LENGTH),
+          })
+        : undefined,
+  };
 }
 
 /**
@@ -83,6 +131,7 @@ export async function runIdempotent(
     try {
       return await inTransaction(async (tx) => {
         const result = await work(tx);
+        if (replays.has(result)) return result;
         await tx.execute(
           `INSERT INTO idempotency_records (id, user_id, \`key\`, route, request_hash, status, response_body, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, NOW(6))`,

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import { sqlRows, type SqlTx } from '../db/sql';
+import type { AuthenticatedUser, Result } from '../http/endpoint';
+import type { StoredAnswerLookup } from '../http/idempotency';
 import { Decimal } from '../money/decimal';
 import { LOCKED_AT } from '../wallets/money-moves';
 import type { StoredAsset, StoredMetrics } from './holdings';
@@ -25,37 +28,73 @@ export interface PayingWalletRow extends Funds {
   lockedAt: string;
 }
 
-const HELD = `FROM assets a JOIN transactions t ON t.id = a.transaction_id JOIN wallets w ON w.id = t.wallet_id WHERE w.user_id = ?`;
+/** The FROM and WHERE of a user's assets: an asset belongs to a user through its purchase transaction's wallet. */
+const HELD_BY = (userId: string) =>
+  `FROM assets a JOIN transactions t ON t.id = a.transaction_id JOIN wallets hw ON hw.id = t.wallet_id WHERE hw.user_id = ${userId}`;
 
-/** Unlocked, outside any transaction: what a purchase checks and prices before it takes any lock. */
-export async function walletFunds(userId: string): Promise<Funds[]> {
-  const rows = await sqlRows<{ id: string; balance: string }>('SELECT id, balance FROM wallets WHERE user_id = ? ORDER BY id', [userId]);
-  return rows.map((row) => ({ id: row.id, balance: new Decimal(row.balance) }));
-}
-
-export async function heldAssetNames(userId: string): Promise<string[]> {
-  const rows = await sqlRows<{ assetName: string }>(`SELECT DISTINCT a.asset_name AS assetName ${HELD}`, [userId]);
-  return rows.map((row) => row.assetName);
+/** What a purchase knows before it takes any lock: who is buying, their wallets and the names of what they hold. */
+export interface PurchaseStart {
+  user: AuthenticatedUser;
+  wallets: Funds[];
+  heldNames: string[];
+  /** The answer stored under the request's Idempotency-Key: the purchase is a retry, and this is its answer. */
+  replay?: Result;
 }
 
 /**
- * The user's wallets, locked, with the database's clock after the locks were
- * granted. Call after lockUserForMoneyMove: ORDER BY id does not order these
- * locks (rows are locked as the plan reads them, then sorted), the user's row does.
+ * The purchase's first statement, a plain read outside any transaction: the
+ * caller's session (confirmed), their wallets, the names of the assets they
+ * hold (to be quoted before any lock is taken) and the answer stored under
+ * the request's Idempotency-Key, so that a retry is answered before it is
+ * priced (ML calls), locked or written.
  */
-export async function lockWallets(tx: SqlTx, userId: string): Promise<PayingWalletRow[]> {
-  const rows = await tx.rows<{ id: string; balance: string; bankName: string; cardNumber: string; lockedAt: string }>(
-    `SELECT id, balance, bank_name AS bankName, card_number AS cardNumber, ${LOCKED_AT} AS lockedAt
-     FROM wallets WHERE user_id = ? ORDER BY id FOR UPDATE`,
-    [userId],
+export async function purchaseStart(session: SessionToConfirm, storedAnswer: StoredAnswerLookup): Promise<PurchaseStart> {
+  const rows = await sqlRows<SessionRow & { walletId: string | null; balance: string | null; heldNames: string | null; storedAnswer: string | null }>(
+    `SELECT ${SESSION_COLUMNS}, w.id AS walletId, w.balance,
+       (SELECT GROUP_CONCAT(DISTINCT a.asset_name) ${HELD_BY('u.id')}) AS heldNames,
+       ${storedAnswer.column('u.id')}
+     FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id
+     WHERE s.id = ? ORDER BY w.id`,
+    [...storedAnswer.values, session.key.sessionId],
   );
-  return rows.map((row) => ({ ...row, balance: new Decimal(row.balance) }));
+  const user = session.confirm(rows[0]);
+  const [{ heldNames, storedAnswer: stored }] = rows;
+  return {
+    user,
+    wallets: rows.flatMap(({ walletId, balance }) => (walletId === null ? [] : [{ id: walletId, balance: new Decimal(String(balance)) }])),
+    heldNames: heldNames ? heldNames.split(',') : [],
+    replay: storedAnswer.replay(stored),
+  };
+}
+
+/**
+ * The first statement of a purchase's transaction: the caller's session
+ * confirmed in it (SessionToConfirm), and the session's, the user's and all
+ * their wallets' rows locked, in that order (STRAIGHT_JOIN), as a top-up locks
+ * the session, the user and its one wallet: one user's money moves run one
+ * after another, a logout or deactivation waits for the move under way and
+ * the next move sees it. ORDER BY id does not order the wallets' locks (rows
+ * are locked as the plan reads them, then sorted); the user's row, taken
+ * before any of them, is the lock that orders. The database's clock comes
+ * with it, read once the locks were granted.
+ */
+export async function lockForPurchase(tx: SqlTx, session: SessionToConfirm): Promise<PayingWalletRow[]> {
+  const rows = await tx.rows<SessionRow & { walletId: string | null; balance: string; bankName: string; cardNumber: string; lockedAt: string }>(
+    `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, w.bank_name AS bankName, w.card_number AS cardNumber, ${LOCKED_AT} AS lockedAt
+     FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id
+     WHERE s.id = ? ORDER BY w.id FOR UPDATE`,
+    [session.key.sessionId],
+  );
+  session.confirm(rows[0], tx);
+  return rows.flatMap(({ walletId, balance, bankName, cardNumber, lockedAt }) =>
+    walletId === null ? [] : [{ id: walletId, balance: new Decimal(balance), bankName, cardNumber, lockedAt }],
+  );
 }
 
 /** A plain read: under READ COMMITTED it sees what committed while the locks were awaited. */
 export async function heldAssets(tx: SqlTx, userId: string): Promise<HeldAsset[]> {
   const rows = await tx.rows<{ id: string; assetName: string; pricePerUnit: string; overallSum: string }>(
-    `SELECT a.id, a.asset_name AS assetName, a.price_per_unit AS pricePerUnit, a.overall_sum AS overallSum ${HELD}`,
+    `SELECT a.id, a.asset_name AS assetName, a.price_per_unit AS pricePerUnit, a.overall_sum AS overallSum ${HELD_BY('?')}`,
     [userId],
   );
   return rows.map((row) => ({ id: row.id, assetName: row.assetName, pricePerUnit: new Decimal(row.pricePerUnit), overallSum: new Decimal(row.overallSum) }));

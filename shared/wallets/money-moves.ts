@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import type { SqlTx } from '../db/sql';
+import type { Result } from '../http/endpoint';
+import type { StoredAnswerLookup } from '../http/idempotency';
 import { notFound } from '../http/errors';
 import { Decimal } from '../money/decimal';
 
@@ -42,19 +44,6 @@ export interface RecordedMove {
 export const LOCKED_AT = "DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f')";
 
 /**
- * The first statement of every money move: the user's row, locked until the
- * move commits, so one user's purchases and top-ups run one after another
- * and every lock they take after it (wallet rows in whatever order a plan
- * reads them, the daily_flows row an upsert inserts or updates, the
- * Idempotency-Key record) is uncontended between them — a lock order no plan
- * or new wallet row can reverse. Different users' moves still run in
- * parallel.
- */
-export async function lockUserForMoneyMove(tx: SqlTx, userId: string): Promise<void> {
-  await tx.rows('SELECT id FROM users WHERE id = ? FOR UPDATE', [userId]);
-}
-
-/**
  * The first statement of creating a wallet: a shared lock on the user's row,
  * so creations run side by side but never during a money move of that user.
  * Without it, MariaDB inserts the new wallet row first and only then takes
@@ -67,22 +56,32 @@ export async function lockUserForNewWallet(tx: SqlTx, userId: string): Promise<v
 }
 
 /**
- * A one-wallet move's first statement: the caller's session confirmed (see
- * SessionToConfirm), the user's row (as lockUserForMoneyMove takes it) and the
- * wallet's, in one round trip. STRAIGHT_JOIN keeps the user's row before the
- * wallet's, so this never waits for a wallet while holding nothing a purchase
- * of the same user wants. Locked rows are current however long the locks took
- * to get, even under REPEATABLE READ. Someone else's wallet is the same 404 as
- * an unknown one (./ownership); a refused session is a 401 before that.
+ * A one-wallet move's first statement: the caller's session confirmed in the
+ * transaction (see SessionToConfirm), the session's, the user's and the
+ * wallet's rows locked, in one round trip. STRAIGHT_JOIN keeps that order,
+ * the one a purchase locks in too (shared/portfolio/store lockForPurchase),
+ * so one user's money moves run one after another and this never waits for
+ * a wallet while holding nothing a purchase of the same user wants. Locked
+ * rows are current however long the locks took to get, even under REPEATABLE
+ * READ. Someone else's wallet is the same 404 as an unknown one
+ * (./ownership); a refused session is a 401 before that. The answer stored
+ * under the request's Idempotency-Key comes with it: a retry writes nothing.
  */
-export async function lockOwnWallet(tx: SqlTx, session: SessionToConfirm, walletId: string): Promise<{ id: string; balance: Decimal; lockedAt: string }> {
-  const [row] = await tx.rows<SessionRow & { walletId: string | null; balance: unknown; lockedAt: string }>(
-    `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, ${LOCKED_AT} AS lockedAt
+export async function lockOwnWallet(
+  tx: SqlTx,
+  session: SessionToConfirm,
+  walletId: string,
+  storedAnswer: StoredAnswerLookup,
+): Promise<{ replay: Result } | { replay?: undefined; id: string; balance: Decimal; lockedAt: string }> {
+  const [row] = await tx.rows<SessionRow & { walletId: string | null; balance: unknown; lockedAt: string; storedAnswer: string | null }>(
+    `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, ${LOCKED_AT} AS lockedAt, ${storedAnswer.column('u.id')}
      FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id AND w.id = ?
      WHERE s.id = ? FOR UPDATE`,
-    [walletId, session.key.sessionId],
+    [...storedAnswer.values, walletId, session.key.sessionId],
   );
-  session.confirm(row);
+  session.confirm(row, tx);
+  const replay = storedAnswer.replay(row.storedAnswer);
+  if (replay) return { replay };
   if (!row.walletId) throw notFound();
   return { id: row.walletId, balance: new Decimal(String(row.balance)), lockedAt: row.lockedAt };
 }
