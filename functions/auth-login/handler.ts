@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { clearLoginFailures, loginCandidate, recordLoginFailure } from '../../shared/auth/login-throttle';
+import { clearLoginFailures, recordLoginFailure, reservePasswordCheck } from '../../shared/auth/login-throttle';
+import { findUserByUsername } from '../../shared/auth/users';
 import { verifyPassword } from '../../shared/auth/passwords';
 import { issueToken } from '../../shared/auth/tokens';
 import { defineEndpoint } from '../../shared/http/endpoint';
@@ -26,17 +27,16 @@ export default defineEndpoint({
     ...errorResponses(400, 401, 429),
   },
   async handle({ body }) {
-    // One read before the password check and one write after it; a login
-    // costs its bcrypt comparison and little else.
-    const candidate = await loginCandidate(body.username);
-    const { user } = candidate;
+    // The throttle's reservation and the user's row at once: a login costs
+    // its bcrypt comparison, these two statements, and one write after it.
+    const [, user] = await Promise.all([reservePasswordCheck(body.username), findUserByUsername(body.username)]);
     const passwordMatches = await verifyPassword(body.password, user?.passwordHash);
     // The column's collation ignores case and trailing spaces; a username is matched exactly, as before.
     if (!user || user.username !== body.username || !passwordMatches || !user.isActive) {
       await recordLoginFailure(body.username);
       throw invalidCredentials();
     }
-    await clearLoginFailures(candidate);
-    return { status: 200, body: { key: await issueToken(user.id) } };
+    const [key] = await Promise.all([issueToken(user.id), clearLoginFailures(body.username)]);
+    return { status: 200, body: { key } };
   },
 });

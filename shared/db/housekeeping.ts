@@ -10,18 +10,19 @@ import { sqlExecute, sqlRows } from './sql';
  * statement: each request adds at most one row and a purge removes up to
  * BATCH, so the tables still shrink far faster than they grow.
  *
- * Found with a plain read, deleted by primary key: a ranged DELETE would take
+ * Found with a plain read, deleted by primary key (`key`): a ranged DELETE would take
  * range locks and wait on other requests' uncommitted rows.
  */
 const EXPIRY = {
-  sessions: 'expires_at < NOW(6)',
-  login_failures: 'created_at < NOW(6) - INTERVAL ? SECOND',
-  idempotency_records: 'created_at < NOW(6) - INTERVAL ? HOUR',
+  sessions: { key: 'id', expired: 'expires_at < NOW(6)' },
+  // A window past its end counts nothing any more (shared/auth/login-throttle).
+  login_throttle: { key: 'username', expired: 'window_started_at < NOW(6) - INTERVAL ? SECOND' },
+  idempotency_records: { key: 'id', expired: 'created_at < NOW(6) - INTERVAL ? HOUR' },
 } as const;
 
 /** How old a row is when it expires: sessions carry their own expiry. */
 function lifetime(table: keyof typeof EXPIRY): number[] {
-  if (table === 'login_failures') return [config().LOGIN_FAILURE_WINDOW_SECONDS];
+  if (table === 'login_throttle') return [config().LOGIN_FAILURE_WINDOW_SECONDS];
   if (table === 'idempotency_records') return [config().IDEMPOTENCY_TTL_HOURS];
   return [];
 }
@@ -29,9 +30,10 @@ function lifetime(table: keyof typeof EXPIRY): number[] {
 const BATCH = 100;
 
 export async function purgeExpired(table: keyof typeof EXPIRY): Promise<number> {
-  const rows = await sqlRows<{ id: string | number }>(`SELECT id FROM ${table} WHERE ${EXPIRY[table]} LIMIT ${BATCH}`, lifetime(table));
+  const { key, expired } = EXPIRY[table];
+  const rows = await sqlRows<{ key: string }>(`SELECT ${key} AS \`key\` FROM ${table} WHERE ${expired} LIMIT ${BATCH}`, lifetime(table));
   if (rows.length === 0) return 0;
-  return sqlExecute(`DELETE FROM ${table} WHERE id IN (?)`, [rows.map((row) => row.id)]);
+  return sqlExecute(`DELETE FROM ${table} WHERE ${key} IN (?)`, [rows.map((row) => row.key)]);
 }
 
 /** `purgeExpired`, on about one call in HOUSEKEEPING_EVERY. */

@@ -108,7 +108,7 @@ describe('every model round-trips through Prisma Client', () => {
       },
     });
     const session = await client.session.create({ data: { id: '00000000-0000-4000-8000-000000000001', userId: user.id, expiresAt: when } });
-    const failure = await client.loginFailure.create({ data: { username: 'roundtrip', createdAt: when } });
+    const throttle = await client.loginThrottle.create({ data: { username: 'roundtrip', windowStartedAt: when, failures: 3, checksInFlight: 2 } });
     const wallet = await client.wallet.create({
       data: { userId: user.id, bankName: 'B', cardNumber: '1234567890123', balance: new Prisma.Decimal('999999999999999.99') },
     });
@@ -141,7 +141,12 @@ describe('every model round-trips through Prisma Client', () => {
     expect(read.wallets[0].transactions[0].assets[0].pricePerUnit.toFixed(2)).toBe('148.92');
     expect(read.metrics?.rateOfReturn.toFixed(2)).toBe('-14.20');
     expect(metrics.valueAtRisk.toFixed(2)).toBe('0.63');
-    expect(await client.loginFailure.findUniqueOrThrow({ where: { id: failure.id } })).toEqual(expect.objectContaining({ username: 'roundtrip' }));
+    expect(await client.loginThrottle.findUniqueOrThrow({ where: { username: throttle.username } })).toEqual({
+      username: 'roundtrip',
+      windowStartedAt: when,
+      failures: 3,
+      checksInFlight: 2,
+    });
     const flowRead = await client.dailyFlow.findUniqueOrThrow({ where: { userId_day: { userId: user.id, day: flow.day } } });
     expect(flowRead.day.toISOString()).toBe('2021-06-03T00:00:00.000Z');
     expect([flowRead.moneyIn.toFixed(2), flowRead.moneyOut.toFixed(2)]).toEqual(['999999999999999999.99', '0.00']);

@@ -29,6 +29,12 @@ export async function sqlExecute(sql: string, values: readonly unknown[] = []): 
   return result.affectedRows;
 }
 
+/** For a statement that reports a value through LAST_INSERT_ID(expr): the insert id it answered with. */
+export async function sqlInsertId(sql: string, values: readonly unknown[] = []): Promise<number> {
+  const result: { insertId: number } = await sqlPool().query({ sql, ...ROWS }, values as unknown[]);
+  return result.insertId;
+}
+
 /**
  * What a money move needs of a database transaction: plain SQL with `?`
  * values. The driver's connection provides it (inSqlTransaction) and so does

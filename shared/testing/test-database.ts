@@ -25,6 +25,6 @@ export function useTestDatabase(): { url: () => string } {
 
 /** Empties every table, for tests that need a clean slate between cases. */
 export async function truncateAll(): Promise<void> {
-  const tables = ['idempotency_records', 'assets', 'metrics', 'transactions', 'wallets', 'sessions', 'login_failures', 'users'];
+  const tables = ['idempotency_records', 'assets', 'metrics', 'transactions', 'wallets', 'sessions', 'login_throttle', 'users'];
   for (const table of tables) await db().$executeRawUnsafe(`DELETE FROM \`${table}\``);
 }
