@@ -14,8 +14,10 @@ export function poolConfigFromUrl(databaseUrl: string, settings: PoolSettings): 
   const url = new URL(databaseUrl);
   const socketPath = url.searchParams.get('socket') ?? url.searchParams.get('socketPath') ?? undefined;
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const host = url.hostname || '127.0.0.1';
   return {
-    ...(socketPath ? { socketPath } : { host: url.hostname || '127.0.0.1', port: Number(url.port || 3306) }),
+    ...(socketPath ? { socketPath } : { host, port: Number(url.port || 3306) }),
+    ...mysqlPasswordExchange(url, socketPath ? undefined : host),
     user: decodeURIComponent(url.username || 'root'),
     password: decodeURIComponent(url.password),
     database: database || undefined,
@@ -37,6 +39,40 @@ export function poolConfigFromUrl(databaseUrl: string, settings: PoolSettings): 
     // statement (`sql: … - parameters:['…','4111…']`), which the request log
     // then carries: card numbers, keys, user ids. The SQL text alone is kept.
     logParam: false,
+  };
+}
+
+/**
+ * How the password reaches MySQL 8.4 when its `caching_sha2_password` cache is
+ * cold (after the user is created and after every restart, failover or
+ * maintenance), from the driver's source (mariadb 3.5,
+ * lib/cmd/handshake/auth/caching-sha2-password-auth.js): on a connection it
+ * counts as secure (TLS, or a unix socket) it sends the password as is; on
+ * any other it must encrypt it with the server's RSA public key, which it
+ * either has (`cachingRsaPublicKey`) or asks the server for
+ * (`allowPublicKeyRetrieval`), else it fails with 45044.
+ *
+ * - Cloud Run's `/cloudsql/…` unix socket: the password as is, which is what
+ *   the Cloud SQL connector behind the socket expects from a socket client
+ *   (and it carries it to the instance over its own TLS). Nothing to set.
+ * - TCP to this machine (the Cloud SQL Auth Proxy on 127.0.0.1:3307 for
+ *   `deploy:migrate`, or a local server): the key is asked for, over a
+ *   connection that never leaves the machine, and the proxy carries it over
+ *   its TLS; nobody on the network can hand us a key of theirs.
+ * - TCP to anything else: only a key named in the URL (`?cachingRsaPublicKey=`
+ *   a PEM file, e.g. the instance's `Caching_sha2_password_rsa_public_key`)
+ *   or `?allowPublicKeyRetrieval=true`, said explicitly; a key fetched from
+ *   across a network could be an attacker's.
+ * MariaDB never asks for any of it: its users authenticate with
+ * mysql_native_password or ed25519.
+ */
+function mysqlPasswordExchange(url: URL, tcpHost: string | undefined): Pick<PoolConfig, 'allowPublicKeyRetrieval' | 'cachingRsaPublicKey'> {
+  const pinnedKey = url.searchParams.get('cachingRsaPublicKey') ?? undefined;
+  const asked = url.searchParams.get('allowPublicKeyRetrieval');
+  const loopback = tcpHost !== undefined && /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/.test(tcpHost);
+  return {
+    ...(pinnedKey ? { cachingRsaPublicKey: pinnedKey } : {}),
+    allowPublicKeyRetrieval: asked === null ? loopback && !pinnedKey : asked === 'true',
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import mariadb from 'mariadb';
+import mariadb, { type Connection } from 'mariadb';
 import type { Test } from 'supertest';
 import { quoteFor } from '../../scripts/ml-standin/market-data';
 import { resetConfigForTests } from '../config/config';
@@ -29,7 +29,7 @@ const DEADLINE_MS = 1500;
 const MARGIN_MS = 1000;
 
 let proxy: FaultProxy;
-let direct: mariadb.Connection;
+let direct: Connection;
 const keys: Record<string, string> = {};
 const walletOf: Record<string, string> = {};
 
@@ -221,6 +221,29 @@ describe('a database connection cut mid-request (finding 3)', () => {
     // Every top-up retried with its key: each is applied exactly once, whatever its first attempt became.
     for (const key of topUpKeys) expect((await topUp('johnwick', '1.00', key)).status).toBe(201);
     expect(await balanceOf(walletOf.johnwick)).toBe(new Decimal(before).plus(topUpKeys.length).toFixed(2));
+  });
+});
+
+describe('a connection cut while it is being opened', () => {
+  it('answers 503 or, on a second connection, the result, never crashing: the session setup is part of opening', async () => {
+    const unhandled: unknown[] = [];
+    const hear = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', hear);
+    try {
+      // Fresh connections, each cut as it sends its session setup (the driver's initSql).
+      await disconnectDb();
+      proxy.cutWhen({ match: 'SET time_zone', times: 3 });
+      const answer = await answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS);
+      proxy.restore();
+      expect(proxy.cuts()).toBeGreaterThan(0);
+      expect(answer.status === 200 || unavailable(answer)).toBe(true);
+      expect((await answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS)).status).toBe(200);
+      // Rejections the driver dropped would surface here, after a turn of the event loop.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', hear);
+    }
   });
 });
 

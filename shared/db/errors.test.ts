@@ -1,4 +1,9 @@
+import { seedDemoUsers } from '../demo/seed';
+import { toApiError } from '../http/error-mapping';
+import { useTestDatabase } from '../testing/test-database';
+import { db } from './client';
 import { classifyDbError } from './errors';
+import { sqlExecute } from './sql';
 
 /** The shapes met in the fault tests and the logs, as the driver, Node and Prisma produce them. */
 const driverError = (errno: number, message: string, fatal = true) =>
@@ -14,6 +19,12 @@ describe('classifyDbError', () => {
     ['a duplicate key', prismaError('P2002'), 'duplicate'],
     ['a lock wait past innodb_lock_wait_timeout', driverError(1205, 'Lock wait timeout exceeded', false), 'busy'],
     ['a statement past max_statement_time', driverError(1969, 'Query execution was interrupted', false), 'busy'],
+    ['MySQL: a SELECT past max_execution_time', driverError(3024, 'Query execution was interrupted, maximum statement execution time exceeded', false), 'busy'],
+    ['MySQL: a CHECK constraint violated', driverError(3819, "Check constraint 'wallets_balance_non_negative' is violated.", false), 'constraint'],
+    ['MariaDB: a CHECK constraint failed', driverError(4025, 'CONSTRAINT `wallets_balance_non_negative` failed', false), 'constraint'],
+    ['MySQL: a server gone read-only in a failover', driverError(1290, 'The MySQL server is running with the --super-read-only option', false), 'unavailable'],
+    ['MySQL: a killed session', driverError(3169, 'Session was killed'), 'unavailable'],
+    ['MySQL: a connection closed for inactivity', driverError(4031, 'The client was disconnected by the server because of inactivity'), 'unavailable'],
     ['a pool with no free connection', Object.assign(driverError(45028, 'pool timeout', false), { code: 'ER_GET_CONNECTION_TIMEOUT' }), 'busy'],
     [
       'a pool timeout because the pool could not open any connection',
@@ -41,5 +52,17 @@ describe('classifyDbError', () => {
     expect(classifyDbError(new TypeError('x is undefined'))).toBeUndefined();
     expect(classifyDbError(driverError(1054, "Unknown column 'x'", false))).toBeUndefined();
     expect(classifyDbError('a string')).toBeUndefined();
+  });
+});
+
+describe('a CHECK constraint, as this MariaDB refuses it', () => {
+  useTestDatabase();
+
+  it('is a constraint failure, answered 409 state_conflict, not a 500', async () => {
+    await seedDemoUsers(db());
+    const refusal = await sqlExecute("UPDATE wallets SET balance = -1 WHERE card_number = '4532580928888213'").catch((error: unknown) => error);
+    expect(classifyDbError(refusal)).toBe('constraint');
+    const answer = toApiError(refusal);
+    expect([answer.status, answer.code]).toEqual([409, 'state_conflict']);
   });
 });

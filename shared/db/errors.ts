@@ -6,13 +6,16 @@
  *
  * - conflict: InnoDB chose this transaction as a deadlock victim (1213); run it again.
  * - duplicate: a unique key refused the row (1062).
+ * - constraint: a CHECK constraint refused the row (a balance below zero, an
+ *   asset under a cent): the code checks these first, so only a race it did
+ *   not foresee reaches them; the transaction rolls back, nothing is written.
  * - busy: no connection, row lock or statement finished in time, or the
  *   interactive transaction expired; nothing was written, retry shortly.
  * - unavailable: the database could not be reached or the connection broke,
  *   in whatever phase (connect, a statement, COMMIT). Whether a lost COMMIT
  *   happened is not knowable from the error; shared/db/deadline-guard notes it.
  */
-export type DbFailure = 'conflict' | 'duplicate' | 'busy' | 'unavailable';
+export type DbFailure = 'conflict' | 'duplicate' | 'constraint' | 'busy' | 'unavailable';
 
 interface MaybeDbError {
   name?: unknown;
@@ -24,17 +27,27 @@ interface MaybeDbError {
   meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } };
 }
 
-/** Server error numbers and the driver's own (45xxx), as both the driver and Prisma's adapter report them. */
+/**
+ * Server error numbers (MariaDB's and MySQL 8.4's where they differ) and the
+ * driver's own (45xxx), as both the driver and Prisma's adapter report them.
+ */
 const BY_ERRNO: Record<string, DbFailure> = {
   1213: 'conflict',
   1062: 'duplicate',
+  4025: 'constraint', // MariaDB: CONSTRAINT … failed
+  3819: 'constraint', // MySQL: Check constraint … is violated
   1040: 'busy', // too many connections
   1203: 'busy', // user has too many connections
   1205: 'busy', // row-lock wait timed out (innodb_lock_wait_timeout, set from the deadline)
-  1969: 'busy', // statement ran past max_statement_time (set from the deadline)
+  1969: 'busy', // MariaDB: statement ran past max_statement_time (set from the deadline)
+  3024: 'busy', // MySQL: SELECT ran past max_execution_time (set from the deadline)
   45028: 'busy', // no connection free in the pool within acquireTimeout
   1053: 'unavailable', // server shutting down
-  1927: 'unavailable', // connection killed
+  1290: 'unavailable', // MySQL: running with --read-only / --super-read-only (a failover under way)
+  1836: 'unavailable', // running in read-only mode
+  1927: 'unavailable', // MariaDB: connection killed
+  3169: 'unavailable', // MySQL: session was killed
+  4031: 'unavailable', // MySQL: disconnected by the server for inactivity
   2006: 'unavailable', // server has gone away
   2013: 'unavailable', // lost connection during query
   45001: 'unavailable', // connection already closed

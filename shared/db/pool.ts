@@ -3,7 +3,7 @@ import { config, databaseUrl } from '../config/config';
 import { logger } from '../http/logging';
 import { poolConfigFromUrl } from './connection-options';
 import { guardedByDeadline } from './deadline-guard';
-import { applySessionSettings } from './session-settings';
+import { sessionSql } from './session-settings';
 
 /**
  * The process's one pool of database connections, created on first use.
@@ -21,10 +21,8 @@ export function sqlPool(): Pool {
     const mariadb = require('mariadb') as typeof import('mariadb');
     const created = mariadb.createPool({
       ...poolConfigFromUrl(databaseUrl(settings), { poolSize: settings.DATABASE_POOL_SIZE, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS }),
-      // Set by ./session-settings instead, where a failure cannot crash the process.
-      initSql: undefined,
+      initSql: sessionSql(settings.REQUEST_DEADLINE_MS),
     });
-    applySessionSettings(created, settings.REQUEST_DEADLINE_MS);
     // The pool reports a connection it failed to open as an 'error' event,
     // which, unheard, would crash the process. The request waiting for that
     // connection fails on its own (and is answered 503); the pool retries.

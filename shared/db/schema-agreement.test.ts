@@ -1,5 +1,5 @@
 import { db, Prisma } from './client';
-import { readPrismaSchema } from '../testing/prisma-schema';
+import { readPrismaSchema, type ExpectedColumn } from '../testing/prisma-schema';
 import { useTestDatabase } from '../testing/test-database';
 import mariadb from 'mariadb';
 import { databaseName, poolConfigFromUrl } from './connection-options';
@@ -48,16 +48,25 @@ describe('schema.prisma and the migrated database agree', () => {
 
   it.each(expected.map((table) => [table.model, table] as const))('%s: columns, types, nullability, defaults', async (_model, table) => {
     const actual = await actualColumns(table.table);
-    expect(
-      actual.map((column) => ({
-        name: column.name,
-        columnType: column.columnType,
-        nullable: column.nullable === 'YES',
-        // MariaDB reports "no default" as NULL, and a nullable column's default as the text NULL.
-        defaultValue: column.defaultValue === 'NULL' ? null : column.defaultValue,
-        autoIncrement: column.extra.includes('auto_increment'),
-      })),
-    ).toEqual(table.columns);
+    expect(actual.map(fromInformationSchema)).toEqual(table.columns.map(portable));
+  });
+
+  it('reads MySQL 8.4’s spellings of the same columns as MariaDB’s', () => {
+    // information_schema.COLUMNS rows as MySQL 8.4 and MariaDB 10.11 report the same four columns.
+    const mysql = [
+      { name: 'id', columnType: 'bigint', nullable: 'NO', defaultValue: null, extra: 'auto_increment' },
+      { name: 'email', columnType: 'varchar(254)', nullable: 'NO', defaultValue: '', extra: '' },
+      { name: 'created_at', columnType: 'datetime(6)', nullable: 'NO', defaultValue: 'CURRENT_TIMESTAMP(6)', extra: 'DEFAULT_GENERATED' },
+      { name: 'revoked_at', columnType: 'datetime(6)', nullable: 'YES', defaultValue: null, extra: '' },
+    ];
+    const mariadb = [
+      { name: 'id', columnType: 'bigint(20)', nullable: 'NO', defaultValue: null, extra: 'auto_increment' },
+      { name: 'email', columnType: 'varchar(254)', nullable: 'NO', defaultValue: "''", extra: '' },
+      { name: 'created_at', columnType: 'datetime(6)', nullable: 'NO', defaultValue: 'current_timestamp(6)', extra: '' },
+      { name: 'revoked_at', columnType: 'datetime(6)', nullable: 'YES', defaultValue: 'NULL', extra: '' },
+    ];
+    expect(mysql.map(fromInformationSchema)).toEqual(mariadb.map(fromInformationSchema));
+    expect(mysql.map(fromInformationSchema)[0]).toEqual({ name: 'id', columnType: 'bigint', nullable: false, defaultValue: null, autoIncrement: true });
   });
 
   it.each(expected.map((table) => [table.model, table] as const))('%s: unique keys and indexes', async (_model, table) => {
@@ -91,6 +100,33 @@ describe('schema.prisma and the migrated database agree', () => {
     await expect(applyMigrations(database.url(), [{ ...first, checksum: '0'.repeat(64) }, ...rest])).rejects.toThrow(/edited after it was applied/);
   });
 });
+
+/**
+ * A column as either server spells it, in one spelling: MariaDB writes integer
+ * display widths (`int(11)`), lower-case `current_timestamp(6)`, quoted string
+ * defaults and a nullable column's missing default as the text NULL; MySQL 8
+ * drops the widths (all but tinyint(1)), writes CURRENT_TIMESTAMP(6) and
+ * unquoted string defaults.
+ */
+function portable(column: ExpectedColumn): ExpectedColumn {
+  const columnType = column.columnType.toLowerCase().replace(/^(int|bigint|smallint|mediumint)\(\d+\)/, '$1');
+  let defaultValue = column.defaultValue;
+  if (defaultValue !== null) {
+    defaultValue = /^current_timestamp/i.test(defaultValue) ? defaultValue.toLowerCase() : defaultValue;
+    if (/char|text/.test(columnType)) defaultValue = defaultValue.replace(/^'(.*)'$/, '$1');
+  }
+  return { ...column, columnType, defaultValue };
+}
+
+function fromInformationSchema(column: { name: string; columnType: string; nullable: string; defaultValue: string | null; extra: string }): ExpectedColumn {
+  return portable({
+    name: column.name,
+    columnType: column.columnType,
+    nullable: column.nullable === 'YES',
+    defaultValue: column.defaultValue === 'NULL' ? null : column.defaultValue,
+    autoIncrement: column.extra.includes('auto_increment'),
+  });
+}
 
 describe('every model round-trips through Prisma Client', () => {
   it('writes and reads back each model with exact decimals and microsecond-column times', async () => {

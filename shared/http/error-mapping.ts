@@ -18,6 +18,17 @@ export function toApiError(error: unknown): ApiError {
       return new ApiError(503, 'busy', 'The service is busy; retry the request', [], { 'Retry-After': '1' });
     case 'unavailable':
       return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry the request', [], { 'Retry-After': '5' });
+    case 'constraint':
+      // The database kept an invariant the request would have broken (a race
+      // the checks before the write did not see): nothing was written.
+      return new ApiError(
+        409,
+        'state_conflict',
+        'The account changed while this request was being made; nothing was changed, read it again and retry',
+        [],
+        {},
+        error,
+      );
     default:
       return new ApiError(500, 'internal_error', 'An unexpected error occurred');
   }

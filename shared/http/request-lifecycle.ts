@@ -4,6 +4,7 @@ import { config } from '../config/config';
 import { applyCors } from './cors';
 import type { Result } from './endpoint';
 import { toApiError } from './error-mapping';
+import { ApiError } from './errors';
 import { createLogger, type Logger } from './logging';
 
 /**
@@ -45,7 +46,8 @@ export function errorResult(error: unknown): { result: Result; logged?: unknown 
   const apiError = toApiError(error);
   return {
     result: { status: apiError.status, body: apiError.toBody(), headers: apiError.headers },
-    logged: apiError.status >= 500 ? describeError(error) : undefined,
+    // A 5xx's cause, and a database refusal answered as a 4xx (a CHECK constraint: a race the code did not foresee).
+    logged: apiError.status >= 500 || !(error instanceof ApiError) ? describeError(error) : undefined,
   };
 }
 

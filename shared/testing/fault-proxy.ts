@@ -106,8 +106,14 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         trigger.skipped += 1;
       } else if (pastBytes && matched) {
         trigger.remaining -= 1;
-        if (trigger.deliver) link.server?.write(chunk, () => cutLink(link));
-        else cutLink(link);
+        if (trigger.deliver) {
+          // The client hears nothing more; the server gets the bytes and then the end of the
+          // connection (FIN, not a reset that could overtake them), so it acts on them first.
+          cutCount += 1;
+          link.client.destroy();
+          link.server?.end(chunk);
+          links.delete(link);
+        } else cutLink(link);
         return;
       }
     }
