@@ -8,7 +8,7 @@ import { ApiError, notFound } from './errors';
 import { idempotencyScope, runIdempotent, storedAnswerLookup, storedResponse } from './idempotency';
 import { checkJsonLimits } from './json-limits';
 import { commitOutcomeUnknown } from './error-mapping';
-import { beginRequest, endRequest, errorResult, type RequestScope } from './request-lifecycle';
+import { beginRequest, endRequest, errorResult, type LoggedError, type RequestScope } from './request-lifecycle';
 import { compilePath } from './route-path';
 import { parseInput } from './validation';
 
@@ -35,7 +35,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
   return async (req: Request, res: Response) => {
     const scope = beginRequest(req, res, definition.name, corsMethods);
     let result: Result;
-    let logged: unknown;
+    let logged: LoggedError | undefined;
 
     let deadline: RequestDeadline | undefined;
     try {

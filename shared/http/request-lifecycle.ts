@@ -6,6 +6,7 @@ import type { Result } from './endpoint';
 import { toApiError } from './error-mapping';
 import { ApiError } from './errors';
 import { createLogger, type Logger } from './logging';
+import { traceContextOf, traceLogFields } from './trace-context';
 
 /**
  * The start and end every request shares, whoever answers it — a function's
@@ -20,17 +21,18 @@ export interface RequestScope {
   started: bigint;
   /** Set once authenticated, for the log line. */
   userId?: string;
+  /** The registry name of the function answering, when one is. */
+  functionName?: string;
 }
 
 export function beginRequest(req: Request, res: Response, functionName: string | undefined, corsMethods: readonly string[]): RequestScope {
   const incomingId = req.get('x-request-id');
   const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
-  const trace = req.get('x-cloud-trace-context')?.split('/')[0];
-  const project = process.env.GOOGLE_CLOUD_PROJECT;
+  const trace = traceContextOf(req.get('traceparent'), req.get('x-cloud-trace-context'));
   const log = createLogger({
     requestId,
     ...(functionName ? { function: functionName } : {}),
-    ...(trace && project ? { 'logging.googleapis.com/trace': `projects/${project}/traces/${trace}` } : {}),
+    ...traceLogFields(trace, process.env.GOOGLE_CLOUD_PROJECT),
   });
   res.set('X-Request-Id', requestId);
   try {
@@ -38,23 +40,39 @@ export function beginRequest(req: Request, res: Response, functionName: string |
   } catch {
     // A configuration problem is reported by the request itself; CORS is not worth failing over.
   }
-  return { requestId, log, started: process.hrtime.bigint() };
+  return { requestId, log, started: process.hrtime.bigint(), functionName };
 }
 
-/** What an error becomes on the wire, and what the log keeps of it (a 5xx's cause, never sent). */
-export function errorResult(error: unknown): { result: Result; logged?: unknown } {
+/** What the log keeps of an error: never sent to the client. */
+export interface LoggedError {
+  /** Its name, message and causes. */
+  error: unknown;
+  /** Its stack, where Error Reporting reads it. */
+  stackTrace?: string;
+}
+
+/** What an error becomes on the wire, and what the log keeps of it. */
+export function errorResult(error: unknown): { result: Result; logged?: LoggedError } {
   const apiError = toApiError(error);
+  // A 5xx's cause, and a database refusal answered as a 4xx (a CHECK constraint: a race the code did not foresee).
+  const kept = apiError.status >= 500 || !(error instanceof ApiError);
   return {
     result: { status: apiError.status, body: apiError.toBody(), headers: apiError.headers },
-    // A 5xx's cause, and a database refusal answered as a 4xx (a CHECK constraint: a race the code did not foresee).
-    logged: apiError.status >= 500 || !(error instanceof ApiError) ? describeError(error) : undefined,
+    logged: kept ? { error: describeError(error), stackTrace: error instanceof Error ? redacted(error, error.stack) : undefined } : undefined,
   };
 }
 
-export function endRequest(req: Request, res: Response, scope: RequestScope, result: Result, logged?: unknown): void {
+/**
+ * One line per request. A 5xx's line is also an error report, in the shape
+ * Error Reporting reads from Cloud Logging: the stack at the top level
+ * (`stack_trace`) and `serviceContext` (the Cloud Run service, which is the
+ * function, and its revision), so every 500 is grouped, counted and alerted on.
+ */
+export function endRequest(req: Request, res: Response, scope: RequestScope, result: Result, logged?: LoggedError): void {
   send(res, result);
   const latencyMs = Number(process.hrtime.bigint() - scope.started) / 1e6;
-  scope.log[result.status >= 500 ? 'error' : 'info'](`${req.method} ${req.path} ${result.status}`, {
+  const failed = result.status >= 500;
+  scope.log[failed ? 'error' : 'info'](`${req.method} ${req.path} ${result.status}`, {
     httpRequest: {
       requestMethod: req.method,
       requestUrl: req.originalUrl,
@@ -63,8 +81,20 @@ export function endRequest(req: Request, res: Response, scope: RequestScope, res
       userAgent: req.get('user-agent'),
     },
     userId: scope.userId,
-    ...(logged === undefined ? {} : { error: logged }),
+    ...(logged ? { error: logged.error } : {}),
+    ...(failed ? errorReport(scope, logged) : {}),
   });
+}
+
+const REPORTED_ERROR_EVENT = 'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
+
+function errorReport(scope: RequestScope, logged: LoggedError | undefined): Record<string, unknown> {
+  const serviceContext = {
+    service: process.env.K_SERVICE ?? scope.functionName ?? 'fulfillment-functions',
+    ...(process.env.K_REVISION ? { version: process.env.K_REVISION } : {}),
+  };
+  // Without a stack, the type tells Error Reporting that the line is a report all the same.
+  return logged?.stackTrace ? { stack_trace: logged.stackTrace, serviceContext } : { '@type': REPORTED_ERROR_EVENT, serviceContext };
 }
 
 function send(res: Response, result: Result): void {
@@ -80,17 +110,18 @@ function send(res: Response, result: Result): void {
   }
 }
 
-/** For the logs only: the error, its stack and whatever caused it. */
-function describeError(error: unknown): unknown {
+/** For the logs only: the error and whatever caused it (the causes with their stacks; the error's own is the report's). */
+function describeError(error: unknown, withStack = false): unknown {
   if (!(error instanceof Error)) return String(error);
-  const redact = isDatabaseError(error) ? withoutQuotedValues : (text: string) => text;
   return {
     name: error.name,
-    message: redact(error.message),
-    stack: error.stack === undefined ? undefined : redact(error.stack),
-    cause: error.cause === undefined ? undefined : describeError(error.cause),
+    message: redacted(error, error.message),
+    ...(withStack && error.stack ? { stack: redacted(error, error.stack) } : {}),
+    cause: error.cause === undefined ? undefined : describeError(error.cause, true),
   };
 }
+
+const redacted = (error: Error, text: string | undefined) => (text === undefined || !isDatabaseError(error) ? text : withoutQuotedValues(text));
 
 /**
  * The server quotes values in some of its messages (`Duplicate entry
