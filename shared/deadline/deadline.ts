@@ -34,6 +34,18 @@ export interface RequestDeadline {
 
 const storage = new AsyncLocalStorage<RequestDeadline>();
 
+/** Deadlines of requests still running, each with a way to bring it forward (shutdown). */
+const running = new Map<RequestDeadline, (ms: number) => void>();
+
+/**
+ * Brings every running deadline forward to at most `ms` from now: an instance
+ * told to stop answers each request in flight, with its result or a 503,
+ * before it is killed.
+ */
+export function capRunningDeadlines(ms: number): void {
+  for (const bringForward of running.values()) bringForward(ms);
+}
+
 /** The deadline of the request this code runs for, if any (scripts and tests outside a request have none). */
 export function currentDeadline(): RequestDeadline | undefined {
   return storage.getStore();
@@ -41,7 +53,7 @@ export function currentDeadline(): RequestDeadline | undefined {
 
 export function startDeadline(deadlineMs: number): RequestDeadline {
   const controller = new AbortController();
-  const expiresAt = performance.now() + deadlineMs;
+  let expiresAt = performance.now() + deadlineMs;
   const deadline: RequestDeadline = {
     deadlineMs,
     signal: controller.signal,
@@ -50,16 +62,26 @@ export function startDeadline(deadlineMs: number): RequestDeadline {
     commitOutcomeUnknown: false,
     run<T>(work: () => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const expire = () => {
           if (deadline.commitsInFlight > 0) deadline.commitOutcomeUnknown = true;
           const error = new DeadlineExceeded(deadlineMs);
           controller.abort(error);
           reject(error);
-        }, deadline.remainingMs());
+        };
+        let timer = setTimeout(expire, deadline.remainingMs());
+        running.set(deadline, (ms) => {
+          if (ms >= deadline.remainingMs()) return;
+          expiresAt = performance.now() + ms;
+          clearTimeout(timer);
+          timer = setTimeout(expire, ms);
+        });
         storage
           .run(deadline, work)
           .then(resolve, reject)
-          .finally(() => clearTimeout(timer));
+          .finally(() => {
+            clearTimeout(timer);
+            running.delete(deadline);
+          });
       });
     },
   };

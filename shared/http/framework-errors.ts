@@ -2,8 +2,10 @@ import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { isRefused, refuseOversizedBodies } from './body-limit';
+import { closePool } from '../db/pool';
 import { answerClientErrors } from './client-errors';
 import { ApiError } from './errors';
+import { drainOnSignals } from './graceful-shutdown';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 
 /**
@@ -50,6 +52,33 @@ export function installFrameworkErrorHandler(): void {
     return original.call(this, req, res, callback ?? ((error?: unknown) => sendFrameworkError(error, req, res)));
   };
   wrapServerCreation(frameworkEntry);
+  drainInsteadOfExiting(frameworkEntry);
+}
+
+interface FrameworkInvokerModule {
+  ErrorHandler: { prototype: { server: Server; register(): void } };
+}
+
+/**
+ * `functions-framework --target` registers its process handlers once the
+ * server listens (ErrorHandler.register, build/src/invoker.js); on SIGTERM and
+ * SIGINT they answer one request with a bare 500 and exit at once. Those two
+ * are replaced by a drain (graceful-shutdown.ts); its crash handlers for
+ * uncaught errors stay.
+ */
+function drainInsteadOfExiting(frameworkEntry: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const invoker = require(join(dirname(frameworkEntry), 'invoker.js')) as FrameworkInvokerModule;
+  const original = invoker.ErrorHandler.prototype.register;
+  invoker.ErrorHandler.prototype.register = function register() {
+    const signals = ['SIGTERM', 'SIGINT'] as const;
+    const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+    original.call(this);
+    for (const signal of signals) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+    }
+    drainOnSignals(this.server, { release: closePool }, signals);
+  };
 }
 
 interface FrameworkServerModule {

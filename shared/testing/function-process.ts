@@ -1,31 +1,59 @@
 import { spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
- * A function served by a process of its own (serve-function.ts under tsx),
- * for tests of what happens to the process: its memory, a crash, a signal.
- * tsx runs the code in a child of its own, so `pid` is that child's (the one
- * whose memory and exit matter) and `stop` ends the whole process group.
+ * A function served as Cloud Run serves it, in a process of its own:
+ * `functions-framework --target=<name>` (the framework's own entry, its
+ * signal and crash handlers included) loading functions/main.cts through
+ * tsx, for tests of what happens to the process: its memory, a crash, a
+ * signal.
  */
 export interface FunctionProcess {
   port: number;
   pid: number;
-  /** Request log lines so far (LOG_LEVEL permitting). */
+  /** Lines the process has written to stdout so far (its log, LOG_LEVEL permitting). */
   lines: string[];
   /** How it ended, once it has: `code 0`, `signal SIGKILL`. */
   exited(): string | undefined;
   /** Resolves with how it ended. */
   exit: Promise<string>;
+  kill(signal: NodeJS.Signals): void;
   stop(): void;
 }
 
+const ROOT = path.resolve(__dirname, '../..');
+// The package's exports map hides build/src/main.js (the CLI); its folder does not.
+const FRAMEWORK_MAIN = path.join(path.dirname(require.resolve('@google-cloud/functions-framework')), 'main.js');
+
+// Below Linux's ephemeral range, so a port the kernel hands to someone's listen(0) never lands on ours.
+async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port');
+}
+
+const answers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket.end() !== undefined));
+    socket.once('error', () => resolve(false));
+  });
+
 export async function startFunctionProcess(target: string, env: NodeJS.ProcessEnv): Promise<FunctionProcess> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'shared/testing/serve-function.ts'], {
-    cwd: path.resolve(__dirname, '../..'),
-    env: { ...process.env, FUNCTION_TARGET: target, ...env },
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', FRAMEWORK_MAIN, `--target=${target}`, '--source=functions/main.cts', `--port=${port}`], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
   });
   let exited: string | undefined;
   const exit = new Promise<string>((resolve) =>
@@ -35,26 +63,21 @@ export async function startFunctionProcess(target: string, env: NodeJS.ProcessEn
     }),
   );
   const lines: string[] = [];
-  const output = createInterface({ input: child.stdout! });
-  const first = new Promise<string>((resolve, reject) => {
-    output.once('line', resolve);
-    void exit.then((how) => reject(new Error(`${target} ${how} before it listened`)));
-  });
-  const { listening, pid } = JSON.parse(await first) as { listening: number; pid: number };
-  output.on('line', (line) => lines.push(line));
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+  for (let tries = 0; !(await answers(port)); tries += 1) {
+    if (exited) throw new Error(`${target} ${exited} before it listened`);
+    if (tries > 600) throw new Error(`${target} did not listen within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
-    port: listening,
-    pid,
+    port,
+    pid: child.pid!,
     lines,
     exited: () => exited,
     exit,
+    kill: (signal) => child.kill(signal),
     stop: () => {
-      if (exited) return;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
+      if (!exited) child.kill('SIGKILL');
     },
   };
 }
