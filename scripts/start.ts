@@ -1,5 +1,6 @@
 // `npm start`: migrate, seed the demo users if absent, start the ML stand-in
 // when no ML service is configured, and serve every function on one port.
+import '../shared/config/node-version';
 import { checkStartupConfig, databaseUrl } from '../shared/config/config';
 import { db } from '../shared/db/client';
 import { applyMigrations } from '../shared/db/migrations';

@@ -1,4 +1,5 @@
 import mariadb from 'mariadb';
+import { hasRawJson, NODE_24_ADVICE } from '../config/node-version';
 
 /**
  * Runs once before the suite: checks MariaDB answers (with a message that says
@@ -6,6 +7,8 @@ import mariadb from 'mariadb';
  * inherits. Each test file then migrates a database of its own (test-database.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  // Said once, rather than as dozens of failing tests and a run that never ends.
+  if (!hasRawJson()) throw new Error(NODE_24_ADVICE);
   const server = process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306';
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   process.env.TEST_DATABASE_SERVER = server;
