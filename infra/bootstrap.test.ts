@@ -1,4 +1,6 @@
-import { main } from './bootstrap';
+import { bootstrapSteps, main } from './bootstrap';
+import type { CreateOnce } from './commands';
+import { readSettings } from './settings';
 import { parsePrinted, printedBy } from './testing/printed-commands';
 
 describe('bootstrap --dry-run', () => {
@@ -16,12 +18,17 @@ describe('bootstrap --dry-run', () => {
         'apigateway.googleapis.com',
       ]),
     );
-    for (const account of ['fulfillment-functions', 'fulfillment-docs', 'api-gateway', 'demo-seeder']) {
+    for (const account of ['fulfillment-functions', 'fulfillment-docs', 'api-gateway', 'demo-seeder', 'fulfillment-builder']) {
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^iam service-accounts create ${account} `)));
     }
     expect(lines).toContain(
       'projects add-iam-policy-binding acme --member=serviceAccount:fulfillment-functions@acme.iam.gserviceaccount.com --role=roles/cloudsql.client --condition=None --quiet',
     );
+    // Source builds run as their own account, which may build; the Compute Engine default account is given nothing.
+    expect(lines).toContain(
+      'projects add-iam-policy-binding acme --member=serviceAccount:fulfillment-builder@acme.iam.gserviceaccount.com --role=roles/run.builder --condition=None --quiet',
+    );
+    expect(lines.filter((line) => line.includes('-compute@developer.gserviceaccount.com'))).toEqual([]);
     const instance = printed.find((command) => command.words.slice(1, 4).join(' ') === 'sql instances create')!;
     expect(instance.flags.get('--tier')).toBe('db-custom-1-3840');
     // Flags as in https://cloud.google.com/sdk/gcloud/reference/sql/instances/create; 8.0 is on paid extended support.
@@ -33,9 +40,21 @@ describe('bootstrap --dry-run', () => {
     expect(instance.flags.get('--backup-start-time')).toBe('02:00');
     expect(instance.flags.get('--enable-bin-log')).toBe(true);
     expect(instance.flags.get('--retained-transaction-log-days')).toBe('7');
+    // Only Cloud SQL connectors may connect (https://cloud.google.com/sql/docs/mysql/connect-connectors), on a new instance and an old one alike.
+    expect(instance.flags.get('--connector-enforcement')).toBe('REQUIRED');
     // The docs account is created and granted nothing.
     expect(lines.filter((line) => line.includes('fulfillment-docs@'))).toEqual([]);
     expect(lines).toContain('sql databases create fulfillment --instance=fulfillment --project=acme --charset=utf8mb4 --collation=utf8mb4_unicode_ci');
+  });
+});
+
+describe('bootstrap on an instance that already exists', () => {
+  it('turns on deletion protection and connector enforcement, and leaves the rest alone', () => {
+    const steps = bootstrapSteps(readSettings({ project: 'acme', 'project-number': '99' }, {}, { dryRun: true }));
+    const instance = steps.find((step): step is CreateOnce => 'probe' in step && step.probe.args.slice(0, 3).join(' ') === 'sql instances describe')!;
+    expect(instance.update?.map((command) => command.args.join(' '))).toEqual([
+      'sql instances patch fulfillment --project=acme --deletion-protection --connector-enforcement=REQUIRED --quiet',
+    ]);
   });
 });
 

@@ -51,6 +51,7 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
     [settings.docsServiceAccount, 'Runs the docs function; holds no roles'],
     [settings.gatewayServiceAccount, 'API Gateway calling the functions'],
     [settings.schedulerServiceAccount, 'Cloud Scheduler calling seed-demo-users'],
+    [settings.buildServiceAccount, 'Cloud Build building the functions from source'],
   ];
   const projectRole = (member: string, role: string) =>
     gcloud('projects', 'add-iam-policy-binding', settings.projectId, `--member=serviceAccount:${member}`, `--role=${role}`, '--condition=None', '--quiet');
@@ -64,8 +65,9 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
       ),
     ),
     projectRole(settings.runtimeServiceAccount, 'roles/cloudsql.client'),
-    // Source deploys build as the Compute Engine default account in new projects.
-    projectRole(`${settings.projectNumber}-compute@developer.gserviceaccount.com`, 'roles/run.builder'),
+    // Source deploys build as this account (deploy --build-service-account), which may build and nothing more.
+    // https://cloud.google.com/run/docs/configuring/services/build-service-account
+    projectRole(settings.buildServiceAccount, 'roles/run.builder'),
     // Flags: https://cloud.google.com/sdk/gcloud/reference/sql/instances/create
     createOnce(
       gcloud('sql', 'instances', 'describe', settings.sqlInstance, project),
@@ -86,13 +88,17 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
         // backups, and point-in-time recovery, which for MySQL is the binary
         // log (https://cloud.google.com/sql/docs/mysql/backup-recovery/configure-pitr).
         '--deletion-protection',
+        // Only Cloud SQL connectors (Cloud Run's /cloudsql socket, the Auth
+        // Proxy of deploy:migrate) may connect: IAM-checked and encrypted,
+        // never a plain MySQL login from an address.
+        '--connector-enforcement=REQUIRED',
         '--backup-start-time=02:00',
         '--enable-bin-log',
         `--retained-transaction-log-days=${TRANSACTION_LOG_DAYS}`,
       ),
       // An instance made before this script protected itself gets the protection;
       // its version is left alone (a major upgrade is a deliberate step, README).
-      gcloud('sql', 'instances', 'patch', settings.sqlInstance, project, '--deletion-protection', '--quiet'),
+      gcloud('sql', 'instances', 'patch', settings.sqlInstance, project, '--deletion-protection', '--connector-enforcement=REQUIRED', '--quiet'),
     ),
     createOnce(
       gcloud('sql', 'databases', 'describe', settings.databaseName, `--instance=${settings.sqlInstance}`, project),

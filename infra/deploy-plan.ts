@@ -1,6 +1,6 @@
 import type { FunctionDefinition } from '../shared/http/endpoint';
 import { gcloud, type Command } from './commands';
-import { BASE_IMAGE, deploySettingsOf, functionUrl, RUNTIME_ENV, SECRET_ENV, SECRETS, startupCpuBoost, type InfraSettings } from './settings';
+import { BASE_IMAGE, deploySettingsOf, functionUrl, minInstancesOf, RUNTIME_ENV, SECRET_ENV, SECRETS, startupCpuBoost, type InfraSettings } from './settings';
 
 /**
  * The secret version numbers a deploy pins (deploy.ts looks them up just
@@ -45,10 +45,21 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
       `--timeout=${deploy.timeoutSeconds}s`,
       `--concurrency=${deploy.concurrency}`,
       `--max-instances=${deploy.maxInstances}`,
+      // Stated even when 0, so a redeploy never inherits an earlier revision's warm instances.
+      `--min-instances=${minInstancesOf(definition, settings)}`,
       `--service-account=${serviceAccountOf(definition, settings)}`,
+      // The build runs as an account that may only build (roles/run.builder),
+      // not as the Compute Engine default account Google no longer recommends.
+      // https://cloud.google.com/run/docs/configuring/services/build-service-account
+      `--build-service-account=projects/${settings.projectId}/serviceAccounts/${settings.buildServiceAccount}`,
       // Nobody reaches a function directly: clients go through the gateway,
       // the scheduler signs its calls, and both hold run.invoker below.
       '--no-allow-unauthenticated',
+      // Said, not left to the default: API Gateway and Cloud Scheduler call from
+      // outside any VPC, through Google's front end, so internal ingress would
+      // refuse them; IAM (run.invoker, above and below) is the gate.
+      // https://cloud.google.com/run/docs/securing/ingress
+      '--ingress=all',
       // Stated both ways so a redeploy never inherits the previous revision's choice (settings.ts says who gets it).
       startupCpuBoost(definition) ? '--cpu-boost' : '--no-cpu-boost',
       // --set-* replace the whole list, so a variable or secret dropped here is dropped from the service too.

@@ -39,6 +39,20 @@ describe('deploy --all --dry-run', () => {
       expect(flags.get('--timeout')).toBe(`${expected.timeoutSeconds}s`);
       expect(flags.get('--concurrency')).toBe(String(expected.concurrency));
       expect(flags.get('--max-instances')).toBe(String(expected.maxInstances));
+      // Every one stated, so a redeploy inherits nothing: scale to zero unless asked.
+      expect(flags.get('--min-instances')).toBe('0');
+      // Builds run as the account that may only build, not the Compute Engine default account.
+      expect(flags.get('--build-service-account')).toBe('projects/my-project/serviceAccounts/fulfillment-builder@my-project.iam.gserviceaccount.com');
+      // The gateway and the scheduler call from outside any VPC; IAM is the gate.
+      expect(flags.get('--ingress')).toBe('all');
+    }
+  });
+
+  it('keeps --min-instances warm for every function a person waits on, never for the scheduled seed', async () => {
+    const { deploys } = await plannedDeploys(['--all', ...dryRun, '--min-instances=1']);
+    for (const definition of registry) {
+      const { flags } = deploys.find((command) => command.words[3] === definition.name)!;
+      expect([definition.name, flags.get('--min-instances')]).toEqual([definition.name, definition.auth === 'scheduler' ? '0' : '1']);
     }
   });
 

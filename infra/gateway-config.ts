@@ -3,9 +3,15 @@ import { listRoutes, pathParameterNames, type Route } from '../shared/openapi/ro
 import { deploySettingsOf, functionUrl, type InfraSettings } from './settings';
 
 /**
- * The API Gateway config (OpenAPI 2.0, the only version API Gateway takes):
- * every client route of the registry, each sent to its own function with the
- * request path appended, so clients keep one base URL and the /api/v1 paths.
+ * The API Gateway config: every client route of the registry, each sent to
+ * its own function with the request path appended, so clients keep one base
+ * URL and the /api/v1 paths. OpenAPI 2.0: API Gateway now also takes 3.0.x
+ * and 3.1.x (https://cloud.google.com/api-gateway/docs/migrate-oasv3), whose
+ * Google extensions are laid out differently (backends named once under
+ * x-google-api-management, referred to by name); this config uses none of
+ * what only 3.x offers, and the 2.0 form is the one whose behaviour the notes
+ * below were checked against. The document clients read (/openapi.json) is
+ * 3.1 either way; this one only routes.
  *
  * - Scheduled functions are left out: only Cloud Scheduler calls them, at
  *   their own URL.

@@ -16,7 +16,7 @@ const operations = (gateway: GatewayConfig) =>
   Object.entries(gateway.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
 
 describe('the API Gateway config', () => {
-  it('is OpenAPI 2.0, as API Gateway requires', () => {
+  it('is OpenAPI 2.0, a form API Gateway takes (as it takes 3.0 and 3.1)', () => {
     expect(config.swagger).toBe('2.0');
   });
 

@@ -47,7 +47,7 @@ export const RUNTIME_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-siz
  */
 export const RUNTIME_ENV = { NODE_OPTIONS: RUNTIME_NODE_OPTIONS, NODE_COMPILE_CACHE: 'dist/.compile-cache' } as const;
 
-/** Cloud Run's Node 24 LTS runtime (nodejs20 was decommissioned on 2026-10-30); package.json's engines allow 22.12+ locally. */
+/** Cloud Run's Node 24 LTS runtime (nodejs20 was decommissioned on 2026-10-30), the same Node package.json's engines require. */
 export const BASE_IMAGE = 'nodejs24';
 
 /**
@@ -86,6 +86,17 @@ export function startupCpuBoost(definition: FunctionDefinition): boolean {
   return definition.auth !== 'scheduler';
 }
 
+/**
+ * Instances kept warm (`--min-instances`): a function's registry entry, else
+ * the MIN_INSTANCES setting for what a person waits on; the scheduled seed,
+ * called once a day by a machine, always scales to zero.
+ * https://cloud.google.com/run/docs/configuring/min-instances
+ */
+export function minInstancesOf(definition: FunctionDefinition, settings: Pick<InfraSettings, 'minInstances'>): number {
+  if (definition.deploy?.minInstances !== undefined) return definition.deploy.minInstances;
+  return definition.auth === 'scheduler' ? 0 : settings.minInstances;
+}
+
 interface Option {
   flag: string;
   env: string;
@@ -122,6 +133,14 @@ export const OPTIONS = {
     fallback: '50',
     help: 'connections kept free for migrations and people',
   },
+  // 0: every function scales to zero, and the first request after a quiet spell waits for a cold start
+  // (README, Deploy: what one warm instance costs a month).
+  minInstances: {
+    flag: 'min-instances',
+    env: 'MIN_INSTANCES',
+    fallback: '0',
+    help: 'instances kept warm per user-facing function (the scheduled seed always scales to zero)',
+  },
   apiId: { flag: 'api', env: 'API_ID', fallback: 'fulfillment-api', help: 'API Gateway API id' },
   gatewayId: { flag: 'gateway', env: 'GATEWAY_ID', fallback: 'fulfillment-gateway', help: 'API Gateway gateway id' },
   seedSchedule: { flag: 'seed-schedule', env: 'SEED_SCHEDULE', fallback: '0 3 * * *', help: 'cron schedule (UTC) of the demo-user seeding job' },
@@ -150,6 +169,8 @@ export interface InfraSettings {
   poolSize: number;
   maxConnections: number;
   reservedConnections: number;
+  /** Instances kept warm per user-facing function, unless its registry entry says otherwise. */
+  minInstances: number;
   apiId: string;
   gatewayId: string;
   seedSchedule: string;
@@ -163,6 +184,8 @@ export interface InfraSettings {
   gatewayServiceAccount: string;
   /** The identity Cloud Scheduler signs its OIDC tokens as. */
   schedulerServiceAccount: string;
+  /** The identity Cloud Build runs source deploys as: roles/run.builder and nothing else, not the Compute Engine default account. */
+  buildServiceAccount: string;
 }
 
 export class SettingsError extends Error {}
@@ -212,6 +235,7 @@ export function readSettings(
     poolSize: count('poolSize'),
     maxConnections: count('maxConnections'),
     reservedConnections: count('reservedConnections'),
+    minInstances: count('minInstances'),
     apiId: value('apiId'),
     gatewayId: value('gatewayId'),
     seedSchedule: value('seedSchedule'),
@@ -220,6 +244,7 @@ export function readSettings(
     docsServiceAccount: serviceAccount('fulfillment-docs', projectId),
     gatewayServiceAccount: serviceAccount('api-gateway', projectId),
     schedulerServiceAccount: serviceAccount('demo-seeder', projectId),
+    buildServiceAccount: serviceAccount('fulfillment-builder', projectId),
   };
   if (missing.length) throw new SettingsError(`Missing settings: ${missing.join(', ')}`);
   return settings;

@@ -96,6 +96,8 @@ export interface DeploySettings {
   timeoutSeconds: number;
   concurrency: number;
   maxInstances: number;
+  /** Instances kept warm; when absent, the deploy's MIN_INSTANCES setting decides (infra/settings.ts). */
+  minInstances?: number;
   /** Needs Cloud SQL and the JWT secret (everything but the docs). */
   database: boolean;
   /** Calls the ML service (ML_SERVICE_URL). */
