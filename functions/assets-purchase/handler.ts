@@ -14,7 +14,7 @@ import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } f
 import { deleteAssets, heldAssets, lockForPurchase, purchaseStart, replaceMetrics, storeAssets } from '../../shared/portfolio/store';
 import { payingWallet } from '../../shared/portfolio/wallets';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { microsecondAfter, recordMoneyMove, setWalletBalance, type RecordedMove } from '../../shared/wallets/money-moves';
+import { recordMoneyMoves, setWalletBalance } from '../../shared/wallets/money-moves';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
@@ -149,7 +149,7 @@ async function purchase(
   const payer = payingWallet(wallets, order.investedSum);
   if (!payer) throw noWalletHolds(order.investedSum);
 
-  // READ COMMITTED: this sees the portfolio any earlier purchase committed while we waited for the locks.
+  // A plain read under READ COMMITTED (every connection's level): it sees the portfolio any earlier purchase committed while we waited for the locks.
   const previous = await heldAssets(tx, userId);
   const unpriced = [...new Set(previous.map((asset) => asset.assetName))].filter((name) => !quotes.has(name));
   if (unpriced.length > 0) throw new QuotesNeeded(unpriced);
@@ -165,22 +165,14 @@ async function purchase(
     throw balanceLimit({ field: 'invested_sum', message: 'the sale of the current portfolio would take the balance over its limit; invest more' });
   }
 
-  // Both moves are stamped by the database's clock once the locks were held;
-  // the purchase a microsecond after the sale, so statements list them in order.
-  const at = wallets[0].lockedAt;
-  const moves: RecordedMove[] = [];
-  if (proceeds) {
-    moves.push(await recordMoneyMove(tx, { walletId: payer.id, userId, name: saleName(previous.length), sum: proceeds, at }));
-    await deleteAssets(tx, previous);
-  }
-  const bought = await recordMoneyMove(tx, {
-    walletId: payer.id,
-    userId,
-    name: purchaseName(assets.length),
-    sum: order.investedSum.negated(),
-    at: proceeds ? microsecondAfter(at) : at,
-  });
-  moves.push(bought);
+  // Both moves are stamped by the database's clock once the locks were held,
+  // the purchase a microsecond after the sale, and written together.
+  const moves = await recordMoneyMoves(tx, { walletId: payer.id, userId, at: wallets[0].lockedAt }, [
+    ...(proceeds ? [{ name: saleName(previous.length), sum: proceeds }] : []),
+    { name: purchaseName(assets.length), sum: order.investedSum.negated() },
+  ]);
+  const bought = moves[moves.length - 1];
+  await deleteAssets(tx, previous);
   await storeAssets(tx, bought.id, assets);
   await replaceMetrics(tx, userId, order.metrics);
   await setWalletBalance(tx, payer.id, balance);
@@ -210,8 +202,8 @@ export default defineEndpoint({
     '`overall_sum` may differ by a cent from the one advice showed; and where the parts add up to 99 or 101, each asset ' +
     'gets its part’s share of their sum (part / Σ parts of `invested_sum`), about 1 % more or less than advice showed.\n\n' +
     '**Price (a deliberate departure from SPEC’s `price_per_unit = current_price`):** every asset is bought at the ' +
-    'investment service’s quote at the moment of purchase (`GET /stat/`, rounded to the cent as a sale rounds it), ' +
-    'never at a price the client names. `statistics.current_price` in the body only guards against stale advice: ' +
+    'investment service’s quote at the moment of purchase (`GET /stat/`, rounded to the cent as a sale rounds it; a ' +
+    'quote asked for at most one second earlier, by this or another purchase, counts as one), never at a price the client names. `statistics.current_price` in the body only guards against stale advice: ' +
     `when it differs from the quote by more than ${PRICE_TOLERANCE.times(100).toString()} % of the quote the answer is 409 ` +
     '`price_changed`, with a detail naming each `assets.N.statistics.current_price` concerned, and nothing changes; ' +
     'ask for new advice and buy that. An advice answer sent back promptly is within the tolerance and buys.\n\n' +
@@ -307,7 +299,7 @@ export default defineEndpoint({
 
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       try {
-        return await sqlTransaction((tx) => purchase(tx, unconfirmedSession, order, assets, quotes), { isolationLevel: 'READ COMMITTED' });
+        return await sqlTransaction((tx) => purchase(tx, unconfirmedSession, order, assets, quotes));
       } catch (error) {
         if (!(error instanceof QuotesNeeded)) throw error;
         // Another purchase changed the portfolio since it was read: price what it bought, and run again.

@@ -36,8 +36,10 @@ const configSchema = z.object({
     ),
   ML_SERVICE_URL: z.string().url('must be a URL').optional(),
   ML_TIMEOUT_MS: positiveInt(5000),
-  // How old a quote shown in holdings and advice may be (0: always ask). Purchases always ask.
+  // How old a quote shown in holdings and advice, and advice's recommendation, may be (0: always ask). Purchases: ML_QUOTE_MAX_AGE_MS.
   ML_STAT_TTL_MS: z.coerce.number().int().min(0).default(2000),
+  // How old a quote a purchase may trade at (0: every purchase asks for its own). See shared/portfolio/quotes.
+  ML_QUOTE_MAX_AGE_MS: z.coerce.number().int().min(0).max(5000).default(1000),
   // The most any request may take before it is answered 503 (shared/deadline):
   // database waits and ML calls are bounded by what is left of it.
   REQUEST_DEADLINE_MS: positiveInt(10_000),

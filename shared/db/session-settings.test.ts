@@ -19,15 +19,15 @@ function asReadBy(server: 'mariadb' | 'mysql', sql: string): string {
 describe('the session every connection starts with', () => {
   const sql = sessionSql(10_000);
 
-  it('is, to MySQL 8.4, UTC, its SELECT bound in milliseconds and the lock-wait bound', () => {
+  it('is, to MySQL 8.4, UTC, its SELECT bound in milliseconds, the lock-wait bound and READ COMMITTED', () => {
     expect(asReadBy('mysql', sql)).toBe(
-      `SET time_zone = '+00:00', innodb_lock_wait_timeout = 10, group_concat_max_len = ${GROUP_CONCAT_MAX_LEN}, max_execution_time = 10000`,
+      `SET time_zone = '+00:00', innodb_lock_wait_timeout = 10, group_concat_max_len = ${GROUP_CONCAT_MAX_LEN}, max_execution_time = 10000, transaction_isolation = 'READ-COMMITTED'`,
     );
   });
 
-  it('is, to MariaDB, UTC, its statement bound in seconds and the lock-wait bound', () => {
+  it('is, to MariaDB, UTC, its statement bound in seconds, the lock-wait bound and READ COMMITTED', () => {
     expect(asReadBy('mariadb', sql)).toBe(
-      `SET time_zone = '+00:00', innodb_lock_wait_timeout = 10, group_concat_max_len = ${GROUP_CONCAT_MAX_LEN}, max_statement_time = 10`,
+      `SET time_zone = '+00:00', innodb_lock_wait_timeout = 10, group_concat_max_len = ${GROUP_CONCAT_MAX_LEN}, max_statement_time = 10, tx_isolation = 'READ-COMMITTED'`,
     );
   });
 
@@ -39,8 +39,8 @@ describe('the session every connection starts with', () => {
   it('is what this MariaDB runs on a pooled connection before its first statement', async () => {
     await closePool();
     const [session] = await sqlPool().query<Array<Record<string, unknown>>>(
-      'SELECT @@session.time_zone AS timeZone, @@session.max_statement_time AS statementTime, @@session.innodb_lock_wait_timeout AS lockWait, @@session.group_concat_max_len AS concatMax',
+      'SELECT @@session.time_zone AS timeZone, @@session.max_statement_time AS statementTime, @@session.innodb_lock_wait_timeout AS lockWait, @@session.group_concat_max_len AS concatMax, @@session.tx_isolation AS isolation',
     );
-    expect(session).toEqual({ timeZone: '+00:00', statementTime: 10, lockWait: 10n, concatMax: BigInt(GROUP_CONCAT_MAX_LEN) });
+    expect(session).toEqual({ timeZone: '+00:00', statementTime: 10, lockWait: 10n, concatMax: BigInt(GROUP_CONCAT_MAX_LEN), isolation: 'READ-COMMITTED' });
   });
 });

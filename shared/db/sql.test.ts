@@ -1,6 +1,6 @@
 import { db } from './client';
 import { useTestDatabase } from '../testing/test-database';
-import { inSqlTransaction, sqlExecute, type SqlTransactionOptions, type SqlTx } from './sql';
+import { inSqlTransaction, sqlExecute, type SqlTx } from './sql';
 
 useTestDatabase();
 
@@ -67,18 +67,16 @@ describe('inSqlTransaction', () => {
     expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).firstName).toBe('');
   });
 
-  it('reads what another transaction committed after its first read under READ COMMITTED; by default it keeps its snapshot', async () => {
+  it('reads what another transaction committed after its first read: every connection runs READ COMMITTED', async () => {
     const user = await db().user.create({ data: { username: 'isolation-sql', passwordHash: 'x', mlUuid: 'u' } });
     const firstName = (tx: SqlTx) =>
       tx.rows<{ firstName: string }>('SELECT first_name AS firstName FROM users WHERE id = ?', [user.id]).then(([row]) => row.firstName);
-    const seen = (options?: SqlTransactionOptions) =>
-      inSqlTransaction(async (tx) => {
-        const before = await firstName(tx);
-        // Another connection, committed at once.
-        await sqlExecute('UPDATE users SET first_name = CONCAT(first_name, ?) WHERE id = ?', ['x', user.id]);
-        return [before, await firstName(tx)];
-      }, options);
-    await expect(seen({ isolationLevel: 'READ COMMITTED' })).resolves.toEqual(['', 'x']);
-    await expect(seen()).resolves.toEqual(['x', 'x']);
+    const seen = await inSqlTransaction(async (tx) => {
+      const before = await firstName(tx);
+      // Another connection, committed at once.
+      await sqlExecute('UPDATE users SET first_name = CONCAT(first_name, ?) WHERE id = ?', ['x', user.id]);
+      return [before, await firstName(tx)];
+    });
+    expect(seen).toEqual(['', 'x']);
   });
 });

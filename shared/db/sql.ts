@@ -54,28 +54,17 @@ export interface SqlTx {
  */
 export const MAX_TRANSACTION_ATTEMPTS = 5;
 
-export interface SqlTransactionOptions {
-  /**
-   * MariaDB's default, REPEATABLE READ, fixes a transaction's snapshot at its
-   * first plain read, so rows another request committed while this one waited
-   * for a lock stay invisible to plain reads. Work that locks first and then
-   * must read the latest committed state asks for READ COMMITTED.
-   */
-  isolationLevel?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
-}
-
-/** One transaction on one of the pool's connections, rolled back whole on any error, run again as a deadlock victim. */
-export async function inSqlTransaction<T>(work: (tx: SqlTx) => Promise<T>, options: SqlTransactionOptions = {}): Promise<T> {
+/**
+ * One transaction on one of the pool's connections, rolled back whole on any
+ * error, run again as a deadlock victim. Every connection runs READ COMMITTED
+ * (./session-settings): a plain read sees what committed before it, including
+ * while this transaction waited for a lock, and no gap locks are taken.
+ */
+export async function inSqlTransaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     const conn = await sqlPool().getConnection();
     try {
-      if (options.isolationLevel) {
-        // Applies to the next transaction only, so the pooled connection keeps
-        // its default; sent in the same write as START TRANSACTION (the driver pipelines).
-        await Promise.all([conn.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolationLevel}`), conn.beginTransaction()]);
-      } else {
-        await conn.beginTransaction();
-      }
+      await conn.beginTransaction();
       const tx: SqlTx = {
         rows: (sql, values = []) => conn.query({ sql, ...ROWS }, values as unknown[]),
         execute: async (sql, values = []) => ((await conn.query({ sql, ...ROWS }, values as unknown[])) as { affectedRows: number }).affectedRows,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { SessionToConfirm } from '../auth/tokens';
-import type { SqlTransactionOptions, SqlTx } from '../db/sql';
+import type { SqlTx } from '../db/sql';
 import type { StoredAnswerLookup } from './idempotency';
 import type { Logger } from './logging';
 
@@ -53,7 +53,7 @@ export interface HandlerContext<P, Q, B> {
    * the end of that same transaction (shared/http/idempotency), so money moves
    * at most once per key.
    */
-  sqlTransaction(work: (tx: SqlTx) => Promise<Result>, options?: SqlTransactionOptions): Promise<Result>;
+  sqlTransaction(work: (tx: SqlTx) => Promise<Result>): Promise<Result>;
   /**
    * The answer stored under the request's Idempotency-Key, for the handler's
    * first statement to read along with the session (./idempotency); a NULL

@@ -94,12 +94,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         headers: req.headers,
         requestId: scope.requestId,
         log: scope.log,
-        sqlTransaction: (work, transactionOptions) =>
-          runIdempotent(
-            idempotency,
-            (inner) => inSqlTransaction(inner, transactionOptions),
-            unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work,
-          ),
+        sqlTransaction: (work) => runIdempotent(idempotency, inSqlTransaction, unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work),
         storedAnswer: storedAnswerLookup(idempotency),
         replayOrRefuse: async (refusal) => {
           const stored = idempotency && (await storedResponse(idempotency));

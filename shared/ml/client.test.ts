@@ -155,6 +155,23 @@ describe('getStats with statTtlMs (quotes shown in holdings and advice)', () => 
     expect(standin.requests - before).toBe(3);
   });
 
+  it('shares one user’s recommendation at one risk level within the TTL, not another level’s', async () => {
+    const cached = createMlClient({ baseUrl: standin.url, statTtlMs: 300 });
+    const before = standin.requests;
+    const [first, second] = await Promise.all([
+      cached.recommendPortfolio('user-0000000000000001', '0.5'),
+      cached.recommendPortfolio('user-0000000000000001', '0.5'),
+    ]);
+    expect(second).toEqual(first);
+    expect(standin.requests - before).toBe(1);
+    await cached.recommendPortfolio('user-0000000000000001', '0.2');
+    await cached.recommendPortfolio('user-0000000000000501', '0.5');
+    expect(standin.requests - before).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await cached.recommendPortfolio('user-0000000000000001', '0.5');
+    expect(standin.requests - before).toBe(4);
+  });
+
   it('never keeps a failure, and getStat always asks the service', async () => {
     const cached = createMlClient({ baseUrl: standin.url, statTtlMs: 60_000, retries: 0 });
     standin.setMode('error500', { route: 'stat', assetName: 'JNJ' });
@@ -164,5 +181,35 @@ describe('getStats with statTtlMs (quotes shown in holdings and advice)', () => 
     const before = standin.requests;
     await cached.getStat('JNJ');
     expect(standin.requests - before).toBe(1);
+  });
+});
+
+describe('getQuotes with quoteMaxAgeMs (the prices a purchase trades at)', () => {
+  it('asks once per asset, shares a call made within the age among purchases, and asks again after it', async () => {
+    const quoting = createMlClient({ baseUrl: standin.url, quoteMaxAgeMs: 300 });
+    const before = standin.requests;
+    const [first, second] = await Promise.all([quoting.getQuotes(['AAPL', 'MSFT', 'AAPL']), quoting.getQuotes(['MSFT', 'AAPL'])]);
+    expect(standin.requests - before).toBe(2);
+    expect(first.get('AAPL')).toEqual(second.get('AAPL'));
+    await quoting.getQuotes(['AAPL']);
+    expect(standin.requests - before).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await quoting.getQuotes(['AAPL']);
+    expect(standin.requests - before).toBe(3);
+  });
+
+  it('fails as a whole when one quote fails, and never keeps the failure', async () => {
+    const quoting = createMlClient({ baseUrl: standin.url, quoteMaxAgeMs: 60_000, retries: 0 });
+    standin.setMode('error500', { route: 'stat', assetName: 'JNJ' });
+    await expect(quoting.getQuotes(['AAPL', 'JNJ'])).rejects.toMatchObject({ status: 503, code: 'ml_unavailable' });
+    standin.setMode('normal');
+    expect((await quoting.getQuotes(['JNJ'])).get('JNJ')).toMatchObject({ long_name: 'Johnson & Johnson' });
+  });
+
+  it('asks for every quote itself with an age of 0', async () => {
+    const quoting = createMlClient({ baseUrl: standin.url, quoteMaxAgeMs: 0 });
+    const before = standin.requests;
+    await Promise.all([quoting.getQuotes(['AAPL']), quoting.getQuotes(['AAPL'])]);
+    expect(standin.requests - before).toBe(2);
   });
 });

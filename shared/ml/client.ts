@@ -17,12 +17,19 @@ export interface MlClientOptions {
   timeoutMs?: number;
   /** Extra attempts after a network error or a 5xx; timeouts are not retried. */
   retries?: number;
-  /** How long getStats may reuse a quote (0: never). getStat always asks. */
+  /** How long getStats may reuse a quote, and recommendPortfolio a recommendation, for display (0: never). getStat always asks. */
   statTtlMs?: number;
+  /** How old a quote getQuotes may hand a purchase (0: each purchase asks for its own). */
+  quoteMaxAgeMs?: number;
 }
 
 export interface MlClient {
-  /** `riskAversion` is sent as given (decimal text such as "0.51"); omitted, the service picks its default. */
+  /**
+   * `riskAversion` is sent as given (decimal text such as "0.51"); omitted,
+   * the service picks its default. For display (advice): the same user's
+   * recommendation at the same level may be up to statTtlMs old, and
+   * concurrent requests share one call.
+   */
   recommendPortfolio(mlUuid: string, riskAversion?: string): Promise<Portfolio>;
   getStat(assetName: string): Promise<Stat>;
   getDetailedStat(assetName: string): Promise<DetailedStat>;
@@ -33,6 +40,13 @@ export interface MlClient {
    * concurrent requests for one asset share one call.
    */
   getStats(assetNames: readonly string[]): Promise<Map<string, Stat | null>>;
+  /**
+   * Quotes to trade at (a purchase, its sale), fetched concurrently; any
+   * failure fails the call. A quote asked for at most quoteMaxAgeMs ago, by
+   * this or another request, is shared, whether its answer has arrived or is
+   * still on its way; failures are never shared.
+   */
+  getQuotes(assetNames: readonly string[]): Promise<Map<string, Stat>>;
 }
 
 /**
@@ -52,10 +66,13 @@ function withinDeadline(timeoutMs: number): { timeout?: number; totalTimeout?: n
   return { timeout: Math.min(timeoutMs, remaining), totalTimeout: remaining };
 }
 
+/** Past this many users' recommendations kept at once, the expired ones are dropped. */
+const MAX_KEPT_PORTFOLIOS = 1000;
+
 /** Enough of a rejection's text to recognise it, without storing whatever page a proxy sent. */
 const MAX_REJECTION_TEXT = 500;
 
-export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtlMs = 0 }: MlClientOptions): MlClient {
+export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtlMs = 0, quoteMaxAgeMs = 0 }: MlClientOptions): MlClient {
   const api = ky.create({
     prefix: baseUrl,
     timeout: timeoutMs,
@@ -101,31 +118,60 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtl
   // Every user's holdings and advice draw on the same 27 tickers, and each
   // call costs about a millisecond of CPU: under load most quotes are asked
   // for many times a second. Only answers are kept, never failures.
-  const recentStats = new Map<string, { stat: Promise<Stat>; until: number }>();
-  function recentStat(assetName: string): Promise<Stat> {
-    const now = Date.now();
-    const kept = recentStats.get(assetName);
-    if (kept && kept.until > now) return kept.stat;
-    const stat = client.getStat(assetName);
-    recentStats.set(assetName, { stat, until: now + statTtlMs });
-    stat.catch(() => recentStats.delete(assetName));
-    return stat;
+  const recentStat = sharedFor(statTtlMs);
+  const recentQuote = sharedFor(quoteMaxAgeMs);
+  /** Calls for one asset, shared for `ttlMs` from when they were made; a failed one is forgotten at once. */
+  function sharedFor(ttlMs: number): (assetName: string) => Promise<Stat> {
+    const kept = new Map<string, { stat: Promise<Stat>; until: number }>();
+    return (assetName) => {
+      const now = performance.now();
+      const recent = kept.get(assetName);
+      if (recent && recent.until > now) return recent.stat;
+      const stat = client.getStat(assetName);
+      if (ttlMs > 0) {
+        kept.set(assetName, { stat, until: now + ttlMs });
+        stat.catch(() => kept.delete(assetName));
+      }
+      return stat;
+    };
+  }
+
+  // Advice asks for one user's portfolio at one risk level again and again as
+  // they look; shown, not traded on, it may be as old as a shown quote.
+  const recentPortfolios = new Map<string, { portfolio: Promise<Portfolio>; until: number }>();
+  function recommendPortfolio(mlUuid: string, riskAversion: string | undefined): Promise<Portfolio> {
+    if (statTtlMs === 0) return get('', { uuid: mlUuid, riskAversion }, portfolioSchema);
+    const key = `${mlUuid} ${riskAversion ?? ''}`;
+    const now = performance.now();
+    const recent = recentPortfolios.get(key);
+    if (recent && recent.until > now) return recent.portfolio;
+    // Kept small: entries past their time go whenever a new one would make the map large.
+    if (recentPortfolios.size >= MAX_KEPT_PORTFOLIOS) for (const [old, entry] of recentPortfolios) if (entry.until <= now) recentPortfolios.delete(old);
+    const portfolio = get('', { uuid: mlUuid, riskAversion }, portfolioSchema);
+    recentPortfolios.set(key, { portfolio, until: now + statTtlMs });
+    portfolio.catch(() => recentPortfolios.delete(key));
+    return portfolio;
   }
 
   const client: MlClient = {
-    recommendPortfolio: (mlUuid, riskAversion) => get('', { uuid: mlUuid, riskAversion }, portfolioSchema),
+    recommendPortfolio,
     getStat: (assetName) => get('stat/', { asset_name: assetName }, statSchema),
     getDetailedStat: (assetName) => get('stat/detailed/', { asset_name: assetName }, detailedStatSchema),
     getHistory: (assetName) => get('stat/history/', { asset_name: assetName }, historySchema),
     async getStats(assetNames) {
       const names = [...new Set(assetNames)];
-      const results = await Promise.allSettled(names.map((name) => (statTtlMs > 0 ? recentStat(name) : client.getStat(name))));
+      const results = await Promise.allSettled(names.map(recentStat));
       return new Map(
         names.map((name, index) => {
           const result = results[index];
           return [name, result.status === 'fulfilled' ? result.value : null];
         }),
       );
+    },
+    async getQuotes(assetNames) {
+      const names = [...new Set(assetNames)];
+      const quotes = await Promise.all(names.map(recentQuote));
+      return new Map(names.map((name, index) => [name, quotes[index]]));
     },
   };
   return client;

@@ -11,12 +11,17 @@ import { createMlClient, type MlClient } from './client';
 let cached: { key: string; client: MlClient } | undefined;
 
 export function mlClient(): MlClient {
-  const { ML_SERVICE_URL, ML_TIMEOUT_MS, ML_STAT_TTL_MS } = config();
+  const { ML_SERVICE_URL, ML_TIMEOUT_MS, ML_STAT_TTL_MS, ML_QUOTE_MAX_AGE_MS } = config();
   if (!ML_SERVICE_URL) {
     // A deploy's mistake, not a blip: the client is told to come back much later.
     throw new ApiError(503, 'ml_unavailable', 'The investment recommendation service is not configured (ML_SERVICE_URL is unset)', [], { 'Retry-After': '60' });
   }
-  const key = `${ML_SERVICE_URL} ${ML_TIMEOUT_MS} ${ML_STAT_TTL_MS}`;
-  if (cached?.key !== key) cached = { key, client: createMlClient({ baseUrl: ML_SERVICE_URL, timeoutMs: ML_TIMEOUT_MS, statTtlMs: ML_STAT_TTL_MS }) };
+  const key = `${ML_SERVICE_URL} ${ML_TIMEOUT_MS} ${ML_STAT_TTL_MS} ${ML_QUOTE_MAX_AGE_MS}`;
+  if (cached?.key !== key) {
+    cached = {
+      key,
+      client: createMlClient({ baseUrl: ML_SERVICE_URL, timeoutMs: ML_TIMEOUT_MS, statTtlMs: ML_STAT_TTL_MS, quoteMaxAgeMs: ML_QUOTE_MAX_AGE_MS }),
+    };
+  }
   return cached.client;
 }

@@ -22,14 +22,19 @@ export function priceMoved(shown: Decimal, quote: Decimal): boolean {
 }
 
 /**
- * Today's price of each asset, in cents (as a sale rounds it), fetched
- * concurrently. Every quote must arrive: one failure fails the whole call
- * with its 502/503/504, before the caller writes anything.
+ * The price of each asset now, in cents (as a sale rounds it), fetched
+ * concurrently, once per asset. Every quote must arrive: one failure fails
+ * the whole call with its 502/503/504, before the caller writes anything.
+ *
+ * "Now" is at most ML_QUOTE_MAX_AGE_MS (1 s) ago: a quote another purchase
+ * asked for within that second is shared, answered or still on its way
+ * (getQuotes). A purchase trades at a price no more than a second old, never
+ * at one the client names, and purchases arriving together cost the service,
+ * and this instance, one call per asset instead of one each.
  */
 export async function quotesFor(assetNames: Iterable<string>): Promise<Map<string, Decimal>> {
-  const ml = mlClient();
-  const names = [...new Set(assetNames)];
-  return new Map(await Promise.all(names.map(async (name) => [name, quotePrice((await ml.getStat(name)).current_price)] as const)));
+  const stats = await mlClient().getQuotes([...assetNames]);
+  return new Map([...stats].map(([name, stat]) => [name, quotePrice(stat.current_price)] as const));
 }
 
 /**

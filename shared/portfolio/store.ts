@@ -117,14 +117,12 @@ export async function storeAssets(tx: SqlTx, transactionId: string, assets: read
   );
 }
 
-/** The user's one metrics row (SPEC §4), replaced: the old one deleted, the new one stored. */
+/** The user's one metrics row (SPEC §4), replaced in one upsert on its unique user_id. */
 export async function replaceMetrics(tx: SqlTx, userId: string, metrics: StoredMetrics): Promise<void> {
-  await tx.execute('DELETE FROM metrics WHERE user_id = ?', [userId]);
-  await tx.execute('INSERT INTO metrics (id, user_id, rate_of_return, volatility, value_at_risk) VALUES (?, ?, ?, ?, ?)', [
-    randomUUID(),
-    userId,
-    metrics.rateOfReturn.toFixed(2),
-    metrics.volatility.toFixed(2),
-    metrics.valueAtRisk.toFixed(2),
-  ]);
+  const values = [metrics.rateOfReturn.toFixed(2), metrics.volatility.toFixed(2), metrics.valueAtRisk.toFixed(2)];
+  await tx.execute(
+    `INSERT INTO metrics (id, user_id, rate_of_return, volatility, value_at_risk) VALUES (?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE rate_of_return = ?, volatility = ?, value_at_risk = ?`,
+    [randomUUID(), userId, ...values, ...values],
+  );
 }

@@ -18,6 +18,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.LOG_LEVEL ??= 'silent';
   // Tests switch the ML stand-in's failures on and off between requests; a kept quote would hide them.
   process.env.ML_STAT_TTL_MS ??= '0';
+  process.env.ML_QUOTE_MAX_AGE_MS ??= '0';
   delete process.env.JWT_SECRET_VERSION;
   delete process.env.ML_SERVICE_URL;
 

@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import mariadb from 'mariadb';
 import { poolConfigFromUrl } from '../db/connection-options';
 import { applyMigrations, dropDatabase, readMigrations } from '../db/migrations';
-import { microsecondAfter } from './money-moves';
+import { consecutiveStamps } from './money-moves';
 
-describe('microsecondAfter', () => {
+describe('consecutiveStamps', () => {
   it.each([
-    ['2026-12-02 10:00:00.000000', '2026-12-02 10:00:00.000001'],
-    ['2026-12-02 10:00:00.999999', '2026-12-02 10:00:01.000000'],
-    ['2026-12-31 23:59:59.999999', '2027-01-01 00:00:00.000000'],
-  ])('%s -> %s', (at, next) => {
-    expect(microsecondAfter(at)).toBe(next);
+    ['one move stays where it is', '2026-12-02 10:00:00.000000', 1, ['2026-12-02 10:00:00.000000']],
+    ['two moves, a microsecond apart', '2026-12-02 10:00:00.999999', 2, ['2026-12-02 10:00:00.999999', '2026-12-02 10:00:01.000000']],
+    ['at the day’s last microsecond, moved back into the day', '2026-12-31 23:59:59.999999', 2, ['2026-12-31 23:59:59.999998', '2026-12-31 23:59:59.999999']],
+    ['a day’s first microsecond', '2027-01-01 00:00:00.000000', 3, ['2027-01-01 00:00:00.000000', '2027-01-01 00:00:00.000001', '2027-01-01 00:00:00.000002']],
+  ])('%s', (_case, at, count, stamps) => {
+    expect(consecutiveStamps(at, count)).toEqual(stamps);
   });
 });
 

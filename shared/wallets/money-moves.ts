@@ -87,18 +87,38 @@ export async function lockOwnWallet(
 }
 
 export async function recordMoneyMove(tx: SqlTx, move: MoneyMove): Promise<RecordedMove> {
-  const id = randomUUID();
-  const amount = move.sum.toFixed(2);
-  await tx.execute('INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES (?, ?, ?, ?, ?)', [id, move.walletId, move.name, amount, move.at]);
-  const moneyIn = move.sum.isNegative() ? '0.00' : amount;
-  const moneyOut = move.sum.isNegative() ? move.sum.negated().toFixed(2) : '0.00';
+  const [recorded] = await recordMoneyMoves(tx, { walletId: move.walletId, userId: move.userId, at: move.at }, [move]);
+  return recorded;
+}
+
+/**
+ * Several moves of one wallet in one database transaction (a purchase's sale,
+ * then its debit), in two statements whatever their number: one INSERT of all
+ * their transaction rows and one upsert of the day's roll-up. They are
+ * stamped a microsecond apart, in the order given, so statements list them in
+ * that order; all within `at`'s UTC day (moved back a few microseconds if
+ * `at` is the day's very end), so one roll-up row takes them all.
+ */
+export async function recordMoneyMoves(
+  tx: SqlTx,
+  { walletId, userId, at }: { walletId: string; userId: string; at: string },
+  moves: ReadonlyArray<{ name: string; sum: Decimal }>,
+): Promise<RecordedMove[]> {
+  const stamps = consecutiveStamps(at, moves.length);
+  const recorded = moves.map((move, index) => ({ id: randomUUID(), name: move.name, sum: move.sum, at: stamps[index] }));
+  await tx.execute(
+    `INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES ${recorded.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+    recorded.flatMap((move) => [move.id, walletId, move.name, move.sum.toFixed(2), move.at]),
+  );
+  const moneyIn = moves.reduce((total, move) => (move.sum.isNegative() ? total : total.plus(move.sum)), new Decimal(0)).toFixed(2);
+  const moneyOut = moves.reduce((total, move) => (move.sum.isNegative() ? total.minus(move.sum) : total), new Decimal(0)).toFixed(2);
   // CAST: a bound value added to a column would be computed as a double.
   await tx.execute(
     `INSERT INTO daily_flows (user_id, day, money_in, money_out) VALUES (?, DATE(?), ?, ?)
      ON DUPLICATE KEY UPDATE money_in = money_in + CAST(? AS DECIMAL(20, 2)), money_out = money_out + CAST(? AS DECIMAL(20, 2))`,
-    [move.userId, move.at, moneyIn, moneyOut, moneyIn, moneyOut],
+    [userId, stamps[0], moneyIn, moneyOut, moneyIn, moneyOut],
   );
-  return { id, createdAt: `${move.at.replace(' ', 'T')}Z`, name: move.name, sum: move.sum };
+  return recorded.map((move) => ({ id: move.id, createdAt: `${move.at.replace(' ', 'T')}Z`, name: move.name, sum: move.sum }));
 }
 
 /**
@@ -109,10 +129,21 @@ export async function setWalletBalance(tx: SqlTx, walletId: string, balance: Dec
   await tx.execute('UPDATE wallets SET balance = ? WHERE id = ?', [balance.toFixed(2), walletId]);
 }
 
-/** `at` one microsecond later, for a second move in one database transaction (a purchase after its sale). */
-export function microsecondAfter(at: string): string {
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/**
+ * `count` stamps a microsecond apart, in `YYYY-MM-DD HH:MM:SS.ffffff` form,
+ * starting at `at`, or as much earlier as keeps the last within `at`'s UTC day.
+ */
+export function consecutiveStamps(at: string, count: number): string[] {
   const [seconds, fraction] = at.split('.');
-  const micros = BigInt(Date.parse(`${seconds.replace(' ', 'T')}Z`)) * 1000n + BigInt(fraction) + 1n;
+  const micros = BigInt(Date.parse(`${seconds.replace(' ', 'T')}Z`)) * 1000n + BigInt(fraction ?? 0);
+  const dayEnd = (micros / MICROS_PER_DAY + 1n) * MICROS_PER_DAY - 1n;
+  const first = micros + BigInt(count - 1) > dayEnd ? dayEnd - BigInt(count - 1) : micros;
+  return Array.from({ length: count }, (_, index) => formatMicros(first + BigInt(index)));
+}
+
+function formatMicros(micros: bigint): string {
   const date = new Date(Number(micros / 1000n));
   return `${date.toISOString().slice(0, 19).replace('T', ' ')}.${String(micros % 1_000_000n).padStart(6, '0')}`;
 }
