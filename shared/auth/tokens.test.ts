@@ -93,6 +93,13 @@ describe.each([
     expect((await refused(`token ${expired}`)).body.error.message).toBe('Token has expired');
   });
 
+  it('it has expired since it was last accepted: a checked signature is kept only until then (its first use is a control case)', async () => {
+    const shortLived = jwt.sign({ sub: claims.sub, jti: claims.jti }, SECRET(), { algorithm: 'HS256', expiresIn: 1 });
+    expect((await call(`token ${shortLived}`)).status).toBe(accepted);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await refused(`token ${shortLived}`)).body.error.message).toBe('Token has expired');
+  });
+
   it('its session expired on the server even though the JWT has not', async () => {
     const other = await loginAs('johnwick');
     const { jti } = jwt.decode(other) as jwt.JwtPayload;

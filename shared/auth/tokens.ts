@@ -94,10 +94,35 @@ export function checkSession(key: VerifiedKey, session: SessionRow | undefined):
   return { id, username, email, firstName, lastName, mlUuid };
 }
 
-function verifyKey(key: string, accepted: readonly Secret[]): z.infer<typeof claimsSchema> {
+type Claims = z.infer<typeof claimsSchema>;
+
+/**
+ * Keys whose signature checked out, until they expire: a client sends the
+ * same key with every request, and checking an HS256 signature and its
+ * claims again costs more than the rest of a cheap read. Keyed by the whole
+ * key and the secrets it was checked against, so a rotation starts afresh;
+ * only keys we signed get in, at most MAX_VERIFIED_KEYS of them. The session
+ * row is still read for every request: a revoked key is refused as before.
+ */
+const verifiedKeys = new Map<string, { claims: Claims; accepted: readonly Secret[]; expiresAtMs: number }>();
+const MAX_VERIFIED_KEYS = 1000;
+
+function verifyKey(key: string, accepted: readonly Secret[]): Claims {
+  const known = verifiedKeys.get(key);
+  if (known && known.accepted === accepted && known.expiresAtMs > Date.now()) return known.claims;
+  verifiedKeys.delete(key);
+  const { claims, expiresAtMs } = checkSignature(key, accepted);
+  if (verifiedKeys.size >= MAX_VERIFIED_KEYS) verifiedKeys.delete(verifiedKeys.keys().next().value!);
+  verifiedKeys.set(key, { claims, accepted, expiresAtMs });
+  return claims;
+}
+
+function checkSignature(key: string, accepted: readonly Secret[]): { claims: Claims; expiresAtMs: number } {
   for (const [index, secret] of accepted.entries()) {
     try {
-      return claimsSchema.parse(jwt().verify(key, secret, { algorithms: [ALGORITHM] }));
+      const payload = jwt().verify(key, secret, { algorithms: [ALGORITHM] }) as { exp?: unknown };
+      // Every key we sign expires; one that does not is checked each time rather than kept.
+      return { claims: claimsSchema.parse(payload), expiresAtMs: typeof payload.exp === 'number' ? payload.exp * 1000 : 0 };
     } catch (error) {
       if (error instanceof jwt().TokenExpiredError) throw unauthorized('Token has expired');
       // Only a signature mismatch is worth trying the previous secret for.

@@ -18,7 +18,8 @@ import type { Funds } from './wallets';
  * 2-decimal text, never through a JavaScript number.
  */
 export interface HeldAsset extends StoredAsset {
-  id: string;
+  /** The purchase transaction it was bought by. */
+  transactionId: string;
 }
 
 export interface PayingWalletRow extends Funds {
@@ -93,19 +94,27 @@ export async function lockForPurchase(tx: SqlTx, session: SessionToConfirm): Pro
 
 /** A plain read: under READ COMMITTED it sees what committed while the locks were awaited. */
 export async function heldAssets(tx: SqlTx, userId: string): Promise<HeldAsset[]> {
-  const rows = await tx.rows<{ id: string; assetName: string; pricePerUnit: string; overallSum: string }>(
-    `SELECT a.id, a.asset_name AS assetName, a.price_per_unit AS pricePerUnit, a.overall_sum AS overallSum ${HELD_BY('?')}`,
+  const rows = await tx.rows<{ transactionId: string; assetName: string; pricePerUnit: string; overallSum: string }>(
+    `SELECT a.transaction_id AS transactionId, a.asset_name AS assetName, a.price_per_unit AS pricePerUnit, a.overall_sum AS overallSum ${HELD_BY('?')}`,
     [userId],
   );
-  return rows.map((row) => ({ id: row.id, assetName: row.assetName, pricePerUnit: new Decimal(row.pricePerUnit), overallSum: new Decimal(row.overallSum) }));
+  return rows.map((row) => ({
+    transactionId: row.transactionId,
+    assetName: row.assetName,
+    pricePerUnit: new Decimal(row.pricePerUnit),
+    overallSum: new Decimal(row.overallSum),
+  }));
 }
 
+/**
+ * The assets just read (heldAssets) deleted, by the purchase transactions that
+ * bought them (one, normally): the user's row is locked, so nothing else can
+ * have changed which assets those are.
+ */
 export async function deleteAssets(tx: SqlTx, assets: readonly HeldAsset[]): Promise<void> {
-  if (assets.length === 0) return;
-  await tx.execute(
-    `DELETE FROM assets WHERE id IN (${assets.map(() => '?').join(', ')})`,
-    assets.map((asset) => asset.id),
-  );
+  const purchases = [...new Set(assets.map((asset) => asset.transactionId))];
+  if (purchases.length === 0) return;
+  await tx.execute(`DELETE FROM assets WHERE transaction_id IN (${purchases.map(() => '?').join(', ')})`, purchases);
 }
 
 /** The assets bought by the purchase transaction `transactionId`, in one INSERT. */
