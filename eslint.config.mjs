@@ -7,6 +7,54 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of shared/, lowest first: a folder imports only from folders
+ * below it (and itself), so each layer can be read, tested and changed without
+ * the ones above. Nothing in shared/ imports the functions, the scripts, the
+ * tests' helpers (testing/), infra or the bench: they sit on top of it.
+ */
+const LAYERS = [
+  ['core'],
+  ['config'],
+  ['deadline'],
+  ['db'],
+  ['idempotency', 'money'],
+  ['ml', 'auth'],
+  ['wallets'],
+  ['portfolio', 'demo'],
+  ['http'],
+  ['openapi'],
+];
+const ABOVE_SHARED = ['functions', 'scripts', 'testing', 'infra', 'bench'];
+
+const layerRules = LAYERS.flatMap((layer, index) =>
+  layer.map((folder) => {
+    const above = [...LAYERS.slice(index + 1).flat(), ...layer.filter((peer) => peer !== folder)];
+    return {
+      files: [`shared/${folder}/**/*.ts`],
+      ignores: ['**/*.test.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...(above.length
+                ? [
+                    {
+                      group: above.map((name) => `**/${name}/*`),
+                      message: `shared/${folder} is below ${above.join(', ')} (eslint.config.mjs, LAYERS): move the shared piece down, or the caller up.`,
+                    },
+                  ]
+                : []),
+              { group: ABOVE_SHARED.map((name) => `**/${name}/*`), message: 'shared/ does not import what is built on it.' },
+            ],
+          },
+        ],
+      },
+    };
+  }),
+);
+
 export default defineConfig([
   // Generated or installed, not written here (as in .gitignore).
   globalIgnores(['node_modules/', 'dist/', 'prisma/generated/', 'coverage/', '.tools/', 'bench/results/']),
@@ -31,6 +79,7 @@ export default defineConfig([
       '@typescript-eslint/no-misused-promises': 'error',
     },
   },
+  ...layerRules,
   {
     // Plain Node scripts in CommonJS: scripts/generate-prisma-client.js runs at
     // postinstall, before anything TypeScript is installed or compiled.

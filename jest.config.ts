@@ -10,11 +10,11 @@ const config: Config = {
   // ky ships only as an ES module; let ts-jest turn it into CommonJS like our own code.
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }] },
   transformIgnorePatterns: ['/node_modules/(?!ky/)'],
-  globalSetup: '<rootDir>/shared/testing/global-setup.ts',
-  globalTeardown: '<rootDir>/shared/testing/global-teardown.ts',
+  globalSetup: '<rootDir>/testing/global-setup.ts',
+  globalTeardown: '<rootDir>/testing/global-teardown.ts',
   testTimeout: 30000,
   // `npm run coverage`: every source file counts, loaded by a test or not; tests, test helpers and the bench harness do not.
-  collectCoverageFrom: ['{functions,shared,scripts,infra}/**/*.ts', '!**/*.test.ts', '!{shared,infra}/testing/**'],
+  collectCoverageFrom: ['{functions,shared,scripts,infra}/**/*.ts', '!**/*.test.ts', '!{testing,infra/testing}/**'],
   coverageReporters: ['text-summary', 'html', 'lcov'],
 };
 

@@ -1,6 +1,6 @@
 import mariadb, { type Connection } from 'mariadb';
 import { hashPassword } from '../shared/auth/passwords';
-import { db, disconnectDb } from '../shared/db/client';
+import { db, disconnectDb } from '../shared/db/prisma';
 import { applyMigrations, dropDatabase } from '../shared/db/migrations';
 import { seedDemoUsers } from '../shared/demo/seed';
 import { seedManyTransactions } from './seed-many';

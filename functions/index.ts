@@ -2,7 +2,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { checkStartupConfig } from '../shared/config/config';
 import { functionTarget } from '../shared/config/function-target';
 import { skipFrameworkDomains } from '../shared/http/framework-domain';
-import { installFrameworkErrorHandler } from '../shared/http/framework-errors';
+import { installFrameworkErrorHandler } from '../shared/http/framework-hooks';
 import { toHttpFunction } from '../shared/http/http-function';
 import { findFunction, methodsAtPathsOf, registry } from './registry';
 

@@ -36,7 +36,7 @@ describe('functionsAffectedBy', () => {
   });
 
   it.each([
-    ['tests', [`functions/${aFunction}/${aFunction}.test.ts`, 'shared/money/json-number.test.ts', 'shared/testing/http.ts']],
+    ['tests', [`functions/${aFunction}/${aFunction}.test.ts`, 'shared/money/json-number.test.ts', 'testing/http.ts']],
     ['docs and infra scripts', ['README.md', 'infra/gateway.ts', 'infra/README-deploy.md', 'scripts/ml-standin.ts']],
     ['nothing', []],
   ])('redeploys nothing for %s', (_, changed) => {

@@ -22,7 +22,7 @@ const AFFECTS_EVERY_FUNCTION = [
 ];
 
 /** Not part of what is deployed. */
-const NOT_DEPLOYED = [/\.test\.ts$/, /^shared\/testing\//];
+const NOT_DEPLOYED = [/\.test\.ts$/];
 
 const DESCRIBES_EVERY_FUNCTION = 'docs';
 

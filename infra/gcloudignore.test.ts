@@ -29,8 +29,7 @@ const NEEDED_OUTSIDE_SOURCES = [
   'scripts/finish-build.js',
 ];
 
-const isSource = (file: string) =>
-  (file.startsWith('functions/') || file.startsWith('shared/')) && !file.startsWith('shared/testing/') && !file.endsWith('.test.ts');
+const isSource = (file: string) => (file.startsWith('functions/') || file.startsWith('shared/')) && !file.endsWith('.test.ts');
 
 describe('.gcloudignore', () => {
   const files = uploaded();
@@ -48,8 +47,8 @@ describe('.gcloudignore', () => {
       ['scripts/node24.sh', false],
       ['bench', true],
       ['bench/purchase.ts', false],
-      ['shared/testing', true],
-      ['shared/testing/database.ts', false],
+      ['testing', true],
+      ['testing/test-database.ts', false],
       ['functions/auth-login/auth-login.test.ts', false],
       ['shared/money/decimal.test.ts', false],
       ['.tools', true],

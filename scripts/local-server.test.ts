@@ -1,10 +1,10 @@
 import request from 'supertest';
 import { registry } from '../functions/registry';
 import { resetConfigForTests } from '../shared/config/config';
-import { db } from '../shared/db/client';
+import { db } from '../shared/db/prisma';
 import { seedDemoUsers } from '../shared/demo/seed';
-import { setLogSink } from '../shared/http/logging';
-import { useTestDatabase } from '../shared/testing/test-database';
+import { setLogSink } from '../shared/core/logging';
+import { useTestDatabase } from '../testing/test-database';
 import { createLocalServer } from './local-server';
 
 useTestDatabase();

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { methodsAtPathsOf, registry } from '../functions/registry';
-import { ApiError } from '../shared/http/errors';
+import { ApiError } from '../shared/core/errors';
 import { methodNotAllowed, toHttpFunction } from '../shared/http/http-function';
 import { beginRequest, endRequest, errorResult } from '../shared/http/request-lifecycle';
 import { compilePath } from '../shared/http/route-path';

@@ -1,6 +1,6 @@
 // The deploy step that applies migrations (never done at a function's cold start).
 import { applyMigrations } from '../shared/db/migrations';
-import { logger } from '../shared/http/logging';
+import { logger } from '../shared/core/logging';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/fulfillment';
 

@@ -2,11 +2,11 @@
 // when no ML service is configured, and serve every function on one port.
 import '../shared/config/node-version';
 import { checkStartupConfig, databaseUrl } from '../shared/config/config';
-import { db } from '../shared/db/client';
+import { db } from '../shared/db/prisma';
 import { applyMigrations } from '../shared/db/migrations';
 import { DEMO_USERS } from '../shared/demo/demo-data';
 import { seedDemoUsers } from '../shared/demo/seed';
-import { logger } from '../shared/http/logging';
+import { logger } from '../shared/core/logging';
 import { databaseHint } from './first-run';
 import { LOCAL_DATABASE_URL } from './local-defaults';
 import { mlStandinPort } from './ml-standin/port';

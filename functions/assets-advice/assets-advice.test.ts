@@ -1,12 +1,12 @@
 import { recommendPortfolio } from '../../scripts/ml-standin/portfolio';
 import { hashPassword } from '../../shared/auth/passwords';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
 import { toJsonSchema } from '../../shared/openapi/json-schema';
-import { useMlStandin } from '../../shared/testing/ml-standin';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { useMlStandin } from '../../testing/ml-standin';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 import endpoint from './handler';
 
 useTestDatabase();

@@ -8,7 +8,7 @@ import { centsText } from '../../shared/portfolio/money';
 import { riskAversionFor, riskLevelOf } from '../../shared/portfolio/risk';
 import { metricsSchema, moneyText, portfolioAssetSchema, quoteStatisticsSchema } from '../../shared/portfolio/schemas';
 import { quoteStatistics } from '../../shared/portfolio/statistics';
-import { investingSum } from '../../shared/portfolio/wallets';
+import { investingSum } from '../../shared/portfolio/paying-wallet';
 import { confirmSessionWithWallets } from '../../shared/wallets/session-wallets';
 
 const WHOLE_0_TO_100 = 'must be a whole number from 0 to 100';

@@ -1,13 +1,13 @@
 import { quoteFor } from '../../scripts/ml-standin/market-data';
 import { resetConfigForTests } from '../../shared/config/config';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { useMlStandin } from '../../shared/testing/ml-standin';
+import { useMlStandin } from '../../testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 import endpoint from './handler';
 
 useTestDatabase();

@@ -3,16 +3,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { quoteFor } from '../../scripts/ml-standin/market-data';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import * as sql from '../../shared/db/sql';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoId, demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal, MAX_AMOUNT } from '../../shared/money/decimal';
-import { useMlStandin } from '../../shared/testing/ml-standin';
+import { useMlStandin } from '../../testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
-import { dailyFlowsOutOfStep, rebuildFlowsOfWallet } from '../../shared/testing/wallets';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
+import { dailyFlowsOutOfStep, rebuildFlowsOfWallet } from '../../testing/wallets';
 import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import endpoint from './handler';
 
@@ -517,7 +517,7 @@ describe('POST /api/v1/assets/', () => {
   });
 
   it('never loads Prisma: a purchase selling a portfolio, with an Idempotency-Key, served by a process of its own', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [require.resolve('tsx/cli'), 'shared/testing/serve-one-request.ts'], {
+    const { stdout } = await promisify(execFile)(process.execPath, [require.resolve('tsx/cli'), 'testing/serve-one-request.ts'], {
       cwd: path.resolve(__dirname, '../..'),
       env: {
         ...process.env,

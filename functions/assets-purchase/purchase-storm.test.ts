@@ -3,14 +3,14 @@ import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { quoteFor } from '../../scripts/ml-standin/market-data';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { findTicker } from '../../shared/ml/tickers';
 import { Decimal } from '../../shared/money/decimal';
-import { useMlStandin } from '../../shared/testing/ml-standin';
-import { loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
-import { dailyFlowsOutOfStep, randomCardNumber, walletsOutOfBalance } from '../../shared/testing/wallets';
+import { useMlStandin } from '../../testing/ml-standin';
+import { loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
+import { dailyFlowsOutOfStep, randomCardNumber, walletsOutOfBalance } from '../../testing/wallets';
 
 /**
  * Purchases, top-ups and wallet creations for one user, all at once, from two

@@ -1,10 +1,10 @@
 import { historyFor, lastCloseTimestamp, quoteFor } from '../../scripts/ml-standin/market-data';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
-import { useMlStandin } from '../../shared/testing/ml-standin';
+import { useMlStandin } from '../../testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 import endpoint from './handler';
 
 useTestDatabase();

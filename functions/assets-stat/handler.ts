@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
-import { notFound } from '../../shared/http/errors';
+import { notFound } from '../../shared/core/errors';
 import { ML_REJECTIONS, MlRejectedError } from '../../shared/ml/errors';
 import { mlClient } from '../../shared/ml/service';
 import { quotePrice, signed } from '../../shared/portfolio/money';

@@ -1,9 +1,9 @@
 import { IN_FLIGHT_ALLOWANCE } from '../../shared/auth/login-throttle';
 import { resetConfigForTests } from '../../shared/config/config';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
-import { callFunction, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { callFunction, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));

@@ -4,7 +4,7 @@ import { findUserByUsername } from '../../shared/auth/users';
 import { verifyPassword } from '../../shared/auth/passwords';
 import { issueToken } from '../../shared/auth/tokens';
 import { defineEndpoint } from '../../shared/http/endpoint';
-import { ApiError } from '../../shared/http/errors';
+import { ApiError } from '../../shared/core/errors';
 import { errorResponses } from '../../shared/http/error-docs';
 
 const loginBody = z.object({

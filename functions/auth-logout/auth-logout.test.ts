@@ -1,7 +1,7 @@
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));

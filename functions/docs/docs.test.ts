@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { buildOpenApiDocument } from '../../shared/openapi/document';
-import { callFunction } from '../../shared/testing/http';
+import { callFunction } from '../../testing/http';
 import { registry } from '../registry';
 import { packageDir } from './swagger-ui';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { FunctionDefinition } from '../../shared/http/endpoint';
 import { defineEndpoint } from '../../shared/http/endpoint';
-import { notFound } from '../../shared/http/errors';
+import { notFound } from '../../shared/core/errors';
 import { buildOpenApiDocument } from '../../shared/openapi/document';
 import { SWAGGER_ASSET_NAMES, swaggerAsset, swaggerPage } from './swagger-ui';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';

@@ -2,9 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { setCertificateSourceForTests } from '../../shared/auth/scheduler';
 import { resetConfigForTests } from '../../shared/config/config';
-import { db } from '../../shared/db/client';
-import { callFunction } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { db } from '../../shared/db/prisma';
+import { callFunction } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../shared/db/conflicts';
 import { defineEndpoint } from '../../shared/http/endpoint';
-import { badRequest } from '../../shared/http/errors';
+import { badRequest } from '../../shared/core/errors';
 import { errorResponses } from '../../shared/http/error-docs';
 import { lockUserForNewWallet } from '../../shared/wallets/money-moves';
 import { renderWallet, walletJson } from '../../shared/wallets/wallet-json';

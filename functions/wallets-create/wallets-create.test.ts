@@ -1,8 +1,8 @@
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
-import { randomCardNumber } from '../../shared/testing/wallets';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
+import { randomCardNumber } from '../../testing/wallets';
 
 useTestDatabase();
 

@@ -1,11 +1,11 @@
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 import { hashPassword } from '../../shared/auth/passwords';
-import { dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../shared/testing/wallets';
+import { dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../testing/wallets';
 
 useTestDatabase();
 

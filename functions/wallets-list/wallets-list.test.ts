@@ -1,10 +1,10 @@
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { hashPassword } from '../../shared/auth/passwords';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoEvents, demoId, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { db } from '../../shared/db/client';
+import { db } from '../../shared/db/prisma';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoEvents, demoEventTimes, demoId, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
-import { createWallet, dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../shared/testing/wallets';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
+import { createWallet, dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../testing/wallets';
 
 useTestDatabase();
 

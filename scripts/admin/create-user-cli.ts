@@ -1,5 +1,5 @@
 // `npm run user:create -- --username … --email …`: see ./create-user.ts and the README's Admin section.
-import { db, disconnectDb } from '../../shared/db/client';
+import { db, disconnectDb } from '../../shared/db/prisma';
 import { LOCAL_DATABASE_URL } from '../local-defaults';
 import { runCreateUser } from './create-user';
 

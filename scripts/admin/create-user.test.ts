@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { db } from '../../shared/db/client';
-import { callFunction, loginAs, tokenHeader } from '../../shared/testing/http';
-import { useTestDatabase } from '../../shared/testing/test-database';
+import { db } from '../../shared/db/prisma';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
 import { runCreateUser, type Terminal } from './create-user';
 
 const database = useTestDatabase();

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { hashPassword } from '../../shared/auth/passwords';
-import { type Db, Prisma } from '../../shared/db/client';
+import { type Db, Prisma } from '../../shared/db/prisma';
 import { checkDatabaseConnection, databaseHint, redact } from '../first-run';
 
 export interface Terminal {

@@ -1,7 +1,7 @@
 import { config } from '../config/config';
 import { purgeExpiredSometimes } from '../db/housekeeping';
 import { sqlExecute, sqlInsertId } from '../db/sql';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../core/errors';
 
 /**
  * Password checks per username are bounded per window, across every instance

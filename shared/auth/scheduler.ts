@@ -1,6 +1,6 @@
 import { OAuth2Client } from 'google-auth-library';
 import { config } from '../config/config';
-import { ApiError, unauthorized } from '../http/errors';
+import { ApiError, unauthorized } from '../core/errors';
 
 /**
  * seed-demo-users is called by Cloud Scheduler with an OIDC ID token signed by

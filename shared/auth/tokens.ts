@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { config } from '../config/config';
 import { purgeExpiredSometimes } from '../db/housekeeping';
 import { sqlExecute, sqlRows, type SqlTx } from '../db/sql';
-import type { AuthenticatedUser } from '../http/endpoint';
-import { unauthorized } from '../http/errors';
-import { signingKeys } from './secrets';
+import type { AuthenticatedUser } from '../auth/user';
+import { unauthorized } from '../core/errors';
+import { signingKeys } from './signing-keys';
 
 /**
  * A key is a JWT naming a session row. The signature proves we issued it; the

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import globalSetup from '../testing/global-setup';
+import globalSetup from '../../testing/global-setup';
 import { NODE_24_ADVICE } from './node-version';
 
 /**

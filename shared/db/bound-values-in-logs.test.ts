@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import mariadb, { type Connection } from 'mariadb';
-import { db } from './client';
+import { db } from './prisma';
 import { poolConfigFromUrl } from './connection-options';
 import { seedDemoUsers } from '../demo/seed';
-import { setLogSink } from '../http/logging';
+import { setLogSink } from '../core/logging';
 import { errorResult } from '../http/request-lifecycle';
-import { callFunction, loginAs, tokenHeader } from '../testing/http';
-import { useMlStandin } from '../testing/ml-standin';
-import { useTestDatabase } from '../testing/test-database';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useMlStandin } from '../../testing/ml-standin';
+import { useTestDatabase } from '../../testing/test-database';
 
 /**
  * A statement that fails carries its SQL into the error, and the driver adds

@@ -7,16 +7,16 @@ import { DEMO_USERS } from '../demo/demo-data';
 import { seedDemoUsers } from '../demo/seed';
 import { findTicker } from '../ml/tickers';
 import { Decimal } from '../money/decimal';
-import { startFaultProxy, isStatement, type FaultProxy } from '../testing/fault-proxy';
-import { callFunction, loginAs, tokenHeader } from '../testing/http';
-import { useMlStandin } from '../testing/ml-standin';
-import { useTestDatabase } from '../testing/test-database';
-import { db, disconnectDb } from './client';
+import { startFaultProxy, isStatement, type FaultProxy } from '../../testing/fault-proxy';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useMlStandin } from '../../testing/ml-standin';
+import { useTestDatabase } from '../../testing/test-database';
+import { db, disconnectDb } from './prisma';
 import { poolConfigFromUrl } from './connection-options';
 
 /**
  * The functions talk to MariaDB through a proxy that cuts or black-holes the
- * connections (shared/testing/fault-proxy.ts). Whatever the network does, a
+ * connections (testing/fault-proxy.ts). Whatever the network does, a
  * client gets a bounded answer it can act on — a 503 with Retry-After, never a
  * 500 or a hang — nothing is half-written, and the service heals by itself.
  * Checks read the database directly, past the proxy.

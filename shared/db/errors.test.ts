@@ -1,7 +1,7 @@
 import { seedDemoUsers } from '../demo/seed';
 import { toApiError } from '../http/error-mapping';
-import { useTestDatabase } from '../testing/test-database';
-import { db } from './client';
+import { useTestDatabase } from '../../testing/test-database';
+import { db } from './prisma';
 import { classifyDbError } from './errors';
 import { sqlExecute } from './sql';
 

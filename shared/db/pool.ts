@@ -1,6 +1,6 @@
 import type { Pool } from 'mariadb';
 import { config, databaseUrl } from '../config/config';
-import { logger } from '../http/logging';
+import { logger } from '../core/logging';
 import { poolConfigFromUrl } from './connection-options';
 import { guardedByDeadline } from './deadline-guard';
 import { sessionSql } from './session-settings';

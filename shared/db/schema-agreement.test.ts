@@ -1,6 +1,6 @@
-import { db, Prisma } from './client';
-import { readPrismaSchema, type ExpectedColumn } from '../testing/prisma-schema';
-import { useTestDatabase } from '../testing/test-database';
+import { db, Prisma } from './prisma';
+import { readPrismaSchema, type ExpectedColumn } from '../../testing/prisma-schema';
+import { useTestDatabase } from '../../testing/test-database';
 import mariadb from 'mariadb';
 import { databaseName, poolConfigFromUrl } from './connection-options';
 import { applyMigrations, readMigrations } from './migrations';

@@ -1,6 +1,6 @@
 import { closePool, sqlPool } from './pool';
 import { GROUP_CONCAT_MAX_LEN, sessionSql } from './session-settings';
-import { useTestDatabase } from '../testing/test-database';
+import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
 

@@ -1,5 +1,5 @@
-import { db } from './client';
-import { useTestDatabase } from '../testing/test-database';
+import { db } from './prisma';
+import { useTestDatabase } from '../../testing/test-database';
 import { inSqlTransaction, sqlExecute, type SqlTx } from './sql';
 
 useTestDatabase();

@@ -1,5 +1,5 @@
-import { db } from '../db/client';
-import { useTestDatabase } from '../testing/test-database';
+import { db } from '../db/prisma';
+import { useTestDatabase } from '../../testing/test-database';
 import { TOP_UP_NAME } from '../wallets/transaction-names';
 import { DEMO_USERS, demoEmail } from './demo-data';
 import { demoEventTimes, seedDemoUsers } from './seed';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { asSqlTx, type Db, type Tx } from '../db/client';
+import { asSqlTx, type Db, type Tx } from '../db/prisma';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
 import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { RUNTIME_NODE_OPTIONS } from '../../infra/settings';
-import { db } from '../db/client';
+import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
-import { startFunctionProcess, type FunctionProcess } from '../testing/function-process';
-import { useTestDatabase } from '../testing/test-database';
+import { startFunctionProcess, type FunctionProcess } from '../../testing/function-process';
+import { useTestDatabase } from '../../testing/test-database';
 
 /**
  * An attacker's large bodies, sent to auth-login served by a process of its

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { config } from '../config/config';
-import { ApiError } from './errors';
+import { ApiError } from '../core/errors';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 
 /**

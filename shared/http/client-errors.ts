@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { maxHeaderSize, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError } from './errors';
-import { createLogger } from './logging';
+import { ApiError } from '../core/errors';
+import { createLogger } from '../core/logging';
 
 /**
  * Requests Node's HTTP parser refuses never become a request object, so no

@@ -1,30 +1,15 @@
 import type { z } from 'zod';
 import type { SessionToConfirm } from '../auth/tokens';
+import type { AuthenticatedUser } from '../auth/user';
+import type { Result } from '../core/result';
 import type { SqlTx } from '../db/sql';
-import type { StoredAnswerLookup } from './idempotency';
-import type { Logger } from './logging';
+import type { StoredAnswerLookup } from '../idempotency/idempotency';
+import type { Logger } from '../core/logging';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Who may call a function: a logged-in user, Cloud Scheduler, or anyone. */
 export type AuthKind = 'user' | 'scheduler' | 'public';
-
-export interface AuthenticatedUser {
-  id: string;
-  username: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  mlUuid: string;
-}
-
-export interface Result {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Already-serialised non-JSON payload (the Swagger page). */
-  raw?: { contentType: string; payload: string };
-}
 
 export interface ResponseDoc {
   description: string;

@@ -1,6 +1,6 @@
 import { classifyDbError } from '../db/errors';
 import { DeadlineExceeded } from '../deadline/deadline';
-import { ApiError } from './errors';
+import { ApiError } from '../core/errors';
 
 /**
  * What a client sees for an error nobody threw on purpose: the database being

@@ -3,7 +3,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { defineEndpoint } from './endpoint';
 import { toHttpFunction } from './http-function';
-import { setLogSink } from './logging';
+import { setLogSink } from '../core/logging';
 import { traceContextOf } from './trace-context';
 
 /**

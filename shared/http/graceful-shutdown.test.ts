@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { RUNTIME_NODE_OPTIONS } from '../../infra/settings';
-import { db } from '../db/client';
+import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
-import { startFunctionProcess, type FunctionProcess } from '../testing/function-process';
-import { loginAs } from '../testing/http';
-import { useMlStandin } from '../testing/ml-standin';
-import { useTestDatabase } from '../testing/test-database';
+import { startFunctionProcess, type FunctionProcess } from '../../testing/function-process';
+import { loginAs } from '../../testing/http';
+import { useMlStandin } from '../../testing/ml-standin';
+import { useTestDatabase } from '../../testing/test-database';
 
 /**
  * Scale-in as Cloud Run does it: SIGTERM to an instance with requests in

@@ -1,7 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import net from 'node:net';
 import { capRunningDeadlines } from '../deadline/deadline';
-import { logger } from './logging';
+import { logger } from '../core/logging';
 
 /**
  * What an instance does when Cloud Run removes it (scale-in, a new revision):

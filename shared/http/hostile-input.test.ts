@@ -3,12 +3,12 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import fc from 'fast-check';
 import request from 'supertest';
 import { registry } from '../../functions/registry';
-import { db } from '../db/client';
+import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
-import { loginAs } from '../testing/http';
-import { useMlStandin } from '../testing/ml-standin';
-import { useTestDatabase } from '../testing/test-database';
-import { dailyFlowsOutOfStep, walletsOutOfBalance } from '../testing/wallets';
+import { loginAs } from '../../testing/http';
+import { useMlStandin } from '../../testing/ml-standin';
+import { useTestDatabase } from '../../testing/test-database';
+import { dailyFlowsOutOfStep, walletsOutOfBalance } from '../../testing/wallets';
 
 /**
  * Generated hostile requests to every registered route: odd methods, paths

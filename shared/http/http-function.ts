@@ -3,9 +3,10 @@ import { authenticate, SessionToConfirm, verifyKeyHeader } from '../auth/tokens'
 import { config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction, type SqlTx } from '../db/sql';
-import type { FunctionDefinition, HandlerContext, Result } from './endpoint';
-import { ApiError, notFound } from './errors';
-import { idempotencyScope, runIdempotent, storedAnswerLookup, storedResponse } from './idempotency';
+import { FunctionDefinition, HandlerContext } from './endpoint';
+import type { Result } from '../core/result';
+import { ApiError, notFound } from '../core/errors';
+import { idempotencyScope, runIdempotent, storedAnswerLookup, storedResponse } from '../idempotency/idempotency';
 import { checkJsonLimits } from './json-limits';
 import { commitOutcomeUnknown } from './error-mapping';
 import { beginRequest, endRequest, errorResult, type LoggedError, type RequestScope } from './request-lifecycle';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { db } from '../db/client';
+import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
-import { useMlStandin } from '../testing/ml-standin';
-import { callFunction, loginAs, tokenHeader } from '../testing/http';
-import { useTestDatabase } from '../testing/test-database';
-import { createWallet, dailyFlowsOutOfStep, walletsOutOfBalance } from '../testing/wallets';
+import { useMlStandin } from '../../testing/ml-standin';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
+import { createWallet, dailyFlowsOutOfStep, walletsOutOfBalance } from '../../testing/wallets';
 import { checkJsonLimits, MAX_JSON_DEPTH, MAX_JSON_ENTRIES } from './json-limits';
 
 useTestDatabase();

@@ -1,4 +1,4 @@
-import { badRequest } from './errors';
+import { badRequest } from '../core/errors';
 
 /**
  * Bounds on the shape of a JSON body, checked before anything else reads it.

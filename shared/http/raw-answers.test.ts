@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import '../../functions/index';
-import { useTestDatabase } from '../testing/test-database';
+import { useTestDatabase } from '../../testing/test-database';
 
 /**
  * Answers the framework or Node's HTTP parser give before any function runs,

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { config } from '../config/config';
 import { applyCors } from './cors';
-import type { Result } from './endpoint';
+import type { Result } from '../core/result';
 import { toApiError } from './error-mapping';
-import { ApiError } from './errors';
-import { createLogger, type Logger } from './logging';
+import { ApiError } from '../core/errors';
+import { createLogger, type Logger } from '../core/logging';
 import { traceContextOf, traceLogFields } from './trace-context';
 
 /**

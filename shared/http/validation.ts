@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ApiError, type FieldProblem } from './errors';
+import { ApiError, type FieldProblem } from '../core/errors';
 
 export type InputLocation = 'body' | 'query' | 'path';
 

@@ -1,5 +1,5 @@
 import { startMlStandin, type MlStandin } from '../../scripts/ml-standin/server';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../core/errors';
 import { createMlClient, type MlClient } from './client';
 import { MlRejectedError } from './errors';
 

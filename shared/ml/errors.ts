@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors';
+import { ApiError } from '../core/errors';
 
 /**
  * Failures of the investment recommendation service, as the API reports them

@@ -1,5 +1,5 @@
 import { config } from '../config/config';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../core/errors';
 import { createMlClient, type MlClient } from './client';
 
 /**

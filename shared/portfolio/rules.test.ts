@@ -1,10 +1,10 @@
 import { Decimal } from '../money/decimal';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../core/errors';
 import { centsText, currentValue, profit, saleProceeds, signed } from './money';
 import { buyablePrice, priceMoved, PRICE_TOLERANCE } from './quotes';
 import { riskAversionFor, riskLevelOf } from './risk';
 import { shortVolume } from './volume';
-import { investingSum, payingWallet } from './wallets';
+import { investingSum, payingWallet } from './paying-wallet';
 
 const d = (value: string) => new Decimal(value);
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import { sqlRows, type SqlTx } from '../db/sql';
-import type { AuthenticatedUser, Result } from '../http/endpoint';
-import type { StoredAnswerLookup } from '../http/idempotency';
+import type { AuthenticatedUser } from '../auth/user';
+import type { Result } from '../core/result';
+import type { StoredAnswerLookup } from '../idempotency/idempotency';
 import { Decimal } from '../money/decimal';
 import { LOCKED_AT } from '../wallets/money-moves';
 import type { StoredAsset, StoredMetrics } from './holdings';
-import type { Funds } from './wallets';
+import type { Funds } from './paying-wallet';
 
 /**
  * A user's portfolio rows (assets and metrics) and the wallets that pay for

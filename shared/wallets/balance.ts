@@ -1,4 +1,4 @@
-import { ApiError, type FieldProblem } from '../http/errors';
+import { ApiError, type FieldProblem } from '../core/errors';
 import { Decimal, MAX_AMOUNT } from '../money/decimal';
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import type { SqlTx } from '../db/sql';
-import type { Result } from '../http/endpoint';
-import type { StoredAnswerLookup } from '../http/idempotency';
-import { notFound } from '../http/errors';
+import type { Result } from '../core/result';
+import type { StoredAnswerLookup } from '../idempotency/idempotency';
+import { notFound } from '../core/errors';
 import { Decimal } from '../money/decimal';
 
 /**

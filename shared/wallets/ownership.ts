@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sqlRows } from '../db/sql';
-import { notFound } from '../http/errors';
+import { notFound } from '../core/errors';
 
 /**
  * A user only ever reaches their own wallets. Someone else's wallet, an

@@ -1,6 +1,6 @@
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import { sqlRows } from '../db/sql';
-import type { AuthenticatedUser } from '../http/endpoint';
+import type { AuthenticatedUser } from '../auth/user';
 
 export interface OwnWallet {
   id: string;

@@ -1,6 +1,6 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import '../../functions/index';
+import '../functions/index';
 
 /**
  * Real HTTP through the functions-framework, one server per registered

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { resetConfigForTests } from '../config/config';
-import { db, disconnectDb } from '../db/client';
-import { applyMigrations, dropDatabase } from '../db/migrations';
+import { resetConfigForTests } from '../shared/config/config';
+import { db, disconnectDb } from '../shared/db/prisma';
+import { applyMigrations, dropDatabase } from '../shared/db/migrations';
 
 /**
  * Gives the calling test file a freshly migrated database of its own and

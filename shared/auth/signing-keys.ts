@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { config, jwtSecretSetting } from '../config/config';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../core/errors';
 
 /**
  * Where the JWT signing secret comes from. In production it is either mounted

@@ -1,5 +1,5 @@
 import mariadb from 'mariadb';
-import { hasRawJson, NODE_24_ADVICE } from '../config/node-version';
+import { hasRawJson, NODE_24_ADVICE } from '../shared/config/node-version';
 
 /**
  * Runs once before the suite: checks MariaDB answers (with a message that says

@@ -1,9 +1,9 @@
 import { resetConfigForTests } from '../config/config';
-import { db } from '../db/client';
+import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
-import { callFunction, loginAs, tokenHeader } from '../testing/http';
-import { useTestDatabase } from '../testing/test-database';
-import { secretManagerReader, setSecretReaderForTests } from './secrets';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
+import { secretManagerReader, setSecretReaderForTests } from './signing-keys';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers(db()));

@@ -54,7 +54,7 @@ function defaultOf(attrs: string, scalar: string, columnType: string): { value: 
   return { value: found, autoIncrement: false };
 }
 
-export function readPrismaSchema(file = path.resolve(__dirname, '../../prisma/schema.prisma')): ExpectedTable[] {
+export function readPrismaSchema(file = path.resolve(__dirname, '../prisma/schema.prisma')): ExpectedTable[] {
   const source = readFileSync(file, 'utf8');
   const models = [...source.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)];
   const modelNames = new Set(models.map((model) => model[1]));

@@ -1,9 +1,9 @@
 import { resetConfigForTests } from '../config/config';
-import { db } from '../db/client';
+import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
-import { callFunction, loginAs, tokenHeader } from '../testing/http';
-import { useTestDatabase } from '../testing/test-database';
-import { createWallet, dailyFlowsOutOfStep, walletsOutOfBalance } from '../testing/wallets';
+import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useTestDatabase } from '../../testing/test-database';
+import { createWallet, dailyFlowsOutOfStep, walletsOutOfBalance } from '../../testing/wallets';
 
 useTestDatabase();
 

@@ -1,5 +1,5 @@
-import { startMlStandin, type MlStandin } from '../../scripts/ml-standin/server';
-import { resetConfigForTests } from '../config/config';
+import { startMlStandin, type MlStandin } from '../scripts/ml-standin/server';
+import { resetConfigForTests } from '../shared/config/config';
 
 /**
  * Starts the ML stand-in for the calling test file and points ML_SERVICE_URL

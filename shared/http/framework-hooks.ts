@@ -4,7 +4,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { isRefused, refuseOversizedBodies } from './body-limit';
 import { closePool } from '../db/pool';
 import { answerClientErrors } from './client-errors';
-import { ApiError } from './errors';
+import { ApiError } from '../core/errors';
 import { drainOnSignals } from './graceful-shutdown';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 

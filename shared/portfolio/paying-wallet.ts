@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors';
+import { ApiError } from '../core/errors';
 import type { Decimal } from '../money/decimal';
 
 /**

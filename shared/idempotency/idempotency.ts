@@ -4,8 +4,8 @@ import { isUniqueViolation } from '../db/conflicts';
 import { purgeExpiredSometimes } from '../db/housekeeping';
 import { sqlExecute, sqlRows, type SqlTx } from '../db/sql';
 import { canonicalJson } from './canonical-json';
-import { ApiError } from './errors';
-import type { Result } from './endpoint';
+import { ApiError } from '../core/errors';
+import type { Result } from '../core/result';
 
 /**
  * Idempotency-Key (SPEC §2), per user, kept IDEMPOTENCY_TTL_HOURS (≥ 24 h).

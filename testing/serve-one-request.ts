@@ -1,7 +1,7 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import '../../functions/index';
-import { closePool } from '../db/pool';
+import '../functions/index';
+import { closePool } from '../shared/db/pool';
 
 /**
  * Run by tests in a process of its own (tsx), to see what serving a function

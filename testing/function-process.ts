@@ -23,7 +23,7 @@ export interface FunctionProcess {
   stop(): void;
 }
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '..');
 // The package's exports map hides build/src/main.js (the CLI); its folder does not.
 const FRAMEWORK_MAIN = path.join(path.dirname(require.resolve('@google-cloud/functions-framework')), 'main.js');
 

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { db, Prisma } from '../db/client';
-import { inSqlTransaction } from '../db/sql';
-import { rebuildDailyFlows } from '../wallets/money-moves';
+import { db, Prisma } from '../shared/db/prisma';
+import { inSqlTransaction } from '../shared/db/sql';
+import { rebuildDailyFlows } from '../shared/wallets/money-moves';
 import { callFunction, tokenHeader } from './http';
 
 /** Test support for the wallet functions: real HTTP and real rows, no mocks. */
