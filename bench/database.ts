@@ -1,6 +1,6 @@
 import mariadb, { type Connection } from 'mariadb';
 import { hashPassword } from '../shared/auth/passwords';
-import { db, disconnectDb } from '../shared/db/prisma';
+import { disconnectDb } from '../shared/db/prisma';
 import { applyMigrations, dropDatabase } from '../shared/db/migrations';
 import { seedDemoUsers } from '../shared/demo/seed';
 import { seedManyTransactions } from './seed-many';
@@ -33,7 +33,7 @@ export async function createBenchDatabase(server = process.env.BENCH_DATABASE_SE
   await applyMigrations(url);
   // The seed reads DATABASE_URL through the app's config, as `npm run seed` does.
   process.env.DATABASE_URL = url;
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   await disconnectDb();
 
   const parsed = new URL(url);

@@ -2,7 +2,7 @@
 import type { Endpoint, FunctionDefinition } from '../shared/http/endpoint';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyEndpoint = Endpoint<any, any, any>;
+type AnyEndpoint = Endpoint<any, any, any, any>;
 
 /**
  * A function's handler module is required the first time its endpoint is read,

@@ -1,14 +1,13 @@
 import request from 'supertest';
 import { registry } from '../functions/registry';
 import { resetConfigForTests } from '../shared/config/config';
-import { db } from '../shared/db/prisma';
 import { seedDemoUsers } from '../shared/demo/seed';
 import { setLogSink } from '../shared/core/logging';
 import { useTestDatabase } from '../testing/test-database';
 import { createLocalServer } from './local-server';
 
 useTestDatabase();
-beforeAll(() => seedDemoUsers(db()));
+beforeAll(() => seedDemoUsers());
 
 const api = () => request(createLocalServer());
 

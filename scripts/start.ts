@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
   const demoUsers = await db().user.count({ where: { username: { in: DEMO_USERS.map((user) => user.username) } } });
   if (demoUsers < DEMO_USERS.length) {
-    await seedDemoUsers(db());
+    await seedDemoUsers();
     logger.info('Seeded the demo users');
   }
 

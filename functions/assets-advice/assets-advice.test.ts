@@ -14,7 +14,7 @@ const ml = useMlStandin();
 const LYRA = 'user-0000000000000501';
 
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   // A user without wallets and one whose only wallet is empty.
   const passwordHash = await hashPassword('secret-pass');
   await db().user.create({ data: { username: 'nowallet', passwordHash, mlUuid: 'user-0000000000000999' } });

@@ -45,6 +45,7 @@ const adviceResponse = z.object({
 });
 
 export default defineEndpoint({
+  session: 'handler',
   summary: 'A recommended portfolio for an amount and a risk level',
   description:
     'Asks the investment service for a portfolio (`riskAversion = 1 − risk_level/100`; without `risk_level` the ' +
@@ -93,7 +94,6 @@ export default defineEndpoint({
     },
     ...errorResponses(400, 401, 502, 503, 504),
   },
-  confirmsSessionItself: true,
   async handle({ query, unconfirmedSession }) {
     const { user, wallets: rows } = await confirmSessionWithWallets(unconfirmedSession);
     const wallets = rows.map((wallet) => ({ id: wallet.id, balance: new Decimal(wallet.balance) }));

@@ -1,6 +1,5 @@
 import { quoteFor } from '../../scripts/ml-standin/market-data';
 import { resetConfigForTests } from '../../shared/config/config';
-import { db } from '../../shared/db/prisma';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { demoPurchasePrice, seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
@@ -12,7 +11,7 @@ import endpoint from './handler';
 
 useTestDatabase();
 const ml = useMlStandin();
-beforeAll(() => seedDemoUsers(db()));
+beforeAll(() => seedDemoUsers());
 
 const list = async (username: string) =>
   callFunction('assets-list')

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { sqlRows } from '../../shared/db/sql';
-import { Decimal } from '../../shared/money/decimal';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { mlClient } from '../../shared/ml/service';
 import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdings';
 import { holdingStatisticsSchema, metricsSchema, moneyText, portfolioAssetSchema } from '../../shared/portfolio/schemas';
 import { holdingStatistics } from '../../shared/portfolio/statistics';
+import { portfolioOf } from '../../shared/portfolio/store';
 
 const portfolioResponse = z.object({
   metrics: metricsSchema,
@@ -15,6 +14,7 @@ const portfolioResponse = z.object({
 });
 
 export default defineEndpoint({
+  session: 'pipeline',
   summary: "The user's portfolio, with today's prices and profits",
   description:
     'Assets come largest first. `part_of_portfolio` is the whole percentage of `invested_sum`, rounded half up as advice ' +
@@ -92,25 +92,9 @@ export default defineEndpoint({
     ...errorResponses(401, 503),
   },
   async handle({ user }) {
-    // One statement, so one snapshot: a purchase committing between two
-    // separate reads would pair the old metrics with the new assets.
-    const rows = await sqlRows<Record<'rateOfReturn' | 'volatility' | 'valueAtRisk' | 'assetName' | 'pricePerUnit' | 'overallSum', string>>(
-      `SELECT m.rate_of_return AS rateOfReturn, m.volatility, m.value_at_risk AS valueAtRisk,
-              a.asset_name AS assetName, a.price_per_unit AS pricePerUnit, a.overall_sum AS overallSum
-       FROM metrics m
-       JOIN wallets w ON w.user_id = m.user_id
-       JOIN transactions t ON t.wallet_id = w.id
-       JOIN assets a ON a.transaction_id = t.id
-       WHERE m.user_id = ?`,
-      [user.id],
-    );
-    if (rows.length === 0) return { status: 204 };
-    const metrics = {
-      rateOfReturn: new Decimal(rows[0].rateOfReturn),
-      volatility: new Decimal(rows[0].volatility),
-      valueAtRisk: new Decimal(rows[0].valueAtRisk),
-    };
-    const assets = rows.map((row) => ({ assetName: row.assetName, pricePerUnit: new Decimal(row.pricePerUnit), overallSum: new Decimal(row.overallSum) }));
+    const portfolio = await portfolioOf(user.id);
+    if (!portfolio) return { status: 204 };
+    const { metrics, assets } = portfolio;
 
     const { investedSum, holdings } = describeHoldings(assets);
     const stats = await mlClient().getStats(holdings.map(({ asset }) => asset.assetName));

@@ -21,7 +21,7 @@ const ml = useMlStandin();
 
 const keys: Record<string, string> = {};
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   for (const user of DEMO_USERS) keys[user.username] = await loginAs(user.username);
 });
 
@@ -91,7 +91,7 @@ function demoSaleValue(username: string): Decimal {
 
 describe('POST /api/v1/assets/', () => {
   // Each purchase starts from the demo data of SPEC §5.
-  beforeEach(() => seedDemoUsers(db()));
+  beforeEach(() => seedDemoUsers());
 
   it('buys an advice response sent back verbatim, selling the portfolio held before', async () => {
     const advice = await adviceFor('lyraking', { risk_level: '49' });

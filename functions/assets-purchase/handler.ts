@@ -1,22 +1,14 @@
 import { z } from 'zod';
-import type { SessionToConfirm } from '../../shared/auth/tokens';
-import type { SqlTx } from '../../shared/db/sql';
-import { defineEndpoint } from '../../shared/http/endpoint';
 import type { Result } from '../../shared/core/result';
+import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
-import { ApiError } from '../../shared/core/errors';
-import { Decimal, MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
+import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
 import { findTicker } from '../../shared/ml/tickers';
-import { allocate, PART_TOLERANCE } from '../../shared/portfolio/apportion';
+import { PART_TOLERANCE } from '../../shared/portfolio/apportion';
 import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdings';
-import { saleProceeds } from '../../shared/portfolio/money';
-import { buyablePrice, PRICE_TOLERANCE, priceMoved, quotesFor } from '../../shared/portfolio/quotes';
+import { buyPortfolio, orderFrom, type Purchased } from '../../shared/portfolio/purchase';
+import { PRICE_TOLERANCE } from '../../shared/portfolio/quotes';
 import { metricsSchema, moneyText, portfolioAssetSchema, signedDecimalSchema } from '../../shared/portfolio/schemas';
-import { deleteAssets, heldAssets, lockForPurchase, purchaseStart, replaceMetrics, storeAssets } from '../../shared/portfolio/store';
-import { payingWallet } from '../../shared/portfolio/paying-wallet';
-import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
-import { recordMoneyMoves, setWalletBalance } from '../../shared/wallets/money-moves';
-import { purchaseName, saleName } from '../../shared/wallets/transaction-names';
 import { renderTransaction, renderWallet, transactionJson, walletJson } from '../../shared/wallets/wallet-json';
 
 const purchaseAsset = z.object({
@@ -49,8 +41,6 @@ const purchaseBody = z.object({
   invested_sum: moneySchema({ max: MAX_AMOUNT }),
 });
 
-type PurchaseBody = z.output<typeof purchaseBody>;
-
 const purchaseResponse = z.object({
   detail: z.literal('Portfolio purchased'),
   wallet: walletJson.describe('The wallet that paid (and received the sale of the previous portfolio), after the purchase'),
@@ -60,132 +50,15 @@ const purchaseResponse = z.object({
   invested_sum: moneyText,
 });
 
-interface OrderLine {
-  assetName: string;
-  part: number;
-  /** The price the body carries (what advice showed); only checked against the quote. */
-  shownPrice: Decimal;
-  /** Where the asset is in the body, to name it in errors. */
-  index: number;
-  overallSum: Decimal;
-}
-
-interface Order {
-  investedSum: Decimal;
-  lines: OrderLine[];
-  metrics: { rateOfReturn: Decimal; volatility: Decimal; valueAtRisk: Decimal };
-}
-
-type PricedAsset = OrderLine & { pricePerUnit: Decimal };
-
-function orderFrom(body: PurchaseBody): Order {
-  const lines = allocate(
-    body.assets.map((asset, index) => ({ assetName: asset.asset_name, part: asset.part_of_portfolio, shownPrice: asset.statistics.current_price, index })),
-    body.invested_sum,
-  );
-  // The database refuses an asset worth less than a cent; say so in terms of the request.
-  if (lines.some(({ overallSum }) => overallSum.lessThan('0.01'))) {
-    throw new ApiError(400, 'invalid_request', 'Invalid invested_sum: too small to buy at least 0.01 of every asset', [
-      { field: 'invested_sum', message: 'too small to buy at least 0.01 of every asset' },
-    ]);
-  }
-  const { rate_of_return, volatility, value_at_risk } = body.metrics;
-  return { investedSum: body.invested_sum, lines, metrics: { rateOfReturn: rate_of_return, volatility, valueAtRisk: value_at_risk } };
-}
-
-const noWalletHolds = (amount: Decimal) =>
-  new ApiError(422, 'insufficient_funds', `No wallet holds the invested sum of ${amount.toFixed(2)}`, [
-    { field: 'invested_sum', message: `no wallet holds ${amount.toFixed(2)}` },
-  ]);
-
-/**
- * The order at the service's quotes: each asset is bought at its quote, and
- * refused with 409 when the body's price is stale advice (see PRICE_TOLERANCE).
- */
-function priceOrder(order: Order, quotes: ReadonlyMap<string, Decimal>): PricedAsset[] {
-  const priced = order.lines.map((line) => ({ ...line, pricePerUnit: buyablePrice(line.assetName, quotes.get(line.assetName)!) }));
-  const stale = priced.filter((asset) => priceMoved(asset.shownPrice, asset.pricePerUnit));
-  if (stale.length > 0) {
-    throw new ApiError(
-      409,
-      'price_changed',
-      'Prices have moved since this advice was given; ask for new advice (GET /api/v1/assets/advice/) and buy that',
-      stale.map((asset) => ({
-        field: `assets.${asset.index}.statistics.current_price`,
-        message: `is ${asset.shownPrice.toFixed(2)}; ${asset.assetName} is quoted at ${asset.pricePerUnit.toFixed(2)} now`,
-      })),
-    );
-  }
-  return priced;
-}
-
-/** The transaction found a portfolio to sell with assets not yet priced; it is rolled back, priced, and run again. */
-class QuotesNeeded extends Error {
-  constructor(readonly assetNames: string[]) {
-    super(`Quotes needed for ${assetNames.join(', ')}`);
-  }
-}
-
-// The first round has quotes for everything held when the purchase began, so
-// it needs more only when another purchase for the same user changed the
-// portfolio in between; only purchases racing that way can use up the rounds.
-const MAX_ROUNDS = 3;
-
-// Plain SQL on the driver (SqlTx, shared/portfolio/store) rather than a Prisma
-// transaction: with it the purchase was the last request to load Prisma's
-// client, the largest part of its cold start and memory.
-async function purchase(
-  tx: SqlTx,
-  session: SessionToConfirm,
-  order: Order,
-  assets: readonly PricedAsset[],
-  quotes: ReadonlyMap<string, Decimal>,
-): Promise<Result> {
-  // The session, the user's row and the wallets, locked in the transaction's
-  // first statement, as every money move starts (see lockForPurchase): a
-  // logout that committed while this purchase was being priced refuses it
-  // here, and one that comes later waits for it to commit.
-  const wallets = await lockForPurchase(tx, session);
-  const userId = session.key.userId;
-  const payer = payingWallet(wallets, order.investedSum);
-  if (!payer) throw noWalletHolds(order.investedSum);
-
-  // A plain read under READ COMMITTED (every connection's level): it sees the portfolio any earlier purchase committed while we waited for the locks.
-  const previous = await heldAssets(tx, userId);
-  const unpriced = [...new Set(previous.map((asset) => asset.assetName))].filter((name) => !quotes.has(name));
-  if (unpriced.length > 0) throw new QuotesNeeded(unpriced);
-
-  // Every amount is checked before anything is written: a sale credit or a
-  // balance past what DECIMAL(17,2) holds would fail its insert as a 500.
-  const proceeds = previous.length > 0 ? saleProceeds(previous.map((holding) => ({ holding, currentPrice: quotes.get(holding.assetName)! }))) : undefined;
-  const balance = payer.balance.plus(proceeds ?? 0).minus(order.investedSum);
-  if (proceeds && !fitsInBalance(proceeds)) {
-    throw balanceLimit({ field: 'invested_sum', message: 'the sale of the current portfolio would credit more than a wallet can hold' });
-  }
-  if (!fitsInBalance(balance)) {
-    throw balanceLimit({ field: 'invested_sum', message: 'the sale of the current portfolio would take the balance over its limit; invest more' });
-  }
-
-  // Both moves are stamped by the database's clock once the locks were held,
-  // the purchase a microsecond after the sale, and written together.
-  const moves = await recordMoneyMoves(tx, { walletId: payer.id, userId, at: wallets[0].lockedAt }, [
-    ...(proceeds ? [{ name: saleName(previous.length), sum: proceeds }] : []),
-    { name: purchaseName(assets.length), sum: order.investedSum.negated() },
-  ]);
-  const bought = moves[moves.length - 1];
-  await deleteAssets(tx, previous);
-  await storeAssets(tx, bought.id, assets);
-  await replaceMetrics(tx, userId, order.metrics);
-  await setWalletBalance(tx, payer.id, balance);
-
+function renderPurchase({ wallet, moves, assets, metrics }: Purchased): Result {
   const { investedSum, holdings } = describeHoldings(assets);
   return {
     status: 201,
     body: {
       detail: 'Portfolio purchased',
-      wallet: renderWallet({ ...payer, balance }),
+      wallet: renderWallet(wallet),
       transactions: moves.map(renderTransaction),
-      metrics: describeMetrics(order.metrics),
+      metrics: describeMetrics(metrics),
       assets: holdings.map(({ asset, row }) => ({ ...row, price_per_unit: asset.pricePerUnit.toFixed(2) })),
       invested_sum: investedSum.toFixed(2),
     },
@@ -193,6 +66,7 @@ async function purchase(
 }
 
 export default defineEndpoint({
+  session: 'handler',
   summary: 'Buy a portfolio, selling the current one',
   description:
     'The body is what `GET /api/v1/assets/advice/` answered plus `invested_sum`; `overall_sum` and other fields are ' +
@@ -236,7 +110,6 @@ export default defineEndpoint({
     invested_sum: '1000.00',
   },
   idempotent: true,
-  confirmsSessionItself: true,
   responses: {
     201: {
       description: 'Bought (or the replay of the first response for this Idempotency-Key)',
@@ -271,42 +144,13 @@ export default defineEndpoint({
       description: '`insufficient_funds`: no wallet holds `invested_sum`; `balance_limit`: the wallet could not hold the result',
     },
   },
-  async handle({ body, unconfirmedSession, storedAnswer, sqlTransaction, replayOrRefuse }) {
-    const order = orderFrom(body);
-
-    // Everything that needs the investment service happens before the first
-    // database transaction: the session, wallets, holdings and any answer
-    // stored under the Idempotency-Key are read in one statement, then the old
-    // and the new assets quoted concurrently. A retry is answered from its
-    // stored answer before anything is priced; a slow service (a timeout,
-    // retried) holds no locks and no connection, and the transaction normally
-    // runs once and commits.
-    let assets: PricedAsset[];
-    let quotes: Map<string, Decimal>;
-    try {
-      const start = await purchaseStart(unconfirmedSession, storedAnswer);
-      if (start.replay) return start.replay;
-      // Checked again under the locks; refusing here spares the service a pointless call.
-      if (!payingWallet(start.wallets, order.investedSum)) throw noWalletHolds(order.investedSum);
-      quotes = await quotesFor([...order.lines.map((line) => line.assetName), ...start.heldNames]);
-      assets = priceOrder(order, quotes);
-    } catch (error) {
-      if (!(error instanceof ApiError) || !unconfirmedSession.confirmed) throw error;
-      // A retry racing its own first attempt may find the money spent, prices
-      // moved or the service down once that attempt has committed: it replays
-      // that answer; otherwise the refusal stands.
-      return replayOrRefuse(error);
-    }
-
-    for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      try {
-        return await sqlTransaction((tx) => purchase(tx, unconfirmedSession, order, assets, quotes));
-      } catch (error) {
-        if (!(error instanceof QuotesNeeded)) throw error;
-        // Another purchase changed the portfolio since it was read: price what it bought, and run again.
-        quotes = new Map([...quotes, ...(await quotesFor(error.assetNames))]);
-      }
-    }
-    return replayOrRefuse(new ApiError(409, 'portfolio_changed', 'The portfolio kept changing while this purchase was being priced; retry'));
+  async handle(context) {
+    const { body } = context;
+    const order = orderFrom({
+      investedSum: body.invested_sum,
+      assets: body.assets.map((asset) => ({ assetName: asset.asset_name, part: asset.part_of_portfolio, shownPrice: asset.statistics.current_price })),
+      metrics: { rateOfReturn: body.metrics.rate_of_return, volatility: body.metrics.volatility, valueAtRisk: body.metrics.value_at_risk },
+    });
+    return buyPortfolio(context, order, renderPurchase);
   },
 });

@@ -36,7 +36,7 @@ let key = '';
 const walletIds: string[] = [];
 
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   key = await loginAs('lyraking');
   const user = await db().user.findUniqueOrThrow({ where: { username: 'lyraking' }, include: { wallets: true } });
   walletIds.push(...user.wallets.map((wallet) => wallet.id));

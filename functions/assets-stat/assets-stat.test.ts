@@ -1,5 +1,4 @@
 import { historyFor, lastCloseTimestamp, quoteFor } from '../../scripts/ml-standin/market-data';
-import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { useMlStandin } from '../../testing/ml-standin';
 import { findTicker } from '../../shared/ml/tickers';
@@ -11,7 +10,7 @@ useTestDatabase();
 const ml = useMlStandin();
 let key: string;
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   key = await loginAs('alexray');
 });
 

@@ -35,6 +35,7 @@ const isUnknownAsset = (result: PromiseSettledResult<unknown>) =>
   result.status === 'rejected' && result.reason instanceof MlRejectedError && result.reason.mlMessage === ML_REJECTIONS.assetNameUnknown;
 
 export default defineEndpoint({
+  session: 'pipeline',
   summary: "One asset's quote and price history",
   description:
     'Asks the investment service for the detailed quote and the history at once. Amounts are 2-decimal strings, ' +

@@ -6,7 +6,7 @@ import { callFunction, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
-beforeAll(() => seedDemoUsers(db()));
+beforeAll(() => seedDemoUsers());
 beforeEach(() => db().loginThrottle.deleteMany());
 
 /** Moves a username's throttle window `seconds` into the past, as if that much time had gone by. */

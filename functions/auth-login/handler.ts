@@ -18,6 +18,7 @@ const loginResponse = z.object({ key: z.string().describe('Send as `Authorizatio
 const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Unable to log in with provided credentials.');
 
 export default defineEndpoint({
+  session: 'none',
   summary: 'Log in and get an API key',
   description: 'Exchanges a username and password for a key. Repeated failures for one username are throttled (429 with Retry-After).',
   body: loginBody,

@@ -1,10 +1,9 @@
-import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { callFunction, loginAs, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
-beforeAll(() => seedDemoUsers(db()));
+beforeAll(() => seedDemoUsers());
 
 const me = (key: string) => callFunction('auth-user').get('/api/v1/auth/user/').set(tokenHeader(key));
 

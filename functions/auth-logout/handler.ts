@@ -4,6 +4,7 @@ import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 
 export default defineEndpoint({
+  session: 'pipeline',
   summary: 'Log out: revoke the key used',
   description: 'The key stops working at once, everywhere. Logging out twice with the same key gives 401 the second time.',
   responses: {

@@ -1,11 +1,10 @@
-import { db } from '../../shared/db/prisma';
 import { DEMO_USERS } from '../../shared/demo/demo-data';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { callFunction, loginAs, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
-beforeAll(() => seedDemoUsers(db()));
+beforeAll(() => seedDemoUsers());
 
 describe('GET /api/v1/auth/user/', () => {
   it('returns the user the key belongs to', async () => {

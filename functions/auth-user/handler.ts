@@ -12,6 +12,7 @@ const userResponse = z.object({
 });
 
 export default defineEndpoint({
+  session: 'pipeline',
   summary: 'The logged-in user',
   description:
     'The user the key belongs to. `pk` is the user id (a UUID); `ml_uuid` is the id the investment recommendation ' +

@@ -47,6 +47,7 @@ export function docsEndpoint(registry: () => readonly FunctionDefinition[]) {
   };
 
   return defineEndpoint({
+    session: 'none',
     summary: 'The OpenAPI document of this API, or Swagger UI rendering it',
     description:
       '`GET /openapi.json` is the OpenAPI 3.1 document of every endpoint, generated from the schemas the endpoints validate with; ' +

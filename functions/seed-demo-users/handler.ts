@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 
 export default defineEndpoint({
+  session: 'none',
   summary: 'Create or reset the demo users (Cloud Scheduler only)',
   description:
     'Called by Cloud Scheduler with an OIDC token (`Authorization: Bearer <id token>`) for the scheduler service account; ' +
@@ -18,7 +18,7 @@ export default defineEndpoint({
     ...errorResponses(401, 403),
   },
   async handle({ log }) {
-    const { users } = await seedDemoUsers(db());
+    const { users } = await seedDemoUsers();
     log.info('Demo users seeded', { users });
     return { status: 200, body: { detail: 'Demo users seeded', users } };
   },

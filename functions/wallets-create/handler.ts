@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../shared/db/conflicts';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { badRequest } from '../../shared/core/errors';
 import { errorResponses } from '../../shared/http/error-docs';
-import { lockUserForNewWallet } from '../../shared/wallets/money-moves';
+import { createWallet } from '../../shared/wallets/new-wallet';
 import { renderWallet, walletJson } from '../../shared/wallets/wallet-json';
 
 // Card numbers must be JSON strings: a JSON number would drop leading zeros and
@@ -20,6 +19,7 @@ const createWalletBody = z.object({
 const duplicateCard = () => badRequest('card_number', 'a wallet with this card number already exists');
 
 export default defineEndpoint({
+  session: 'pipeline',
   summary: 'Add a wallet (bank card)',
   description:
     '`bank_name`: 1–50 characters after trimming surrounding spaces. `card_number`: a JSON string of 12–19 digits ' +
@@ -38,20 +38,12 @@ export default defineEndpoint({
   },
   async handle({ user, body, sqlTransaction }) {
     try {
-      return await sqlTransaction(async (tx) => {
-        await lockUserForNewWallet(tx, user.id);
-        const wallet = { id: randomUUID(), bankName: body.bank_name, cardNumber: body.card_number, balance: '0.00' };
-        await tx.execute('INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES (?, ?, ?, ?, 0, NOW(6))', [
-          wallet.id,
-          user.id,
-          wallet.bankName,
-          wallet.cardNumber,
-        ]);
-        return { status: 201, body: renderWallet(wallet) };
-      });
+      return await sqlTransaction(async (tx) => ({
+        status: 201,
+        body: renderWallet(await createWallet(tx, user.id, body.bank_name, body.card_number)),
+      }));
     } catch (error) {
-      // card_number is the only unique column a create can collide on (ids are
-      // fresh UUIDs); the unique index, not a pre-check, settles concurrent creates.
+      // card_number is the only unique column a create can collide on (ids are fresh UUIDs).
       if (isUniqueViolation(error)) throw duplicateCard();
       throw error;
     }

@@ -9,7 +9,7 @@ useTestDatabase();
 let john: string;
 let alex: string;
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   john = await loginAs('johnwick');
   alex = await loginAs('alexray');
 });

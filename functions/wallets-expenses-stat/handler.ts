@@ -18,6 +18,7 @@ const dayTotals = z.object({
 });
 
 export default defineEndpoint({
+  session: 'pipeline',
   summary: 'Money in and out per day, over all of the user’s wallets',
   description:
     'Keys are the epoch seconds of each UTC day’s 00:00, in ascending order; only days with at least one transaction appear. ' +

@@ -15,7 +15,7 @@ const DAY_SECONDS = 86_400;
 
 const keys: Record<string, string> = {};
 beforeAll(async () => {
-  await seedDemoUsers(db(), SEEDED_AT);
+  await seedDemoUsers(SEEDED_AT);
   for (const user of DEMO_USERS) keys[user.username] = await loginAs(user.username);
 });
 

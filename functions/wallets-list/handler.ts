@@ -5,6 +5,7 @@ import { confirmSessionWithWallets } from '../../shared/wallets/session-wallets'
 import { renderWallet, walletExample, walletJson } from '../../shared/wallets/wallet-json';
 
 export default defineEndpoint({
+  session: 'handler',
   summary: "The user's wallets",
   description:
     'Every wallet of the logged-in user, oldest first (ties broken by id). `balance` is the exact decimal written as a JSON number ' +
@@ -13,7 +14,6 @@ export default defineEndpoint({
     200: { description: 'The wallets (an empty list when the user has none)', schema: z.array(walletJson), example: [walletExample] },
     ...errorResponses(401),
   },
-  confirmsSessionItself: true,
   async handle({ unconfirmedSession }) {
     // The busiest request: one statement, the session confirmed in the wallets' read.
     const { wallets } = await confirmSessionWithWallets(unconfirmedSession);

@@ -8,7 +8,7 @@ import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   await db().user.create({ data: { username: 'newcomer', passwordHash: await hashPassword('newcomer'), mlUuid: 'user-0000000000000777' } });
 });
 

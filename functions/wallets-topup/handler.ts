@@ -18,6 +18,7 @@ const topUpResponse = z.object({
 });
 
 export default defineEndpoint({
+  session: 'handler',
   summary: 'Top up a wallet',
   description:
     '`sum`: 0.01 to 1,000,000.00 with at most 2 decimals, as a JSON number or a decimal string. Records the transaction ' +
@@ -31,7 +32,6 @@ export default defineEndpoint({
   body: topUpBody,
   bodyExample: { sum: 400 },
   idempotent: true,
-  confirmsSessionItself: true,
   responses: {
     201: {
       description: 'Topped up (or the replay of the first response for this Idempotency-Key)',

@@ -12,7 +12,7 @@ let john: string;
 let alex: string;
 let johnsDemoWallet: string;
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   john = await loginAs('johnwick');
   alex = await loginAs('alexray');
   johnsDemoWallet = (await db().wallet.findFirstOrThrow({ where: { user: { username: 'johnwick' } } })).id;

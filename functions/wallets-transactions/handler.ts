@@ -21,6 +21,7 @@ const pageQuery = z.object({
 });
 
 export default defineEndpoint({
+  session: 'pipeline',
   summary: "A wallet's transactions",
   description:
     'Oldest first (ties in `created_at` broken by transaction id, so pages are stable). `created_at` is the time the ' +

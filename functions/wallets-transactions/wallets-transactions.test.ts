@@ -16,7 +16,7 @@ const lyrasMainWallet = demoId('lyraking', 'wallet', 0);
 let lyraKey: string;
 let johnKey: string;
 beforeAll(async () => {
-  await seedDemoUsers(db(), SEEDED_AT);
+  await seedDemoUsers(SEEDED_AT);
   lyraKey = await loginAs('lyraking');
   johnKey = await loginAs('johnwick');
 });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { hashPassword } from '../../shared/auth/passwords';
-import { type Db, Prisma } from '../../shared/db/prisma';
+import { Prisma, type PrismaClient } from '../../shared/db/prisma';
 import { checkDatabaseConnection, databaseHint, redact } from '../first-run';
 
 export interface Terminal {
@@ -29,7 +29,7 @@ export interface CreateUserIo {
   stdout: { write(text: string): unknown };
   /** Prompts and errors: stdout stays clean for whoever pipes it. */
   stderr: { write(text: string): unknown };
-  db: () => Db;
+  db: () => PrismaClient;
   /** For the first-run hint when the database cannot be reached. */
   databaseUrl: string;
   databaseUrlFromEnvironment: boolean;
@@ -158,7 +158,7 @@ function validate<T>(schema: z.ZodType<T>, input: unknown, label: (field: string
   throw new CreateUserError(`Invalid input: ${problems.join('; ')}`);
 }
 
-async function refuseExisting(db: Db, username: string): Promise<void> {
+async function refuseExisting(db: PrismaClient, username: string): Promise<void> {
   // The column's collation ignores case, so "Alice" and "alice" are one username to the database.
   const existing = await db.user.findFirst({ where: { username }, select: { username: true } });
   if (existing) throw duplicate(username, existing.username);

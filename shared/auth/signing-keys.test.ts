@@ -1,12 +1,11 @@
 import { resetConfigForTests } from '../config/config';
-import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
 import { callFunction, loginAs, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 import { secretManagerReader, setSecretReaderForTests } from './signing-keys';
 
 useTestDatabase();
-beforeAll(() => seedDemoUsers(db()));
+beforeAll(() => seedDemoUsers());
 
 /** Secret Manager cannot run here; the reader is the one seam replaced. */
 describe('the JWT secret from Secret Manager', () => {

@@ -24,7 +24,7 @@ let side: Connection;
 let johnsKey: string;
 let johnsId: string;
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   johnsKey = await loginAs('johnwick');
   johnsId = (await db().user.findUniqueOrThrow({ where: { username: 'johnwick' } })).id;
   side = await mariadb.createConnection(poolConfigFromUrl(database.url(), { poolSize: 1, connectTimeoutMs: 3000 }));

@@ -37,7 +37,7 @@ beforeAll(async () => {
   const server = new URL(process.env.TEST_DATABASE_SERVER as string);
   proxy = await startFaultProxy({ host: server.hostname, port: Number(server.port || 3306) });
   direct = await mariadb.createConnection(poolConfigFromUrl(database.url(), { poolSize: 1, connectTimeoutMs: 2000 }));
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   await disconnectDb();
   process.env.DATABASE_URL = proxy.urlFor(database.url());
   process.env.REQUEST_DEADLINE_MS = String(DEADLINE_MS);

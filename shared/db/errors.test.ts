@@ -1,7 +1,6 @@
 import { seedDemoUsers } from '../demo/seed';
 import { toApiError } from '../http/error-mapping';
 import { useTestDatabase } from '../../testing/test-database';
-import { db } from './prisma';
 import { classifyDbError } from './errors';
 import { sqlExecute } from './sql';
 
@@ -59,7 +58,7 @@ describe('a CHECK constraint, as this MariaDB refuses it', () => {
   useTestDatabase();
 
   it('is a constraint failure, answered 409 state_conflict, not a 500', async () => {
-    await seedDemoUsers(db());
+    await seedDemoUsers();
     const refusal = await sqlExecute("UPDATE wallets SET balance = -1 WHERE card_number = '4532580928888213'").catch((error: unknown) => error);
     expect(classifyDbError(refusal)).toBe('constraint');
     const answer = toApiError(refusal);

@@ -1,6 +1,5 @@
 import { PrismaClient } from '../../prisma/generated/client';
 import { closePool, sqlPool } from './pool';
-import type { SqlTx } from './sql';
 
 export { Prisma } from '../../prisma/generated/client';
 export type { PrismaClient } from '../../prisma/generated/client';
@@ -19,17 +18,6 @@ export function db(): PrismaClient {
     client = new PrismaClient({ adapter: new PrismaMariaDb(sqlPool()) });
   }
   return client;
-}
-
-export type Db = PrismaClient;
-export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
-
-/** A Prisma interactive transaction seen as plain SQL, for code shared with driver transactions (./sql): the demo seed's. */
-export function asSqlTx(tx: Tx): SqlTx {
-  return {
-    rows: (sql, values = []) => tx.$queryRawUnsafe(sql, ...values),
-    execute: (sql, values = []) => tx.$executeRawUnsafe(sql, ...values),
-  };
 }
 
 export async function disconnectDb(): Promise<void> {

@@ -36,12 +36,9 @@ export async function sqlInsertId(sql: string, values: readonly unknown[] = []):
 }
 
 /**
- * What a money move needs of a database transaction: plain SQL with `?`
- * values. The driver's connection provides it (inSqlTransaction) and so does
- * a Prisma interactive transaction (./client `asSqlTx`, for the demo seed), so
- * the money rules are written once whichever runs the transaction. Rows may
- * carry DECIMALs as strings (driver) or Decimal objects (Prisma): read them
- * with `new Decimal(String(value))`.
+ * A database transaction as the money rules see it: plain SQL with `?`
+ * values, on one of the pool's connections (inSqlTransaction), whose rows
+ * carry DECIMALs as exact strings.
  */
 export interface SqlTx {
   rows<T>(sql: string, values?: readonly unknown[]): Promise<T[]>;

@@ -23,7 +23,7 @@ async function snapshot() {
 }
 
 describe('seedDemoUsers', () => {
-  beforeAll(() => seedDemoUsers(db(), seededAt));
+  beforeAll(() => seedDemoUsers(seededAt));
 
   it('creates exactly the three demo users of SPEC §5', async () => {
     const users = await db().user.findMany({ orderBy: { username: 'asc' } });
@@ -122,7 +122,7 @@ describe('seedDemoUsers', () => {
 
   it('changes nothing when run again the same day', async () => {
     const before = await snapshot();
-    await seedDemoUsers(db(), new Date('2026-11-20T23:59:00Z'));
+    await seedDemoUsers(new Date('2026-11-20T23:59:00Z'));
     expect(await snapshot()).toEqual(before);
   });
 
@@ -135,7 +135,7 @@ describe('seedDemoUsers', () => {
     await db().wallet.create({ data: { userId: wallet.userId, bankName: 'Extra', cardNumber: '1111222233334444' } });
     await db().metrics.deleteMany({ where: { user: { username: 'johnwick' } } });
 
-    await seedDemoUsers(db(), seededAt);
+    await seedDemoUsers(seededAt);
     const after = await snapshot();
     expect(after.filter((user) => user.id !== stranger.id)).toEqual(canonical);
     expect(after.find((user) => user.id === stranger.id)).toBeDefined();
@@ -148,14 +148,14 @@ describe('seedDemoUsers', () => {
     await db().wallet.deleteMany({ where: { cardNumber: '378285203711297' } });
     await db().wallet.create({ data: { userId: stranger.id, bankName: 'Mine', cardNumber: '378285203711297' } });
     const before = await snapshot();
-    await expect(seedDemoUsers(db(), seededAt)).rejects.toThrow(/belongs to another user/);
+    await expect(seedDemoUsers(seededAt)).rejects.toThrow(/belongs to another user/);
     expect(await snapshot()).toEqual(before);
     await db().user.delete({ where: { id: stranger.id } });
   });
 
   it('moves the history forward on a later day', async () => {
     const later = new Date('2026-11-25T08:00:00Z');
-    await seedDemoUsers(db(), later);
+    await seedDemoUsers(later);
     const first = await db().transaction.findFirstOrThrow({ where: { wallet: { cardNumber: '4532580928888213' } }, orderBy: { createdAt: 'asc' } });
     expect(first.createdAt).toEqual(demoEventTimes(4, later)[0]);
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { asSqlTx, type Db, type Tx } from '../db/prisma';
+import { inSqlTransaction, type SqlTx } from '../db/sql';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
 import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';
@@ -65,27 +65,34 @@ export function demoEventTimes(count: number, seededAt: Date): Date[] {
   });
 }
 
-async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
+/** A Date as the DATETIME(6) text the database stores, in UTC (every connection's time zone). */
+const datetime = (date: Date) => `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
+const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
+
+async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void> {
   const userId = demoId(user.username);
-  const existing = await tx.user.findUnique({ where: { username: user.username } });
+  const [existing] = await tx.rows<{ id: string; passwordHash: string }>('SELECT id, password_hash AS passwordHash FROM users WHERE username = ?', [
+    user.username,
+  ]);
   // bcrypt salts every hash; keep the stored one when it still matches so a rerun changes nothing.
   const passwordHash = existing && (await verifyPassword(user.username, existing.passwordHash)) ? existing.passwordHash : await hashPassword(user.username);
-  const profile = {
-    email: demoEmail(user.username),
-    passwordHash,
-    firstName: user.firstName,
-    lastName: user.lastName,
-    mlUuid: user.mlUuid,
-    isActive: true,
-  };
-  // A demo username taken by a row with another id (a hand-made user) is replaced wholesale.
-  if (existing && existing.id !== userId) await tx.user.delete({ where: { id: existing.id } });
-  await tx.user.upsert({ where: { id: userId }, create: { id: userId, username: user.username, ...profile }, update: profile });
+  const profile = [demoEmail(user.username), passwordHash, user.firstName, user.lastName, user.mlUuid];
+  // A demo username taken by a row with another id (a hand-made user) is replaced wholesale (its rows cascade).
+  if (existing && existing.id !== userId) await tx.execute('DELETE FROM users WHERE id = ?', [existing.id]);
+  await tx.execute(
+    `INSERT INTO users (id, username, email, password_hash, first_name, last_name, ml_uuid, is_active, date_joined) VALUES (?, ?, ?, ?, ?, ?, ?, 1, NOW(6))
+     ON DUPLICATE KEY UPDATE email = ?, password_hash = ?, first_name = ?, last_name = ?, ml_uuid = ?, is_active = 1`,
+    [userId, user.username, ...profile, ...profile],
+  );
 
-  // Reset: everything the user owns goes, then the canonical state comes back.
-  await tx.metrics.deleteMany({ where: { userId } });
-  await tx.wallet.deleteMany({ where: { userId } });
-  const taken = await tx.wallet.findFirst({ where: { cardNumber: { in: user.wallets.map((wallet) => wallet.cardNumber) } } });
+  // Reset: everything the user owns goes (transactions and assets with their wallets), then the canonical state comes back.
+  await tx.execute('DELETE FROM metrics WHERE user_id = ?', [userId]);
+  await tx.execute('DELETE FROM wallets WHERE user_id = ?', [userId]);
+  const cards = user.wallets.map((wallet) => wallet.cardNumber);
+  const [taken] = await tx.rows<{ cardNumber: string }>(
+    `SELECT card_number AS cardNumber FROM wallets WHERE card_number IN (${cards.map(() => '?').join(', ')}) LIMIT 1`,
+    cards,
+  );
   // Never delete a real user's wallet to make room for demo data.
   if (taken) throw new Error(`Demo card ${taken.cardNumber} belongs to another user; demo seed refused`);
 
@@ -94,28 +101,29 @@ async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
   const balances = user.wallets.map(() => new Decimal(0));
   for (const event of events) balances[event.walletIndex] = balances[event.walletIndex].plus(event.sum);
 
-  await tx.wallet.createMany({
-    data: user.wallets.map((wallet, index) => ({
-      id: demoId(user.username, 'wallet', index),
+  await tx.execute(
+    `INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES ${placeholders(user.wallets.length, 6)}`,
+    user.wallets.flatMap((wallet, index) => [
+      demoId(user.username, 'wallet', index),
       userId,
-      bankName: wallet.bankName,
-      cardNumber: wallet.cardNumber,
-      balance: balances[index],
+      wallet.bankName,
+      wallet.cardNumber,
+      balances[index].toFixed(2),
       // Opened when its first top-up arrived, so the wallets list in SPEC order.
-      createdAt: times[events.findIndex((event) => event.walletIndex === index)],
-    })),
-  });
-  await tx.transaction.createMany({
-    data: events.map((event, index) => ({
-      id: demoId(user.username, 'transaction', index),
-      walletId: demoId(user.username, 'wallet', event.walletIndex),
-      name: event.name,
-      sum: event.sum,
-      createdAt: times[index],
-    })),
-  });
-
-  await rebuildDailyFlows(asSqlTx(tx), userId);
+      datetime(times[events.findIndex((event) => event.walletIndex === index)]),
+    ]),
+  );
+  await tx.execute(
+    `INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES ${placeholders(events.length, 5)}`,
+    events.flatMap((event, index) => [
+      demoId(user.username, 'transaction', index),
+      demoId(user.username, 'wallet', event.walletIndex),
+      event.name,
+      event.sum.toFixed(2),
+      datetime(times[index]),
+    ]),
+  );
+  await rebuildDailyFlows(tx, userId);
 
   const { portfolio } = user;
   if (!portfolio) return;
@@ -124,32 +132,30 @@ async function seedUser(tx: Tx, user: DemoUser, seededAt: Date): Promise<void> {
     'transaction',
     events.findIndex((event) => event.isPurchase),
   );
-  await tx.asset.createMany({
-    data: portfolio.parts.map(([assetName, percent], index) => ({
-      id: demoId(user.username, 'asset', index),
-      transactionId: purchaseId,
+  await tx.execute(
+    `INSERT INTO assets (id, transaction_id, asset_name, price_per_unit, overall_sum) VALUES ${placeholders(portfolio.parts.length, 5)}`,
+    portfolio.parts.flatMap(([assetName, percent], index) => [
+      demoId(user.username, 'asset', index),
+      purchaseId,
       assetName,
-      pricePerUnit: demoPurchasePrice(assetName, index),
-      overallSum: toCents(new Decimal(portfolio.investedSum).times(percent).dividedBy(100)),
-    })),
-  });
-  await tx.metrics.create({
-    data: {
-      id: demoId(user.username, 'metrics'),
-      userId,
-      rateOfReturn: new Decimal(portfolio.metrics.rateOfReturn),
-      volatility: new Decimal(portfolio.metrics.volatility),
-      valueAtRisk: new Decimal(portfolio.metrics.valueAtRisk),
-    },
-  });
+      demoPurchasePrice(assetName, index).toFixed(2),
+      toCents(new Decimal(portfolio.investedSum).times(percent).dividedBy(100)).toFixed(2),
+    ]),
+  );
+  const { rateOfReturn, volatility, valueAtRisk } = portfolio.metrics;
+  await tx.execute('INSERT INTO metrics (id, user_id, rate_of_return, volatility, value_at_risk) VALUES (?, ?, ?, ?, ?)', [
+    demoId(user.username, 'metrics'),
+    userId,
+    new Decimal(rateOfReturn).toFixed(2),
+    new Decimal(volatility).toFixed(2),
+    new Decimal(valueAtRisk).toFixed(2),
+  ]);
 }
 
-export async function seedDemoUsers(client: Db, seededAt = new Date()): Promise<{ users: string[] }> {
-  await client.$transaction(
-    async (tx) => {
-      for (const user of DEMO_USERS) await seedUser(tx, user, seededAt);
-    },
-    { maxWait: 10_000, timeout: 60_000 },
-  );
+/** On the driver, as every request's transactions are (shared/db/sql). */
+export async function seedDemoUsers(seededAt = new Date()): Promise<{ users: string[] }> {
+  await inSqlTransaction(async (tx) => {
+    for (const user of DEMO_USERS) await seedUser(tx, user, seededAt);
+  });
   return { users: DEMO_USERS.map((user) => user.username) };
 }

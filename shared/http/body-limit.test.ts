@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { RUNTIME_NODE_OPTIONS } from '../../infra/settings';
-import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
 import { startFunctionProcess, type FunctionProcess } from '../../testing/function-process';
 import { useTestDatabase } from '../../testing/test-database';
@@ -20,7 +19,7 @@ const PATH = '/api/v1/auth/login/';
 let server: FunctionProcess;
 
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   server = await startFunctionProcess('auth-login', {
     DATABASE_URL: database.url(),
     NODE_OPTIONS: RUNTIME_NODE_OPTIONS,

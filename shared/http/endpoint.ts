@@ -17,17 +17,24 @@ export interface ResponseDoc {
   example?: unknown;
 }
 
-export interface HandlerContext<P, Q, B> {
+/**
+ * Who confirms the caller's session, which decides what a handler is given:
+ * - `pipeline`: the request pipeline reads the session before the handler
+ *   runs, and hands it `user` (most endpoints of a logged-in user);
+ * - `handler`: the handler confirms it in its own first statement, joined
+ *   with the rows it reads or locks anyway (`unconfirmedSession`, see
+ *   SessionToConfirm): the reads that need one statement, every money move;
+ * - `none`: there is no session (login, docs, the scheduled seed).
+ * The registry's `auth` must agree: `user` for the first two, else `none`.
+ */
+export type SessionMode = 'pipeline' | 'handler' | 'none';
+
+interface RequestContext<P, Q, B> {
   /** The registry path pattern that matched, for a function serving several. */
   route: string;
   params: P;
   query: Q;
   body: B;
-  /** Present when the function's auth is 'user', unless the endpoint confirmsSessionItself. */
-  user: AuthenticatedUser;
-  sessionId: string;
-  /** Present when the endpoint confirmsSessionItself: the caller's key, its session still to confirm. */
-  unconfirmedSession: SessionToConfirm;
   headers: Record<string, string | string[] | undefined>;
   requestId: string;
   log: Logger;
@@ -35,14 +42,14 @@ export interface HandlerContext<P, Q, B> {
    * Runs `work` in one database transaction on the driver (shared/db/sql;
    * again, whole, if the database picked it as a deadlock victim). When the
    * request carried an Idempotency-Key, the answer is stored under the key at
-   * the end of that same transaction (shared/http/idempotency), so money moves
-   * at most once per key.
+   * the end of that same transaction (shared/idempotency), so money moves at
+   * most once per key.
    */
   sqlTransaction(work: (tx: SqlTx) => Promise<Result>): Promise<Result>;
   /**
    * The answer stored under the request's Idempotency-Key, for the handler's
-   * first statement to read along with the session (./idempotency); a NULL
-   * column when no key was sent.
+   * first statement to read along with the session; a NULL column when no
+   * key was sent.
    */
   storedAnswer: StoredAnswerLookup;
   /**
@@ -53,7 +60,17 @@ export interface HandlerContext<P, Q, B> {
   replayOrRefuse(refusal: unknown): Promise<Result>;
 }
 
-export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
+/** What a handler of each session mode is given. */
+export type HandlerContext<P, Q, B, S extends SessionMode = SessionMode> = RequestContext<P, Q, B> &
+  (S extends 'pipeline'
+    ? { user: AuthenticatedUser; sessionId: string }
+    : S extends 'handler'
+      ? { unconfirmedSession: SessionToConfirm }
+      : Record<never, never>);
+
+export interface Endpoint<P = unknown, Q = unknown, B = unknown, S extends SessionMode = SessionMode> {
+  /** Who confirms the caller's session (see SessionMode). */
+  session: S;
   summary: string;
   description?: string;
   params?: z.ZodType<P>;
@@ -62,17 +79,14 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   bodyExample?: unknown;
   /** Honours the Idempotency-Key header (SPEC §2). */
   idempotent?: boolean;
-  /**
-   * The handler confirms the caller's session in its own first statement
-   * (see SessionToConfirm) rather than the pipeline reading it first.
-   */
-  confirmsSessionItself?: boolean;
   responses: Record<number, ResponseDoc>;
-  handle(ctx: HandlerContext<P, Q, B>): Promise<Result>;
+  handle(ctx: HandlerContext<P, Q, B, S>): Promise<Result>;
 }
 
-/** Keeps P, Q and B inferred from the schemas, so handlers get typed input. */
-export function defineEndpoint<P = Record<string, never>, Q = Record<string, never>, B = undefined>(endpoint: Endpoint<P, Q, B>): Endpoint<P, Q, B> {
+/** Keeps P, Q and B inferred from the schemas, and S from `session`, so handlers get typed input and context. */
+export function defineEndpoint<P = Record<string, never>, Q = Record<string, never>, B = undefined, S extends SessionMode = SessionMode>(
+  endpoint: Endpoint<P, Q, B, S>,
+): Endpoint<P, Q, B, S> {
   return endpoint;
 }
 
@@ -96,7 +110,7 @@ export interface FunctionDefinition {
   paths: string[];
   auth: AuthKind;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  endpoint: Endpoint<any, any, any>;
+  endpoint: Endpoint<any, any, any, any>;
   deploy?: Partial<DeploySettings>;
   /**
    * This function's request deadline, instead of REQUEST_DEADLINE_MS: for a

@@ -23,7 +23,13 @@ beforeAll(() => {
   for (const [name, handle] of Object.entries(probes)) {
     functions.http(
       name,
-      toHttpFunction({ name, methods: ['GET'], paths: ['/probe/'], auth: 'public', endpoint: defineEndpoint({ summary: 'probe', responses: {}, handle }) }),
+      toHttpFunction({
+        name,
+        methods: ['GET'],
+        paths: ['/probe/'],
+        auth: 'public',
+        endpoint: defineEndpoint({ session: 'none', summary: 'probe', responses: {}, handle }),
+      }),
     );
   }
 });

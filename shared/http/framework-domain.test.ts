@@ -16,6 +16,7 @@ functions.http(
     paths: ['/probe/'],
     auth: 'public',
     endpoint: defineEndpoint({
+      session: 'none',
       summary: 'probe',
       responses: {},
       async handle() {

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import { RUNTIME_NODE_OPTIONS } from '../../infra/settings';
-import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
 import { startFunctionProcess, type FunctionProcess } from '../../testing/function-process';
 import { loginAs } from '../../testing/http';
@@ -27,7 +26,7 @@ const startAdvice = (env: NodeJS.ProcessEnv = {}) =>
     ...env,
   });
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   key = await loginAs('lyraking');
 });
 beforeEach(async () => {

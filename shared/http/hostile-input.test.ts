@@ -29,7 +29,7 @@ let key = '';
 let ownWalletId = '';
 
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   key = await loginAs('lyraking');
   ownWalletId = (await db().wallet.findFirstOrThrow({ where: { user: { username: 'lyraking' } } })).id;
   for (const definition of registry) {

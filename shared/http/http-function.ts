@@ -1,9 +1,9 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { authenticate, SessionToConfirm, verifyKeyHeader } from '../auth/tokens';
+import { authenticate, SessionToConfirm, verifyKeyHeader, type Authenticated } from '../auth/tokens';
 import { config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction, type SqlTx } from '../db/sql';
-import { FunctionDefinition, HandlerContext } from './endpoint';
+import type { FunctionDefinition } from './endpoint';
 import type { Result } from '../core/result';
 import { ApiError, notFound } from '../core/errors';
 import { idempotencyScope, runIdempotent, storedAnswerLookup, storedResponse } from '../idempotency/idempotency';
@@ -59,13 +59,13 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
       if (!(definition.methods as string[]).includes(req.method)) throw methodNotAllowed(req.method, definition.methods);
 
       const { endpoint } = definition;
-      let identity: Awaited<ReturnType<typeof authenticate>> | undefined;
+      let identity: Authenticated | undefined;
       let unconfirmed: SessionToConfirm | undefined;
       if (definition.auth === 'user') {
         // Behind API Gateway, Authorization carries the gateway's own Google
         // ID token and the client's header arrives as X-Forwarded-Authorization.
         const header = req.get('x-forwarded-authorization') ?? req.get('authorization');
-        if (endpoint.confirmsSessionItself) unconfirmed = new SessionToConfirm(await verifyKeyHeader(header));
+        if (endpoint.session === 'handler') unconfirmed = new SessionToConfirm(await verifyKeyHeader(header));
         else identity = await authenticate(header);
         scope.userId = unconfirmed?.key.userId ?? identity?.user.id;
       } else if (definition.auth === 'scheduler') {
@@ -84,33 +84,29 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         endpoint.idempotent && scope.userId
           ? idempotencyScope(req.headers['idempotency-key'], scope.userId, `${req.method} ${matched.route}`, { params, body: req.body })
           : undefined;
-      const context: HandlerContext<unknown, unknown, unknown> = {
+      const request = {
         route: matched.route,
         params,
         query,
         body,
-        user: identity?.user as HandlerContext<unknown, unknown, unknown>['user'],
-        sessionId: identity?.sessionId ?? unconfirmed?.key.sessionId ?? '',
-        unconfirmedSession: unconfirmed as SessionToConfirm,
         headers: req.headers,
         requestId: scope.requestId,
         log: scope.log,
-        sqlTransaction: (work) => runIdempotent(idempotency, inSqlTransaction, unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work),
+        sqlTransaction: (work: (tx: SqlTx) => Promise<Result>) =>
+          runIdempotent(idempotency, inSqlTransaction, unconfirmed ? confirmedBeforeCommit(work, unconfirmed, definition.name) : work),
         storedAnswer: storedAnswerLookup(idempotency),
-        replayOrRefuse: async (refusal) => {
+        replayOrRefuse: async (refusal: unknown) => {
           const stored = idempotency && (await storedResponse(idempotency));
           if (stored) return stored;
           throw refusal;
         },
       };
-      if (unconfirmed) {
-        // No user is known before the handler confirms the session: reading one is a bug to hear about, not an undefined id.
-        Object.defineProperty(context, 'user', {
-          get: () => {
-            throw new Error(`${definition.name} confirms its session itself: its user is what unconfirmedSession.confirm returns`);
-          },
-        });
-      }
+      // Each session mode gets what it is entitled to and nothing else (SessionMode).
+      const context = identity
+        ? { ...request, user: identity.user, sessionId: identity.sessionId }
+        : unconfirmed
+          ? { ...request, unconfirmedSession: unconfirmed }
+          : request;
       let result: Result;
       try {
         result = await endpoint.handle(context);

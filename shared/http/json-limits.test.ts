@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
 import { useMlStandin } from '../../testing/ml-standin';
 import { callFunction, loginAs, tokenHeader } from '../../testing/http';
@@ -13,7 +12,7 @@ useMlStandin();
 let key = '';
 let walletId = '';
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   key = await loginAs('alexray');
   walletId = await createWallet(key);
 });

@@ -10,7 +10,7 @@ useTestDatabase();
 let key: string;
 let walletId: string;
 beforeAll(async () => {
-  await seedDemoUsers(db());
+  await seedDemoUsers();
   key = await loginAs('alexray');
   walletId = await createWallet(key);
 });

@@ -183,6 +183,7 @@ describe('schemas zod cannot write inline', () => {
     paths: ['/api/v1/things/{thing_id}/'],
     auth: 'user',
     endpoint: defineEndpoint({
+      session: 'pipeline',
       summary: 'Example',
       params: z.object({ thing_id: z.string().describe('The thing') }),
       body: z.object({ amount: moneySchema(), stats: statistics }),

@@ -30,6 +30,30 @@ export interface PayingWalletRow extends Funds {
   lockedAt: string;
 }
 
+/**
+ * What a user holds (GET /assets/): the metrics and every asset, in one
+ * statement, so one snapshot (a purchase committing between two separate
+ * reads would pair the old metrics with the new assets); undefined for no
+ * portfolio.
+ */
+export async function portfolioOf(userId: string): Promise<{ metrics: StoredMetrics; assets: StoredAsset[] } | undefined> {
+  const rows = await sqlRows<Record<'rateOfReturn' | 'volatility' | 'valueAtRisk' | 'assetName' | 'pricePerUnit' | 'overallSum', string>>(
+    `SELECT m.rate_of_return AS rateOfReturn, m.volatility, m.value_at_risk AS valueAtRisk,
+            a.asset_name AS assetName, a.price_per_unit AS pricePerUnit, a.overall_sum AS overallSum
+     FROM metrics m
+     JOIN wallets w ON w.user_id = m.user_id
+     JOIN transactions t ON t.wallet_id = w.id
+     JOIN assets a ON a.transaction_id = t.id
+     WHERE m.user_id = ?`,
+    [userId],
+  );
+  if (rows.length === 0) return undefined;
+  return {
+    metrics: { rateOfReturn: new Decimal(rows[0].rateOfReturn), volatility: new Decimal(rows[0].volatility), valueAtRisk: new Decimal(rows[0].valueAtRisk) },
+    assets: rows.map((row) => ({ assetName: row.assetName, pricePerUnit: new Decimal(row.pricePerUnit), overallSum: new Decimal(row.overallSum) })),
+  };
+}
+
 /** The FROM and WHERE of a user's assets: an asset belongs to a user through its purchase transaction's wallet. */
 const HELD_BY = (userId: string) =>
   `FROM assets a JOIN transactions t ON t.id = a.transaction_id JOIN wallets hw ON hw.id = t.wallet_id WHERE hw.user_id = ${userId}`;
@@ -63,7 +87,7 @@ export async function purchaseStart(session: SessionToConfirm, storedAnswer: Sto
   const [{ heldNames, storedAnswer: stored }] = rows;
   return {
     user,
-    wallets: rows.flatMap(({ walletId, balance }) => (walletId === null ? [] : [{ id: walletId, balance: new Decimal(String(balance)) }])),
+    wallets: rows.flatMap(({ walletId, balance }) => (walletId === null || balance === null ? [] : [{ id: walletId, balance: new Decimal(balance) }])),
     heldNames: heldNames ? heldNames.split(',') : [],
     replay: storedAnswer.replay(stored),
   };

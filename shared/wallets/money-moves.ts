@@ -44,18 +44,6 @@ export interface RecordedMove {
 export const LOCKED_AT = "DATE_FORMAT(SYSDATE(6), '%Y-%m-%d %H:%i:%s.%f')";
 
 /**
- * The first statement of creating a wallet: a shared lock on the user's row,
- * so creations run side by side but never during a money move of that user.
- * Without it, MariaDB inserts the new wallet row first and only then takes
- * the same shared lock for the foreign key check: a purchase holding the
- * user's row and reading the user's wallets waits for the new, uncommitted
- * wallet, which waits for the user's row — a deadlock.
- */
-export async function lockUserForNewWallet(tx: SqlTx, userId: string): Promise<void> {
-  await tx.rows('SELECT id FROM users WHERE id = ? LOCK IN SHARE MODE', [userId]);
-}
-
-/**
  * A one-wallet move's first statement: the caller's session confirmed in the
  * transaction (see SessionToConfirm), the session's, the user's and the
  * wallet's rows locked, in one round trip. STRAIGHT_JOIN keeps that order,
@@ -73,7 +61,7 @@ export async function lockOwnWallet(
   walletId: string,
   storedAnswer: StoredAnswerLookup,
 ): Promise<{ replay: Result } | { replay?: undefined; id: string; balance: Decimal; lockedAt: string }> {
-  const [row] = await tx.rows<SessionRow & { walletId: string | null; balance: unknown; lockedAt: string; storedAnswer: string | null }>(
+  const [row] = await tx.rows<SessionRow & { walletId: string | null; balance: string; lockedAt: string; storedAnswer: string | null }>(
     `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, ${LOCKED_AT} AS lockedAt, ${storedAnswer.column('u.id')}
      FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id AND w.id = ?
      WHERE s.id = ? FOR UPDATE`,
@@ -83,7 +71,7 @@ export async function lockOwnWallet(
   const replay = storedAnswer.replay(row.storedAnswer);
   if (replay) return { replay };
   if (!row.walletId) throw notFound();
-  return { id: row.walletId, balance: new Decimal(String(row.balance)), lockedAt: row.lockedAt };
+  return { id: row.walletId, balance: new Decimal(row.balance), lockedAt: row.lockedAt };
 }
 
 export async function recordMoneyMove(tx: SqlTx, move: MoneyMove): Promise<RecordedMove> {
