@@ -25,7 +25,7 @@ export const registry: readonly FunctionDefinition[] = [
   define({ name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public' }, () => require('./auth-login/handler').default),
   define({ name: 'auth-logout', methods: ['GET', 'POST'], paths: ['/api/v1/auth/logout/'], auth: 'user' }, () => require('./auth-logout/handler').default),
   define({ name: 'auth-user', methods: ['GET'], paths: ['/api/v1/auth/user/'], auth: 'user' }, () => require('./auth-user/handler').default),
-  define({ name: 'seed-demo-users', methods: ['POST'], paths: ['/internal/seed-demo-users/'], auth: 'scheduler', deploy: { timeoutSeconds: 120, maxInstances: 1 }, deadlineMs: 110_000 }, () => require('./seed-demo-users/handler').default),
+  define({ name: 'seed-demo-users', methods: ['POST'], paths: ['/internal/seed-demo-users/'], auth: 'scheduler', internal: true, deploy: { timeoutSeconds: 120, maxInstances: 1 }, deadlineMs: 110_000 }, () => require('./seed-demo-users/handler').default),
   define({ name: 'wallets-list', methods: ['GET'], paths: ['/api/v1/wallets/'], auth: 'user' }, () => require('./wallets-list/handler').default),
   define({ name: 'wallets-create', methods: ['POST'], paths: ['/api/v1/wallets/'], auth: 'user' }, () => require('./wallets-create/handler').default),
   define({ name: 'wallets-expenses-stat', methods: ['GET'], paths: ['/api/v1/wallets/expenses/stat/'], auth: 'user' }, () => require('./wallets-expenses-stat/handler').default),
@@ -35,7 +35,7 @@ export const registry: readonly FunctionDefinition[] = [
   define({ name: 'assets-purchase', methods: ['POST'], paths: ['/api/v1/assets/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-purchase/handler').default),
   define({ name: 'assets-advice', methods: ['GET'], paths: ['/api/v1/assets/advice/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-advice/handler').default),
   define({ name: 'assets-stat', methods: ['GET'], paths: ['/api/v1/assets/{asset_name}/stat/'], auth: 'user', deploy: { ml: true } }, () => require('./assets-stat/handler').default),
-  define({ name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/', '/swagger/{asset}'], auth: 'public', deploy: { database: false } }, () => require('./docs/handler').docsEndpoint(() => registry)),
+  define({ name: 'docs', methods: ['GET'], paths: ['/openapi.json', '/swagger/', '/swagger/{asset}'], auth: 'public', internal: true, deploy: { database: false } }, () => require('./docs/handler').docsEndpoint(() => registry)),
 ];
 
 export function findFunction(name: string): FunctionDefinition | undefined {

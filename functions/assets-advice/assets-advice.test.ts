@@ -3,7 +3,8 @@ import { hashPassword } from '../../shared/auth/passwords';
 import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { toJsonSchema } from '../../shared/openapi/json-schema';
+import { buildOpenApiDocument } from '../../shared/openapi/document';
+import { registry } from '../registry';
 import { useMlStandin } from '../../testing/ml-standin';
 import { callFunction, loginAs, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
@@ -217,15 +218,24 @@ describe('GET /api/v1/assets/advice/', () => {
     expect([response.status, response.body.error.code]).toEqual([502, 'ml_rejected']);
   });
 
-  it('documents its query parameters: what they are, their limits and defaults', () => {
-    const { properties } = toJsonSchema(endpoint.query!, 'input') as { properties: Record<string, { type: string; description: string; pattern?: string }> };
-    expect(properties.investing_sum).toMatchObject({ type: 'string', description: expect.stringMatching(/0\.01.*largest wallet balance/s) });
-    expect(properties.risk_level).toMatchObject({ type: 'string', description: expect.stringMatching(/whole number from 0 .* to 100/) });
-    const pattern = new RegExp(properties.risk_level.pattern!);
-    expect(['0', '7', '49', '100', '050'].every((level) => pattern.test(level))).toBe(true);
-    expect(['101', '-1', '1.5', '', '1000'].some((level) => pattern.test(level))).toBe(false);
+  it('documents its query parameters: what they are, their limits and defaults, as typed values', () => {
+    const { parameters } = buildOpenApiDocument(registry).paths['/api/v1/assets/advice/'].get;
+    const byName = Object.fromEntries(parameters.map((parameter) => ('name' in parameter ? [parameter.name, parameter] : ['ref', parameter])));
+    expect(byName.risk_level).toMatchObject({
+      required: false,
+      description: expect.stringMatching(/whole number from 0 .* to 100/),
+      schema: { type: 'integer', minimum: 0, maximum: 100 },
+    });
+    expect(byName.investing_sum).toMatchObject({
+      required: false,
+      description: expect.stringMatching(/0\.01.*largest wallet balance/s),
+      schema: { anyOf: [{ type: 'number', minimum: 0.01, multipleOf: 0.01 }, { type: 'string' }] },
+    });
+    // What the document says a string must look like, the server takes.
+    const pattern = new RegExp((byName.investing_sum.schema as { anyOf: Array<{ pattern?: string }> }).anyOf[1].pattern!);
+    expect(['100', '100.5', '0.01'].every((sum) => pattern.test(sum))).toBe(true);
+    expect(['-1', '1.005', 'abc'].some((sum) => pattern.test(sum))).toBe(false);
   });
-
   it('documents an example its response schema accepts', () => {
     expect(endpoint.responses[200].schema!.safeParse(endpoint.responses[200].example).success).toBe(true);
   });

@@ -13,23 +13,16 @@ import { confirmSessionWithWallets } from '../../shared/wallets/session-wallets'
 
 const WHOLE_0_TO_100 = 'must be a whole number from 0 to 100';
 
-/** A query value is text: documented as a string, parsed by the money rules every amount follows. */
-const amount = moneySchema({ max: MAX_AMOUNT });
-const amountText = z.string({ error: 'must be a decimal number' }).transform((text, ctx) => {
-  const parsed = amount.safeParse(text);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
-  return z.NEVER;
-});
-
 const adviceQuery = z.object({
-  investing_sum: amountText
+  // A query value is text; a number in the document, so a client sends "100.5" for 100.5.
+  investing_sum: moneySchema({ max: MAX_AMOUNT })
     .optional()
     .describe('The amount to invest: a decimal ≥ 0.01 with at most 2 decimal places, that one wallet holds. ' + 'Default: the largest wallet balance.'),
   risk_level: z
     .string({ error: WHOLE_0_TO_100 })
     .regex(/^0*(100|[1-9]?\d)$/, WHOLE_0_TO_100)
     .transform(Number)
+    .pipe(z.number().int().min(0).max(100))
     .optional()
     .describe(
       'A whole number from 0 (least risk) to 100 (most); sent to the investment service as ' +
@@ -37,12 +30,18 @@ const adviceQuery = z.object({
     ),
 });
 
-const adviceResponse = z.object({
-  metrics: metricsSchema,
-  assets: z.array(portfolioAssetSchema.extend({ statistics: quoteStatisticsSchema.nullable() })),
-  suggested_sum: moneyText,
-  risk_level: z.number().int().min(0).max(100),
-});
+const adviceResponse = z
+  .object({
+    metrics: metricsSchema,
+    assets: z.array(
+      portfolioAssetSchema
+        .extend({ statistics: quoteStatisticsSchema.nullable().describe('null when the service could not quote it') })
+        .meta({ id: 'AdviceAsset', description: 'One asset of a recommended portfolio' }),
+    ),
+    suggested_sum: moneyText,
+    risk_level: z.number().int().min(0).max(100),
+  })
+  .meta({ id: 'Advice', description: 'A recommended portfolio for an amount and a risk level' });
 
 export default defineEndpoint({
   session: 'handler',

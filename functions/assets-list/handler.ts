@@ -7,11 +7,17 @@ import { holdingStatisticsSchema, metricsSchema, moneyText, portfolioAssetSchema
 import { holdingStatistics } from '../../shared/portfolio/statistics';
 import { portfolioOf } from '../../shared/portfolio/store';
 
-const portfolioResponse = z.object({
-  metrics: metricsSchema,
-  assets: z.array(portfolioAssetSchema.extend({ statistics: holdingStatisticsSchema.nullable() })),
-  invested_sum: moneyText,
-});
+const portfolioResponse = z
+  .object({
+    metrics: metricsSchema,
+    assets: z.array(
+      portfolioAssetSchema
+        .extend({ statistics: holdingStatisticsSchema.nullable().describe('null when the service could not quote it') })
+        .meta({ id: 'Holding', description: 'One asset held' }),
+    ),
+    invested_sum: moneyText,
+  })
+  .meta({ id: 'Holdings', description: 'What the user holds, at the service’s prices now' });
 
 export default defineEndpoint({
   session: 'pipeline',

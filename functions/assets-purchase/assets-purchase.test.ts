@@ -154,6 +154,23 @@ describe('POST /api/v1/assets/', () => {
     await expectBalancesMatchLedger();
   });
 
+  it('buys advice sent back whole when advice could not quote an asset: that asset at the quote, with nothing to check', async () => {
+    const first = (await adviceFor('lyraking', { risk_level: '49' })).assets as Array<{ asset_name: string }>;
+    const unquoted = first[0].asset_name;
+    ml.standin().setMode('error500', { route: 'stat', assetName: unquoted });
+    const advice = await adviceFor('lyraking', { risk_level: '49' });
+    const adviceAssets = advice.assets as Array<{ asset_name: string; statistics: { current_price: string } | null }>;
+    expect(adviceAssets.find((asset) => asset.asset_name === unquoted)!.statistics).toBeNull();
+    ml.standin().setMode('normal');
+
+    const response = await purchase('lyraking', { ...advice, invested_sum: advice.suggested_sum });
+    expect(response.status).toBe(201);
+    expect(response.body.assets.map((asset: Body) => [asset.asset_name, asset.price_per_unit])).toEqual(
+      adviceAssets.map(({ asset_name }) => [asset_name, quote(asset_name).toFixed(2)]),
+    );
+    await expectBalancesMatchLedger();
+  });
+
   it.each([
     ['johnwick', '49', '606.30', 100, '606.31'],
     ['lyraking', '0', '1000.00', 101, '1010.00'],
@@ -677,11 +694,7 @@ describe('POST /api/v1/assets/ with a bad body', () => {
     ],
     ['an unknown asset', 'assets.1.asset_name', (b) => ({ ...b, assets: [b.assets[0], { ...b.assets[1], asset_name: 'NOPE' }] })],
     ['an asset name over 20 characters', 'assets.0.asset_name', (b) => ({ ...b, assets: [{ ...b.assets[0], asset_name: 'A'.repeat(21) }] })],
-    [
-      'statistics null, as advice gives for a failed quote',
-      'assets.0.statistics',
-      (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: null })) }),
-    ],
+    ['statistics of a string', 'assets.0.statistics', (b) => ({ ...b, assets: b.assets.map((a) => ({ ...a, statistics: '1.00' })) })],
     [
       'a current price under 0.01',
       'assets.0.statistics.current_price',

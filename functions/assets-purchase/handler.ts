@@ -3,7 +3,7 @@ import type { Result } from '../../shared/core/result';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
-import { findTicker } from '../../shared/ml/tickers';
+import { findTicker, TICKERS } from '../../shared/ml/tickers';
 import { PART_TOLERANCE } from '../../shared/portfolio/apportion';
 import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdings';
 import { buyPortfolio, orderFrom, type Purchased } from '../../shared/portfolio/purchase';
@@ -16,39 +16,45 @@ const purchaseAsset = z.object({
   asset_name: z
     .string()
     .max(20)
-    .refine((name) => findTicker(name) !== undefined, 'is not an asset the investment service knows'),
-  statistics: z.object({ current_price: moneySchema({ max: MAX_AMOUNT }) }),
+    .refine((name) => findTicker(name) !== undefined, 'is not an asset the investment service knows')
+    .meta({ enum: TICKERS.map((ticker) => ticker.symbol) }),
+  // What advice showed; null where advice could not quote the asset, so an advice answer sent back whole still buys.
+  statistics: z.object({ current_price: moneySchema({ max: MAX_AMOUNT }) }).nullable(),
 });
 
-const purchaseBody = z.object({
-  assets: z
-    .array(purchaseAsset)
-    .min(1)
-    .superRefine((assets, ctx) => {
-      const total = assets.reduce((sum, asset) => sum + asset.part_of_portfolio, 0);
-      if (Math.abs(total - 100) > PART_TOLERANCE) {
-        ctx.addIssue({ code: 'custom', message: `parts must add up to 100 (±${PART_TOLERANCE} for rounding), not ${total}` });
-      }
-      const names = assets.map((asset) => asset.asset_name);
-      const repeated = names.find((name, index) => names.indexOf(name) !== index);
-      if (repeated) ctx.addIssue({ code: 'custom', message: `${repeated} is listed more than once` });
+const purchaseBody = z
+  .object({
+    assets: z
+      .array(purchaseAsset)
+      .min(1)
+      .superRefine((assets, ctx) => {
+        const total = assets.reduce((sum, asset) => sum + asset.part_of_portfolio, 0);
+        if (Math.abs(total - 100) > PART_TOLERANCE) {
+          ctx.addIssue({ code: 'custom', message: `parts must add up to 100 (±${PART_TOLERANCE} for rounding), not ${total}` });
+        }
+        const names = assets.map((asset) => asset.asset_name);
+        const repeated = names.find((name, index) => names.indexOf(name) !== index);
+        if (repeated) ctx.addIssue({ code: 'custom', message: `${repeated} is listed more than once` });
+      }),
+    metrics: z.object({
+      rate_of_return: signedDecimalSchema,
+      volatility: moneySchema({ max: MAX_AMOUNT }),
+      value_at_risk: signedDecimalSchema,
     }),
-  metrics: z.object({
-    rate_of_return: signedDecimalSchema,
-    volatility: moneySchema({ max: MAX_AMOUNT }),
-    value_at_risk: signedDecimalSchema,
-  }),
-  invested_sum: moneySchema({ max: MAX_AMOUNT }),
-});
+    invested_sum: moneySchema({ max: MAX_AMOUNT }),
+  })
+  .meta({ id: 'PurchaseOrder', description: 'What advice answered, plus the amount to invest' });
 
-const purchaseResponse = z.object({
-  detail: z.literal('Portfolio purchased'),
-  wallet: walletJson.describe('The wallet that paid (and received the sale of the previous portfolio), after the purchase'),
-  transactions: z.array(transactionJson).describe('What the purchase wrote to that wallet: the sale of the previous portfolio, if any, then the purchase'),
-  metrics: metricsSchema,
-  assets: z.array(portfolioAssetSchema.extend({ price_per_unit: moneyText })),
-  invested_sum: moneyText,
-});
+const purchaseResponse = z
+  .object({
+    detail: z.literal('Portfolio purchased'),
+    wallet: walletJson.describe('The wallet that paid (and received the sale of the previous portfolio), after the purchase'),
+    transactions: z.array(transactionJson).describe('What the purchase wrote to that wallet: the sale of the previous portfolio, if any, then the purchase'),
+    metrics: metricsSchema,
+    assets: z.array(portfolioAssetSchema.extend({ price_per_unit: moneyText }).meta({ id: 'BoughtAsset', description: 'One asset bought, at its price' })),
+    invested_sum: moneyText,
+  })
+  .meta({ id: 'PurchaseReceipt', description: 'What a purchase bought, and what it did to the paying wallet' });
 
 function renderPurchase({ wallet, moves, assets, metrics }: Purchased): Result {
   const { investedSum, holdings } = describeHoldings(assets);
@@ -81,7 +87,8 @@ export default defineEndpoint({
     'quote asked for at most one second earlier, by this or another purchase, counts as one), never at a price the client names. `statistics.current_price` in the body only guards against stale advice: ' +
     `when it differs from the quote by more than ${PRICE_TOLERANCE.times(100).toString()} % of the quote the answer is 409 ` +
     '`price_changed`, with a detail naming each `assets.N.statistics.current_price` concerned, and nothing changes; ' +
-    'ask for new advice and buy that. An advice answer sent back promptly is within the tolerance and buys.\n\n' +
+    'ask for new advice and buy that. An advice answer sent back promptly is within the tolerance and buys; an asset advice could ' +
+    'not quote (`statistics: null`) is bought at the quote, with no shown price to check it against.\n\n' +
     'The paying wallet is the one with the largest balance among those holding `invested_sum` (none: 422). The current ' +
     'portfolio, if any, is sold at the investment service’s current prices: each asset fetches ' +
     '`overall_sum × current_price / price_per_unit` rounded to the cent (so Σ overall_sum + Σ profit as GET /assets/ ' +
@@ -148,7 +155,7 @@ export default defineEndpoint({
     const { body } = context;
     const order = orderFrom({
       investedSum: body.invested_sum,
-      assets: body.assets.map((asset) => ({ assetName: asset.asset_name, part: asset.part_of_portfolio, shownPrice: asset.statistics.current_price })),
+      assets: body.assets.map((asset) => ({ assetName: asset.asset_name, part: asset.part_of_portfolio, shownPrice: asset.statistics?.current_price })),
       metrics: { rateOfReturn: body.metrics.rate_of_return, volatility: body.metrics.volatility, valueAtRisk: body.metrics.value_at_risk },
     });
     return buyPortfolio(context, order, renderPurchase);

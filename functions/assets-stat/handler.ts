@@ -11,25 +11,27 @@ import { shortVolume } from '../../shared/portfolio/volume';
 // What a ticker can look like (BRK.B, ^GSPC, BF-B); anything else names no asset (404 before any ML call).
 const statParams = z.object({ asset_name: z.string().regex(/^[A-Za-z.^-]{1,20}$/) });
 
-const statResponse = z.object({
-  previous_close: moneyText,
-  current_price: moneyText,
-  change_for_day: moneyText.describe("Today's change, percent, absolute value"),
-  change_for_day_direction: direction,
-  change_for_day_sum: moneyText.describe("Today's change in price, absolute value"),
-  change_for_day_sum_direction: direction,
-  long_name: z.string().nullable(),
-  exchange: z.string(),
-  timezone: z.string(),
-  currency: z.string(),
-  volume: z.string().nullable().describe('Short form: 24452230 → "24M", 1520 → "2K"; null when the market reports none'),
-  day_range_low: moneyText,
-  day_range_high: moneyText,
-  year_range_low: moneyText,
-  year_range_high: moneyText,
-  timestamp: z.number().int().describe('Epoch seconds of the quote'),
-  history: z.record(z.string().regex(/^\d+$/), z.number()).describe('Daily open price by epoch milliseconds'),
-});
+const statResponse = z
+  .object({
+    previous_close: moneyText,
+    current_price: moneyText,
+    change_for_day: moneyText.describe("Today's change, percent, absolute value"),
+    change_for_day_direction: direction,
+    change_for_day_sum: moneyText.describe("Today's change in price, absolute value"),
+    change_for_day_sum_direction: direction,
+    long_name: z.string().nullable(),
+    exchange: z.string(),
+    timezone: z.string(),
+    currency: z.string(),
+    volume: z.string().nullable().describe('Short form: 24452230 → "24M", 1520 → "2K"; null when the market reports none'),
+    day_range_low: moneyText,
+    day_range_high: moneyText,
+    year_range_low: moneyText,
+    year_range_high: moneyText,
+    timestamp: z.number().int().describe('Epoch seconds of the quote'),
+    history: z.record(z.string().regex(/^\d+$/), z.number()).describe('Daily open price by epoch milliseconds'),
+  })
+  .meta({ id: 'AssetStatistics', description: "One asset's day, year and price history" });
 
 const isUnknownAsset = (result: PromiseSettledResult<unknown>) =>
   result.status === 'rejected' && result.reason instanceof MlRejectedError && result.reason.mlMessage === ML_REJECTIONS.assetNameUnknown;

@@ -7,12 +7,16 @@ import { defineEndpoint } from '../../shared/http/endpoint';
 import { ApiError } from '../../shared/core/errors';
 import { errorResponses } from '../../shared/http/error-docs';
 
-const loginBody = z.object({
-  username: z.string().min(1).max(150),
-  password: z.string().min(1).max(128),
-});
+const loginBody = z
+  .object({
+    username: z.string().min(1).max(150),
+    password: z.string().min(1).max(128),
+  })
+  .meta({ id: 'Credentials' });
 
-const loginResponse = z.object({ key: z.string().describe('Send as `Authorization: token <key>`') });
+const loginResponse = z
+  .object({ key: z.string().describe('Send as `Authorization: Bearer <key>` (or `token <key>`, as the original clients do)') })
+  .meta({ id: 'LoginKey' });
 
 // One message for an unknown user and a wrong password, so neither can be probed.
 const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Unable to log in with provided credentials.');

@@ -10,7 +10,7 @@ export default defineEndpoint({
   responses: {
     200: {
       description: 'Logged out',
-      schema: z.object({ detail: z.string() }),
+      schema: z.object({ detail: z.string() }).meta({ id: 'Detail', description: 'A confirmation in words' }),
       example: { detail: 'Successfully logged out.' },
     },
     ...errorResponses(401),

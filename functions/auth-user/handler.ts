@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 
-const userResponse = z.object({
-  pk: z.string().uuid(),
-  username: z.string(),
-  email: z.string(),
-  first_name: z.string(),
-  last_name: z.string(),
-  ml_uuid: z.string(),
-});
+const userResponse = z
+  .object({
+    pk: z.string().uuid(),
+    username: z.string(),
+    email: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    ml_uuid: z.string(),
+  })
+  .meta({ id: 'User', description: 'The logged-in user' });
 
 export default defineEndpoint({
   session: 'pipeline',

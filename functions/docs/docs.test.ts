@@ -22,8 +22,15 @@ describe('GET /openapi.json', () => {
     expect(response.body.openapi).toBe('3.1.0');
   });
 
-  it("describes the key as an apiKey in Authorization, which is what Swagger UI's Authorize dialog fills in", () => {
-    expect(expectedDocument.components.securitySchemes.token).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
+  it('describes the key as an HTTP bearer token, which generated clients and Swagger UI send as `Authorization: Bearer <key>`', () => {
+    expect(expectedDocument.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('leaves the operations clients do not call out of the document: itself, and the scheduled seed', () => {
+    const paths = expectedDocument.paths as Record<string, Record<string, { 'x-function': string }>>;
+    const functions = Object.values(paths).flatMap((operations) => Object.values(operations).map((operation) => operation['x-function']));
+    expect(functions).not.toContain('docs');
+    expect(functions).not.toContain('seed-demo-users');
   });
 });
 

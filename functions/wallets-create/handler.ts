@@ -8,13 +8,21 @@ import { renderWallet, walletJson } from '../../shared/wallets/wallet-json';
 
 // Card numbers must be JSON strings: a JSON number would drop leading zeros and
 // cannot carry 19 digits exactly.
-const createWalletBody = z.object({
-  bank_name: z.string({ error: 'must be a string' }).trim().min(1, 'must not be blank').max(50, 'must be at most 50 characters'),
-  card_number: z
-    .string({ error: 'must be a string of 12 to 19 digits' })
-    .trim()
-    .regex(/^\d{12,19}$/, 'must be 12 to 19 digits, without spaces or dashes'),
-});
+const createWalletBody = z
+  .object({
+    bank_name: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(1, 'must not be blank')
+      .max(50, 'must be at most 50 characters')
+      // Documents what trim().min(1) enforces: a blank name is refused.
+      .meta({ pattern: '\\S' }),
+    card_number: z
+      .string({ error: 'must be a string of 12 to 19 digits' })
+      .trim()
+      .regex(/^\d{12,19}$/, 'must be 12 to 19 digits, without spaces or dashes'),
+  })
+  .meta({ id: 'NewWallet' });
 
 const duplicateCard = () => badRequest('card_number', 'a wallet with this card number already exists');
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
+import { moneyNumber } from '../../shared/money/decimal';
 import { expensesStatJson } from '../../shared/wallets/expenses-stat';
 
 const day = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
@@ -12,10 +13,12 @@ const rangeQuery = z
   })
   .refine(({ start, end }) => !start || !end || start <= end, { path: ['end'], message: 'must not be before start' });
 
-const dayTotals = z.object({
-  purchases: z.number().describe('Money that came in that day (top-ups, sale proceeds)'),
-  sells: z.number().describe('Money that went out that day (asset purchases), as a positive number'),
-});
+const dayTotals = z
+  .object({
+    purchases: moneyNumber.describe('Money that came in that day (top-ups, sale proceeds)'),
+    sells: moneyNumber.describe('Money that went out that day (asset purchases), as a positive number'),
+  })
+  .meta({ id: 'DayTotals', description: "A UTC day's money in and out, over all the user's wallets" });
 
 export default defineEndpoint({
   session: 'pipeline',
@@ -30,7 +33,7 @@ export default defineEndpoint({
   responses: {
     200: {
       description: 'Totals per UTC day',
-      schema: z.record(z.string().regex(/^\d+$/), dayTotals),
+      schema: z.record(z.string().regex(/^\d+$/), dayTotals).describe('Keyed by the epoch seconds of each UTC day’s midnight'),
       example: { '1622678400': { purchases: 1250.0, sells: 0 }, '1622764800': { purchases: 400.0, sells: 1000.0 } },
     },
     ...errorResponses(400, 401),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
-import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
+import { MAX_AMOUNT, moneyNumber, moneySchema } from '../../shared/money/decimal';
 import { jsonNumber } from '../../shared/money/json-number';
 import { balanceLimit, fitsInBalance } from '../../shared/wallets/balance';
 import { lockOwnWallet, recordMoneyMove, setWalletBalance } from '../../shared/wallets/money-moves';
@@ -9,13 +9,15 @@ import { walletIdParams } from '../../shared/wallets/ownership';
 import { TOP_UP_NAME } from '../../shared/wallets/transaction-names';
 import { renderTransaction, transactionExample, transactionJson } from '../../shared/wallets/wallet-json';
 
-const topUpBody = z.object({ sum: moneySchema() });
+const topUpBody = z.object({ sum: moneySchema() }).meta({ id: 'TopUp' });
 
-const topUpResponse = z.object({
-  detail: z.literal('Wallet has been replenished'),
-  transaction: transactionJson,
-  balance: z.number().describe('The wallet balance after the top-up, exact decimal written as a JSON number'),
-});
+const topUpResponse = z
+  .object({
+    detail: z.literal('Wallet has been replenished'),
+    transaction: transactionJson,
+    balance: moneyNumber.describe('The wallet balance after the top-up'),
+  })
+  .meta({ id: 'TopUpReceipt' });
 
 export default defineEndpoint({
   session: 'handler',

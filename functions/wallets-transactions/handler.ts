@@ -13,7 +13,7 @@ const wholeNumber = (min: number, max: number) =>
     .string({ error: 'must be a whole number' })
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
-    .pipe(z.number().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`));
+    .pipe(z.number().int().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`));
 
 const pageQuery = z.object({
   limit: wholeNumber(1, MAX_LIMIT).optional().describe(`How many transactions to return, 1–${MAX_LIMIT}; default all`),

@@ -113,6 +113,11 @@ export interface FunctionDefinition {
   endpoint: Endpoint<any, any, any, any>;
   deploy?: Partial<DeploySettings>;
   /**
+   * Not part of the API clients call: left out of the OpenAPI document they
+   * generate SDKs from (the scheduled seed; the docs serving that document).
+   */
+  internal?: true;
+  /**
    * This function's request deadline, instead of REQUEST_DEADLINE_MS: for a
    * batch job no client waits on (the scheduled seed), inside its Cloud Run timeout.
    */

@@ -7,10 +7,13 @@ export type InputLocation = 'body' | 'query' | 'path';
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, location: InputLocation): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details: FieldProblem[] = result.error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : location,
-    message: issue.message,
-  }));
+  // One problem per field: a value past several rules is told the first it breaks.
+  const byField = new Map<string, FieldProblem>();
+  for (const issue of result.error.issues) {
+    const field = issue.path.length ? issue.path.join('.') : location;
+    if (!byField.has(field)) byField.set(field, { field, message: issue.message });
+  }
+  const details = [...byField.values()];
   const fields = [...new Set(details.map((detail) => detail.field))].join(', ');
   throw new ApiError(400, 'invalid_request', `Invalid ${location === 'path' ? 'path parameter' : location} field(s): ${fields}`, details);
 }

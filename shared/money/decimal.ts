@@ -42,7 +42,18 @@ export interface MoneyBounds {
 export function moneySchema({ min = '0.01', max = '1000000.00' }: MoneyBounds = {}) {
   const lowest = new Decimal(min);
   const highest = new Decimal(max);
-  return z.union([z.number(), z.string()], { error: 'must be a decimal number' }).transform((value, ctx) => {
+  // The document states the rules the transform below enforces, from the same bounds (meta only documents).
+  const largestNumber = new Decimal(LARGEST_EXACT_NUMBER).minus('0.01');
+  const asNumber = z.number().meta({
+    minimum: Decimal.max(lowest, largestNumber.negated()).toNumber(),
+    maximum: Decimal.min(highest, largestNumber).toNumber(),
+    multipleOf: 0.01,
+  });
+  const asText = z.string().meta({
+    pattern: lowest.isNegative() ? MONEY_TEXT.source : MONEY_TEXT.source.replace('^-?', '^'),
+    description: `a decimal from ${lowest.toFixed(2)} to ${highest.toFixed(2)}, at most 2 places`,
+  });
+  return z.union([asNumber, asText], { error: 'must be a decimal number' }).transform((value, ctx) => {
     const parsed = moneyText(value);
     if ('problem' in parsed) {
       ctx.addIssue({ code: 'custom', message: parsed.problem });
@@ -69,3 +80,26 @@ export function moneySchema({ min = '0.01', max = '1000000.00' }: MoneyBounds = 
 export function toCents(amount: Decimal.Value): Decimal {
   return new Decimal(amount).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 }
+
+/**
+ * Amounts in answers, in the two forms SPEC §2 keeps for the old clients,
+ * named so a generated client types every amount alike. Both carry the exact
+ * decimal with 2 places; which form a field takes is fixed per field.
+ */
+export const moneyNumber = z.number().meta({
+  id: 'MoneyNumber',
+  format: 'decimal',
+  description:
+    'An exact amount with 2 decimal places, written as a JSON number whose text is that decimal (`650.00`). ' +
+    'A client that parses JSON into binary floating point keeps it exactly up to 90,071,992,547,409.91; past that, read the ' +
+    "number's text (JSON.parse's reviver gets it as `context.source`).",
+});
+
+export const moneyString = z
+  .string()
+  .regex(/^-?\d+\.\d{2}$/)
+  .meta({
+    id: 'MoneyString',
+    format: 'decimal',
+    description: 'An exact amount with 2 decimal places, as a string (`"340.00"`; negative where a sign is part of the value).',
+  });

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { FunctionDefinition, ResponseDoc } from '../http/endpoint';
 import { errorBody, errorResponses } from '../http/error-docs';
 import { API_DESCRIPTION } from './api-description';
@@ -24,7 +24,7 @@ export interface MediaType {
 
 export interface ResponseObject {
   description: string;
-  headers?: Record<string, { $ref: string }>;
+  headers: Record<string, { $ref: string }>;
   content?: Record<string, MediaType>;
 }
 
@@ -37,7 +37,7 @@ export interface Operation {
   parameters: Array<Parameter | { $ref: string }>;
   requestBody?: { required: boolean; content: Record<string, MediaType> };
   responses: Record<string, ResponseObject>;
-  /** The deployed function that answers this operation. */
+  /** The deployed function that answers this operation (functions/registry.ts). */
   'x-function': string;
 }
 
@@ -60,21 +60,32 @@ const TAGS: Record<string, string> = {
   auth: 'Log in and out, and who is logged in',
   wallets: 'Wallets (bank cards), top-ups, transactions and the expenses stat',
   assets: 'Portfolio advice, purchase, holdings and asset statistics',
-  docs: 'This document and the page rendering it',
-  internal: 'Called by Google Cloud, not by clients; not routed through the API Gateway',
 };
 
 const SECURITY: Record<FunctionDefinition['auth'], Operation['security']> = {
-  user: [{ token: [] }],
-  scheduler: [{ schedulerOidc: [] }],
+  user: [{ bearerAuth: [] }],
+  scheduler: [],
   public: [],
 };
 
+/**
+ * The document clients generate their SDKs from: every operation a client
+ * calls. Functions marked `internal` in the registry (the scheduled seed,
+ * and the docs that serve this document) are left out; the API Gateway config
+ * still routes them (infra/gateway-config.ts).
+ */
 export function buildOpenApiDocument(registry: readonly FunctionDefinition[]): OpenApiDocument {
-  const components = new SchemaComponents();
-  components.add('Error', errorBody, 'output');
+  const routes = listRoutes(registry).filter(({ definition }) => !definition.internal);
+  const answeredIds = new Set(
+    routes.flatMap(({ definition }) =>
+      Object.values(definition.endpoint.responses as Record<string, ResponseDoc>).flatMap((doc) =>
+        doc.schema ? SchemaComponents.idsIn(doc.schema, 'output') : [],
+      ),
+    ),
+  );
+  const components = new SchemaComponents(answeredIds);
   const paths: OpenApiDocument['paths'] = {};
-  for (const route of listRoutes(registry)) {
+  for (const route of routes) {
     paths[route.path] ??= {};
     paths[route.path][route.method.toLowerCase()] = operation(route, components);
   }
@@ -88,18 +99,12 @@ export function buildOpenApiDocument(registry: readonly FunctionDefinition[]): O
     paths,
     components: {
       securitySchemes: {
-        token: {
-          type: 'apiKey',
-          in: 'header',
-          name: 'Authorization',
-          description: 'The key from `POST /api/v1/auth/login/`, sent as `token <key>` (`Token <key>` and `Bearer <key>` are accepted too).',
-        },
-        schedulerOidc: {
+        bearerAuth: {
           type: 'http',
           scheme: 'bearer',
-          bearerFormat: 'JWT',
           description:
-            'A Google-signed OIDC ID token of the Cloud Scheduler service account, with the function URL as audience. Clients cannot call these operations.',
+            'The key from `POST /api/v1/auth/login/`, as `Authorization: Bearer <key>`. The scheme `token` (`Authorization: token <key>`, ' +
+            'what the original clients send) is accepted too, in any case.',
         },
       },
       parameters: {
@@ -112,39 +117,45 @@ export function buildOpenApiDocument(registry: readonly FunctionDefinition[]): O
           schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
         },
       },
-      headers: {
-        RequestId: { description: 'Identifies the request in the logs; quote it when reporting a problem', schema: { type: 'string' } },
-      },
+      headers: HEADERS,
       schemas: components.all(),
     },
   };
 }
 
+const HEADERS = {
+  RequestId: { description: 'Identifies the request in the logs; quote it when reporting a problem', schema: { type: 'string' } },
+  RetryAfter: { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
+  WwwAuthenticate: { description: 'The scheme to authenticate with: `Token`', schema: { type: 'string' } },
+  Allow: { description: 'The methods this path answers, comma-separated', schema: { type: 'string' } },
+};
+
+/** Which headers an answer of each status carries, beyond X-Request-Id (on every one). */
+const HEADERS_BY_STATUS: Record<string, Record<string, { $ref: string }>> = {
+  401: { 'WWW-Authenticate': { $ref: '#/components/headers/WwwAuthenticate' } },
+  405: { Allow: { $ref: '#/components/headers/Allow' } },
+  429: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } },
+  503: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } },
+};
+
 function operation(route: Route, components: SchemaComponents): Operation {
   const { definition } = route;
   const { endpoint } = definition;
-  const typeName = pascalCase(definition.name);
-  const internal = definition.auth === 'scheduler';
-
   const op: Operation = {
     operationId: route.operationId,
     summary: endpoint.summary,
-    description: internal
-      ? `${endpoint.description ?? ''}\n\nNot routed through the API Gateway: Cloud Scheduler calls the function's own URL.`.trim()
-      : endpoint.description,
+    description: endpoint.description,
     tags: [tagOf(route)],
     security: SECURITY[definition.auth],
     parameters: [...pathParameters(route, components), ...queryParameters(endpoint.query, components)],
-    responses: responses(route, typeName, components),
+    responses: responses(route, components),
     'x-function': definition.name,
   };
   if (endpoint.idempotent) op.parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
   if (endpoint.body) {
     op.requestBody = {
       required: !endpoint.body.safeParse(undefined).success,
-      content: {
-        'application/json': withExample({ schema: components.add(`${typeName}Request`, endpoint.body, 'input') }, endpoint.bodyExample),
-      },
+      content: { 'application/json': withExample({ schema: components.use(endpoint.body, 'input') }, endpoint.bodyExample) },
     };
   }
   return op;
@@ -166,52 +177,69 @@ function parameter(name: string, location: 'path' | 'query', required: boolean, 
   return { name, in: location, required, ...(typeof description === 'string' ? { description } : {}), schema: rest };
 }
 
-/** Path and query schemas are zod objects; their properties become one parameter each. */
+/** Path and query schemas are zod objects; their properties become one parameter each, typed as what they parse into. */
 function objectShape(schema: z.ZodType | undefined, components: SchemaComponents) {
   if (!schema) return { properties: {} as Record<string, JsonSchema>, required: [] as string[] };
-  const json = components.inline(schema, 'input');
-  return {
-    properties: (json.properties ?? {}) as Record<string, JsonSchema>,
-    required: (json.required ?? []) as string[],
-  };
+  const shape = (schema as z.ZodObject).shape as Record<string, z.ZodType> | undefined;
+  const json = components.use(schema, 'input');
+  const properties = Object.fromEntries(
+    Object.keys((json.properties ?? {}) as Record<string, JsonSchema>).map((name) => {
+      const field = shape?.[name];
+      const property = (json.properties as Record<string, JsonSchema>)[name];
+      return [
+        name,
+        field
+          ? {
+              ...components.parameter(field instanceof z.ZodOptional ? (field.unwrap() as z.ZodType) : field),
+              ...(property.description ? { description: property.description } : {}),
+            }
+          : property,
+      ];
+    }),
+  );
+  return { properties, required: (json.required ?? []) as string[] };
 }
 
 /**
  * The endpoint's own responses, plus the errors the HTTP layer answers for it
- * before the handler runs (auth, input parsing, idempotency) or for any request
- * (the deadline, the database away), so every status a
- * client can meet is listed.
+ * before the handler runs (auth, input parsing, idempotency, a method the path
+ * does not serve, headers too large) or for any request (the deadline, the
+ * database away), so every status a client can meet is listed.
  */
-function responses(route: Route, typeName: string, components: SchemaComponents): Record<string, ResponseObject> {
+function responses(route: Route, components: SchemaComponents): Record<string, ResponseObject> {
   const { definition } = route;
   const { endpoint } = definition;
   const layerStatuses = [
     ...(definition.auth === 'user' ? [401] : []),
-    ...(definition.auth === 'scheduler' ? [401, 403] : []),
     ...(endpoint.query || endpoint.idempotent ? [400] : []),
     ...(endpoint.body ? [400, 413, 415] : []),
     ...(endpoint.params ? [404] : []),
     ...(endpoint.idempotent ? [409] : []),
-    // Every request has a deadline, and all but docs reach the database (README, Failure behaviour).
+    405,
+    431,
+    // Every request has a deadline, and all but docs reach the database (docs/failure-behaviour.md).
     503,
   ];
   const documented: Record<string, ResponseDoc> = { ...errorResponses(...layerStatuses), ...endpoint.responses };
 
   const result: Record<string, ResponseObject> = {};
   for (const [status, doc] of Object.entries(documented).sort(([a], [b]) => Number(a) - Number(b))) {
-    result[status] = responseObject(doc, () =>
-      doc.schema === errorBody ? { $ref: '#/components/schemas/Error' } : components.add(`${typeName}Response${status}`, doc.schema as z.ZodType, 'output'),
-    );
+    result[status] = responseObject(status, doc, components);
   }
-  result.default = responseObject({ description: 'An unexpected failure (500), or the database being unavailable (503)', schema: errorBody }, () => ({
-    $ref: '#/components/schemas/Error',
-  }));
+  result.default = responseObject(
+    'default',
+    { description: 'An unexpected failure: 500 `internal_error`, its details in the logs', schema: errorBody },
+    components,
+  );
   return result;
 }
 
-function responseObject(doc: ResponseDoc, schemaRef: () => JsonSchema): ResponseObject {
-  const response: ResponseObject = { description: doc.description, headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } } };
-  if (doc.schema) response.content = { 'application/json': withExample({ schema: schemaRef() }, doc.example) };
+function responseObject(status: string, doc: ResponseDoc, components: SchemaComponents): ResponseObject {
+  const response: ResponseObject = {
+    description: doc.description,
+    headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' }, ...HEADERS_BY_STATUS[status] },
+  };
+  if (doc.schema) response.content = { 'application/json': withExample({ schema: components.use(doc.schema, 'output') }, doc.example) };
   return response;
 }
 
@@ -220,8 +248,5 @@ function withExample(media: MediaType, example: unknown): MediaType {
 }
 
 function tagOf({ definition, path }: Route): string {
-  if (definition.auth === 'scheduler') return 'internal';
   return /^\/api\/v\d+\/(\w+)\//.exec(path)?.[1] ?? definition.name.split('-')[0];
 }
-
-const pascalCase = (name: string) => name.replace(/(^|[-_])(\w)/g, (_, __, letter: string) => letter.toUpperCase());

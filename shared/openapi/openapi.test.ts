@@ -8,6 +8,8 @@ import { toJsonSchema } from './json-schema';
 import { listRoutes } from './routes';
 
 const document = buildOpenApiDocument(registry);
+/** What clients call: everything but the functions the registry marks internal (the docs, the scheduled seed). */
+const clientRegistry = registry.filter((definition) => !definition.internal);
 
 const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
   Object.entries(methods).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
@@ -16,8 +18,8 @@ const operationOf = (path: string, method: string) => document.paths[path][metho
 const parameters = (operation: Operation) => operation.parameters.filter((parameter): parameter is Parameter => !('$ref' in parameter));
 
 describe('the OpenAPI document covers the registry exactly', () => {
-  it('documents every registered route and method, answered by its function', () => {
-    for (const definition of registry) {
+  it('documents every route and method clients call, answered by its function', () => {
+    for (const definition of clientRegistry) {
       for (const path of definition.paths) {
         for (const method of definition.methods) {
           expect({ route: `${method} ${path}`, function: operationOf(path, method)?.['x-function'] }).toEqual({
@@ -37,7 +39,8 @@ describe('the OpenAPI document covers the registry exactly', () => {
         registered: true,
       });
     }
-    expect(documented).toHaveLength(listRoutes(registry).length);
+    expect(documented).toHaveLength(listRoutes(clientRegistry).length);
+    expect(clientRegistry.length).toBeLessThan(registry.length);
   });
 
   it('gives every operation a unique operationId', () => {
@@ -67,7 +70,7 @@ describe('every documented example is valid against the schema the endpoint uses
   });
 
   it('puts each example next to its schema in the document', () => {
-    for (const definition of registry) {
+    for (const definition of clientRegistry) {
       for (const path of definition.paths) {
         for (const method of definition.methods) {
           const operation = operationOf(path, method);
@@ -84,21 +87,50 @@ describe('every documented example is valid against the schema the endpoint uses
 });
 
 describe('operations', () => {
-  it('ask for the token scheme exactly where a user key is required', () => {
-    expect(document.components.securitySchemes.token).toEqual({
-      type: 'apiKey',
-      in: 'header',
-      name: 'Authorization',
-      description: expect.stringContaining('`token <key>`'),
+  it('ask for a bearer key exactly where a user key is required', () => {
+    expect(document.components.securitySchemes.bearerAuth).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      description: expect.stringContaining('`Authorization: token <key>`'),
     });
-    for (const route of listRoutes(registry)) {
-      const expected = { user: [{ token: [] }], public: [], scheduler: [{ schedulerOidc: [] }] }[route.definition.auth];
-      expect(operationOf(route.path, route.method).security).toEqual(expected);
+    for (const route of listRoutes(clientRegistry)) {
+      expect(operationOf(route.path, route.method).security).toEqual(route.definition.auth === 'user' ? [{ bearerAuth: [] }] : []);
     }
   });
 
+  it('declare the headers a client acts on: Retry-After on 429 and 503, WWW-Authenticate on 401, Allow on 405', () => {
+    for (const route of listRoutes(clientRegistry)) {
+      const { responses } = operationOf(route.path, route.method);
+      expect(responses['503'].headers['Retry-After']).toEqual({ $ref: '#/components/headers/RetryAfter' });
+      expect(responses['405'].headers.Allow).toEqual({ $ref: '#/components/headers/Allow' });
+      expect(responses['431']).toBeDefined();
+      if (responses['401']) expect(responses['401'].headers['WWW-Authenticate']).toEqual({ $ref: '#/components/headers/WwwAuthenticate' });
+      if (responses['429']) expect(responses['429'].headers['Retry-After']).toEqual({ $ref: '#/components/headers/RetryAfter' });
+      expect(Object.values(responses).every((response) => response.headers['X-Request-Id'])).toBe(true);
+    }
+  });
+
+  it('name every domain object and every amount, once, with no status code in a name', () => {
+    const names = Object.keys(document.components.schemas);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Wallet',
+        'Transaction',
+        'Metrics',
+        'AssetQuote',
+        'HoldingStatistics',
+        'Holding',
+        'AdviceAsset',
+        'MoneyNumber',
+        'MoneyString',
+        'Error',
+      ]),
+    );
+    expect(names.filter((name) => /\d{3}|Response|Request/.test(name))).toEqual([]);
+  });
+
   it('declare every path parameter, and the query parameters of the query schema', () => {
-    for (const route of listRoutes(registry)) {
+    for (const route of listRoutes(clientRegistry)) {
       const declared = parameters(operationOf(route.path, route.method));
       const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       expect(declared.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name)).toEqual(inPath);
@@ -111,14 +143,14 @@ describe('operations', () => {
   });
 
   it('take an Idempotency-Key header exactly where the endpoint honours one', () => {
-    for (const route of listRoutes(registry)) {
+    for (const route of listRoutes(clientRegistry)) {
       const refs = operationOf(route.path, route.method).parameters.filter((parameter) => '$ref' in parameter);
       expect(refs).toEqual(route.definition.endpoint.idempotent ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []);
     }
   });
 
   it('list the endpoint’s responses, the errors the HTTP layer adds, and the shared error shape', () => {
-    for (const route of listRoutes(registry)) {
+    for (const route of listRoutes(clientRegistry)) {
       const { endpoint, auth } = route.definition;
       const responses = operationOf(route.path, route.method).responses;
       expect(Object.keys(responses)).toEqual(expect.arrayContaining(Object.keys(endpoint.responses)));
@@ -176,7 +208,7 @@ describe('the document as a whole', () => {
 describe('schemas zod cannot write inline', () => {
   const statistics = z.object({ long_name: z.string() }).meta({ id: 'Statistics' });
   type Tree = { children: Tree[] };
-  const tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(tree) }));
+  const tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(tree) })).meta({ id: 'Tree' });
   const definition: FunctionDefinition = {
     name: 'example-things',
     methods: ['POST'],
@@ -196,24 +228,34 @@ describe('schemas zod cannot write inline', () => {
     }),
   };
   const example = buildOpenApiDocument([definition]);
+  const operation = example.paths['/api/v1/things/{thing_id}/'].post;
 
-  it('documents a transformed request field as what it accepts', () => {
-    expect(example.components.schemas.ExampleThingsRequest).toMatchObject({
-      properties: { amount: { type: ['number', 'string'] }, stats: { $ref: '#/components/schemas/StatisticsInput' } },
+  it('documents a transformed request field as what it accepts, with the rules the transform enforces', () => {
+    expect(operation.requestBody!.content['application/json'].schema).toMatchObject({
+      properties: {
+        amount: {
+          anyOf: [
+            { type: 'number', minimum: 0.01, maximum: 1000000, multipleOf: 0.01 },
+            { type: 'string', pattern: expect.any(String) },
+          ],
+        },
+        stats: { $ref: '#/components/schemas/StatisticsInput' },
+      },
     });
   });
 
-  it('lifts shared and recursive schemas into components, one per direction', () => {
+  it('lifts named and recursive schemas into components; a name a response also uses gets its request view as <name>Input', () => {
     expect(example.components.schemas.Statistics).toMatchObject({ properties: { long_name: { type: 'string' } }, additionalProperties: false });
     expect(example.components.schemas.StatisticsInput).toEqual({ type: 'object', properties: { long_name: { type: 'string' } }, required: ['long_name'] });
+    expect(example.components.schemas.Tree).toMatchObject({ properties: { children: { type: 'array', items: { $ref: '#/components/schemas/Tree' } } } });
     expect(JSON.stringify(example)).not.toContain('#/$defs/');
     expect(JSON.stringify(example)).not.toContain('"$ref":"#"');
-    const response = example.components.schemas.ExampleThingsResponse201 as { properties: Record<string, unknown> };
+    const response = operation.responses['201'].content!['application/json'].schema as { properties: Record<string, unknown> };
     expect(response.properties.stats).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Statistics' } });
   });
 
   it('puts a parameter’s description on the parameter', () => {
-    expect(example.paths['/api/v1/things/{thing_id}/'].post.parameters[0]).toEqual({
+    expect(operation.parameters[0]).toEqual({
       name: 'thing_id',
       in: 'path',
       required: true,

@@ -12,22 +12,26 @@ export interface Route {
   operationId: string;
 }
 
-const camelCase = (name: string) => name.replace(/[-_]+(\w)/g, (_, letter: string) => letter.toUpperCase());
+const camelCase = (name: string) => name.replace(/[-_.]+(\w)/g, (_, letter: string) => letter.toUpperCase());
 const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
+/** `/swagger/{asset}` → `SwaggerAsset`: a path's words, for telling one function's paths apart. */
+const pathWords = (path: string) => capitalised(camelCase(path.replace(/[{}]/g, '').split('/').filter(Boolean).join('-')));
 
+/**
+ * Stable operation ids, from the registry alone: the function's name for its
+ * main operation (POST where it answers several methods, else its method),
+ * with the method added for the others (`authLogout`, `authLogoutGet`), and
+ * the path's words where one function answers several paths (the docs).
+ */
 export function listRoutes(registry: readonly FunctionDefinition[]): Route[] {
   return registry.flatMap((definition) => {
-    const single = definition.methods.length === 1 && definition.paths.length === 1;
-    return definition.paths.flatMap((path, pathIndex) =>
+    const main = definition.methods.includes('POST') ? 'POST' : definition.methods[0];
+    return definition.paths.flatMap((path) =>
       definition.methods.map((method) => ({
         definition,
         method,
         path,
-        // The function name alone while it answers one route; a suffix only
-        // when it answers several, so ids stay stable as long as the route does.
-        operationId: single
-          ? camelCase(definition.name)
-          : `${camelCase(definition.name)}${capitalised(method)}${definition.paths.length > 1 ? pathIndex + 1 : ''}`,
+        operationId: `${camelCase(definition.name)}${method === main ? '' : capitalised(method)}${definition.paths.length > 1 ? pathWords(path) : ''}`,
       })),
     );
   });

@@ -23,8 +23,8 @@ import { deleteAssets, heldAssets, lockForPurchase, purchaseStart, replaceMetric
 export interface OrderLine {
   assetName: string;
   part: number;
-  /** The price the body carries (what advice showed); only checked against the quote. */
-  shownPrice: Decimal;
+  /** The price the body carries (what advice showed), if advice could quote it; only checked against the quote. */
+  shownPrice?: Decimal;
   /** Where the asset is in the body, to name it in errors. */
   index: number;
   overallSum: Decimal;
@@ -41,7 +41,7 @@ export type PricedAsset = OrderLine & { pricePerUnit: Decimal };
 /** An order as the request states it: each asset's part and the price advice showed. */
 export interface OrderRequest {
   investedSum: Decimal;
-  assets: ReadonlyArray<{ assetName: string; part: number; shownPrice: Decimal }>;
+  assets: ReadonlyArray<{ assetName: string; part: number; shownPrice?: Decimal }>;
   metrics: Order['metrics'];
 }
 
@@ -71,7 +71,8 @@ const noWalletHolds = (amount: Decimal) =>
  */
 function priceOrder(order: Order, quotes: ReadonlyMap<string, Decimal>): PricedAsset[] {
   const priced = order.lines.map((line) => ({ ...line, pricePerUnit: buyablePrice(line.assetName, quotes.get(line.assetName)!) }));
-  const stale = priced.filter((asset) => priceMoved(asset.shownPrice, asset.pricePerUnit));
+  // An asset advice could not quote carries no shown price: nothing is stale about it.
+  const stale = priced.flatMap(({ shownPrice, ...asset }) => (shownPrice && priceMoved(shownPrice, asset.pricePerUnit) ? [{ ...asset, shownPrice }] : []));
   if (stale.length > 0) {
     throw new ApiError(
       409,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Decimal } from '../money/decimal';
+import { moneyNumber, type Decimal } from '../money/decimal';
 import { jsonNumber } from '../money/json-number';
 
 /**
@@ -7,19 +7,23 @@ import { jsonNumber } from '../money/json-number';
  * money is a JSON number written from the exact decimal, and a transaction's
  * sign travels separately from its (absolute) amount.
  */
-export const walletJson = z.object({
-  id: z.uuid(),
-  bank_name: z.string(),
-  card_number: z.string(),
-  balance: z.number().describe('Exact decimal with 2 places, written as a JSON number (e.g. 650.00)'),
-});
+export const walletJson = z
+  .object({
+    id: z.uuid(),
+    bank_name: z.string(),
+    card_number: z.string(),
+    balance: moneyNumber,
+  })
+  .meta({ id: 'Wallet', description: 'A bank card and the money on it' });
 
-export const transactionJson = z.object({
-  created_at: z.iso.datetime({ precision: 6 }),
-  name: z.string(),
-  sum: z.number().nonnegative().describe('Absolute amount, exact decimal written as a JSON number'),
-  sum_direction: z.enum(['+', '-']).describe('"+" money came in, "-" money went out'),
-});
+export const transactionJson = z
+  .object({
+    created_at: z.iso.datetime({ precision: 6 }),
+    name: z.string(),
+    sum: moneyNumber.describe('The amount moved, absolute; its direction is `sum_direction`'),
+    sum_direction: z.enum(['+', '-']).describe('"+" money came in, "-" money went out'),
+  })
+  .meta({ id: 'Transaction', description: 'One movement of money in or out of a wallet' });
 
 export const walletExample = {
   id: '0b5d6c3e-8a1f-4b2c-9d3e-4f5a6b7c8d9e',
