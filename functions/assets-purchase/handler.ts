@@ -3,7 +3,7 @@ import type { Result } from '../../shared/core/result';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 import { MAX_AMOUNT, moneySchema } from '../../shared/money/decimal';
-import { findTicker, TICKERS } from '../../shared/ml/tickers';
+import { findTicker, TICKER_SYMBOLS } from '../../shared/ml/tickers';
 import { PART_TOLERANCE } from '../../shared/portfolio/apportion';
 import { describeHoldings, describeMetrics } from '../../shared/portfolio/holdings';
 import { buyPortfolio, orderFrom, type Purchased } from '../../shared/portfolio/purchase';
@@ -17,7 +17,7 @@ const purchaseAsset = z.object({
     .string()
     .max(20)
     .refine((name) => findTicker(name) !== undefined, 'is not an asset the investment service knows')
-    .meta({ enum: TICKERS.map((ticker) => ticker.symbol) }),
+    .meta({ enum: TICKER_SYMBOLS }),
   // What advice showed; null where advice could not quote the asset, so an advice answer sent back whole still buys.
   statistics: z.object({ current_price: moneySchema({ max: MAX_AMOUNT }) }).nullable(),
 });

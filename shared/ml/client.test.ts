@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startMlStandin, type MlStandin } from '../../scripts/ml-standin/server';
 import { ApiError } from '../core/errors';
 import { createMlClient, type MlClient } from './client';
@@ -105,6 +107,33 @@ describe('mapping failures', () => {
     for (const call of [ml.recommendPortfolio(JOHN), ml.getStat('AAPL'), ml.getDetailedStat('AAPL'), ml.getHistory('AAPL')]) {
       const error = await failure(call);
       expect([error.status, error.code]).toEqual([502, 'ml_bad_response']);
+    }
+  });
+
+  it.each([
+    ['refuses with 502 a portfolio that weighs a ticker outside the contract’s 27', 0.2, 502],
+    ['ignores a ticker outside the contract that weighs nothing', 0, 200],
+  ])('%s', async (_case, unknownWeight, status) => {
+    const composition = {
+      AAPL: { weight: 1 - unknownWeight, expectedReturn: 1, expectedVolatility: 1 },
+      NEWCO: { weight: unknownWeight, expectedReturn: 1, expectedVolatility: 1 },
+    };
+    const body = JSON.stringify({
+      portfolioComposition: composition,
+      portfolioMetrics: { expectedReturn: 1, annualVolatility: 1, sharpeRatio: 1 },
+      riskAversion: 0.5,
+    });
+    const server = createServer((_request, response) => response.writeHead(200, { 'Content-Type': 'application/json' }).end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = createMlClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` });
+      const outcome = await client.recommendPortfolio(JOHN).then(
+        (portfolio) => ({ status: 200, tickers: Object.keys(portfolio.portfolioComposition) }),
+        (error: ApiError) => ({ status: error.status, code: error.code }),
+      );
+      expect(outcome).toEqual(status === 200 ? { status, tickers: ['AAPL', 'NEWCO'] } : { status, code: 'ml_bad_response' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

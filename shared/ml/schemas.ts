@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findTicker } from './tickers';
 
 /**
  * Shapes of the investment recommendation service's answers (SPEC §6).
@@ -14,7 +15,13 @@ export const portfolioSchema = z
   .object({
     portfolioComposition: z
       .record(z.string().min(1), z.object({ weight: z.number().min(0).max(1), expectedReturn: percent, expectedVolatility: percent }))
-      .refine((composition) => Object.keys(composition).length > 0, 'has no tickers'),
+      .refine((composition) => Object.keys(composition).length > 0, 'has no tickers')
+      // Advice must be buyable, and a purchase takes only the 27 tickers of the contract; one the service
+      // adds later is ignored until then, as long as it weighs nothing.
+      .refine(
+        (composition) => Object.entries(composition).every(([symbol, { weight }]) => weight === 0 || findTicker(symbol) !== undefined),
+        'weighs a ticker that is not one of the contract’s',
+      ),
     portfolioMetrics: z.object({ expectedReturn: percent, annualVolatility: percent, sharpeRatio: z.number() }),
     riskAversion: z.number().min(0).max(1),
   })

@@ -66,6 +66,9 @@ export const TICKERS: readonly Ticker[] = Object.freeze(
   ),
 );
 
+/** The symbols, for schemas that accept or answer only these (SPEC §6: the service knows these 27). */
+export const TICKER_SYMBOLS = TICKERS.map((ticker) => ticker.symbol) as [string, ...string[]];
+
 const bySymbol = new Map(TICKERS.map((ticker) => [ticker.symbol, ticker]));
 
 /** Exact, case-sensitive match: the service itself only knows upper-case symbols. */

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { MAX_AMOUNT, moneySchema, moneyString } from '../money/decimal';
+import { TICKER_SYMBOLS } from '../ml/tickers';
 
 /** Shapes the asset endpoints share, for parsing and for the OpenAPI document. */
 
 /** Amounts here are 2-decimal strings (SPEC §3), the document's MoneyString. */
 export const moneyText = moneyString;
 export const signedText = moneyString;
+/** An asset's symbol: one of the 27 the investment service knows (SPEC §6). */
+export const ticker = z.enum(TICKER_SYMBOLS).meta({ id: 'Ticker', description: 'The symbol of one of the assets the investment service knows' });
 export const direction = z.enum(['+', '-']).describe('"+" for a rise or zero, "-" for a fall');
 
 export const metricsSchema = z
@@ -36,7 +39,7 @@ export const holdingStatisticsSchema = z
 export const portfolioAssetSchema = z.object({
   part_of_portfolio: z.number().int().min(0).max(100).describe('Whole percent of the invested sum, rounded half up; the parts add up to 100 ± 1'),
   overall_sum: moneyText,
-  asset_name: z.string(),
+  asset_name: ticker,
 });
 
 /** A signed decimal given as a JSON number or a string, at most 2 decimals, that a DECIMAL(17,2) holds (metrics). */
