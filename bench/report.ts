@@ -41,7 +41,7 @@ const num = (value: number | undefined, digits = 1) => (value === undefined || N
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => pad(cell, widths[i], i > 0)).join(' | ')} |`;
-  // Markdown, so the table pastes into the README as it is: numbers right-aligned.
+  // Markdown, so the table pastes into docs/performance.md as it is: numbers right-aligned.
   const rule = `|${widths.map((width, i) => (i > 0 ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }

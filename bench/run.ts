@@ -1,4 +1,4 @@
-// `npm run bench`: what each function costs per request, against a floor. See README, Performance.
+// `npm run bench`: what each function costs per request, against a floor. See docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -77,8 +77,9 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
   {
     id: 'auth-login',
     target: 'auth-login',
-    // Each attempt is counted before its password is checked, and 5 in flight for one
-    // username is the throttle's limit: 4 workers over 4 users never reach it.
+    // Each attempt is counted before its password is checked, and a success clears the
+    // count: 4 workers over 4 users hold one check per username, far below the throttle's
+    // limit (LOGIN_MAX_FAILURES + IN_FLIGHT_ALLOWANCE, shared/auth/login-throttle.ts).
     concurrency: 4,
     requests: () => {
       let turn = 0;

@@ -84,7 +84,7 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: numbe
   };
 }
 
-/** The environment a deployed function gets (README, Configuration), and nothing inherited from the shell. */
+/** The environment a deployed function gets (docs/configuration.md), and nothing inherited from the shell. */
 export function functionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   // Cloud Run's Node runtime runs with NODE_ENV=production (express changes behaviour with it).
   // LOG_LEVEL stays unset so every request writes its log line, as in production.

@@ -8,7 +8,7 @@ import type { Connection } from 'mariadb';
  * one was active (see `otherClientsActive`).
  *
  * Definitions (validated against the floor server, which sends exactly two
- * text-protocol SELECTs per request, and by hand: see README, Performance):
+ * text-protocol SELECTs per request, and by hand: see docs/performance.md):
  * - statements: Σ Δ Com_xxx over every Com_ counter except Com_stmt_* and
  *   Com_admin_commands. A prepared statement's EXECUTE also bumps the Com_xxx
  *   of the statement it runs (Com_select …), so Com_stmt_* would count it twice;

@@ -97,7 +97,7 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
         `--retained-transaction-log-days=${TRANSACTION_LOG_DAYS}`,
       ),
       // An instance made before this script protected itself gets the protection;
-      // its version is left alone (a major upgrade is a deliberate step, README).
+      // its version is left alone (a major upgrade is a deliberate step, docs/deploy.md).
       gcloud('sql', 'instances', 'patch', settings.sqlInstance, project, '--deletion-protection', '--connector-enforcement=REQUIRED', '--quiet'),
     ),
     createOnce(

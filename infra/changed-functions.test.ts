@@ -25,6 +25,8 @@ describe('functionsAffectedBy', () => {
     'prisma/migrations/20261126120000_init/migration.sql',
     'functions/registry.ts',
     'functions/index.ts',
+    'functions/main.cts',
+    'scripts/finish-build.js',
     'package-lock.json',
     'tsconfig.build.json',
     'infra/settings.ts',
@@ -37,7 +39,7 @@ describe('functionsAffectedBy', () => {
 
   it.each([
     ['tests', [`functions/${aFunction}/${aFunction}.test.ts`, 'shared/money/json-number.test.ts', 'testing/http.ts']],
-    ['docs and infra scripts', ['README.md', 'infra/gateway.ts', 'infra/README-deploy.md', 'scripts/ml-standin.ts']],
+    ['docs and infra scripts', ['README.md', 'docs/deploy.md', 'infra/gateway.ts', 'infra/README-deploy.md', 'scripts/ml-standin.ts']],
     ['nothing', []],
   ])('redeploys nothing for %s', (_, changed) => {
     expect(names(changed)).toEqual([]);

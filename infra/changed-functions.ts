@@ -11,11 +11,13 @@ import type { FunctionDefinition } from '../shared/http/endpoint';
 const AFFECTS_EVERY_FUNCTION = [
   /^shared\//,
   /^prisma\//,
-  /^functions\/(index|registry)\.ts$/,
+  /^functions\/(index\.ts|registry\.ts|main\.cts)$/,
   /^package(-lock)?\.json$/,
   /^tsconfig(\.build)?\.json$/,
   /^scripts\/generate-prisma-client\.js$/,
   /^scripts\/schema-engine-offline\.sh$/,
+  // npm run build's last step: the served OpenAPI document and the compile cache of every function.
+  /^scripts\/finish-build\.js$/,
   // What is uploaded, and how each function is deployed.
   /^\.gcloudignore$/,
   /^infra\/(settings|deploy-plan)\.ts$/,

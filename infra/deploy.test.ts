@@ -63,7 +63,7 @@ describe('deploy --all --dry-run', () => {
       const env = gcloudDictionary(flags.get('--set-env-vars') as string);
       expect(env.ALLOWED_ORIGINS).toBe('https://app.example.com,https://admin.example.com');
       expect(env.GOOGLE_CLOUD_PROJECT).toBe('my-project');
-      // The heap bounds the bench measured with (README, Performance).
+      // The heap bounds the bench measured with (docs/performance.md).
       expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=192');
       expect(env.NODE_COMPILE_CACHE).toBe('dist/.compile-cache');
       if (deploySettingsOf(definition).database) {

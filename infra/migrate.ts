@@ -21,7 +21,7 @@ const SPEC: CommandLineSpec = {
  *   tsx infra/migrate.ts --project=P [--proxy-port=3307] [--dry-run]
  *
  * Needs `cloud-sql-proxy` on the PATH and application-default credentials
- * with roles/cloudsql.client (README, Deploy, step 5).
+ * with roles/cloudsql.client (docs/deploy.md, step 5).
  */
 export interface MigrationPlan {
   proxy: Command;

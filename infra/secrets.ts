@@ -27,7 +27,7 @@ const SPEC: CommandLineSpec = {
   flags: {
     'rotate-jwt': {
       type: 'boolean',
-      help: `add a new random ${SECRETS.jwt} version (first step of a rotation, see README: Deploy, Secrets)`,
+      help: `add a new random ${SECRETS.jwt} version (first step of a rotation, see docs/deploy.md: Secrets)`,
     },
   },
 };

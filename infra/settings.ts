@@ -29,10 +29,10 @@ export function deploySettingsOf(definition: FunctionDefinition): DeploySettings
 
 /**
  * V8 sizes its heap from the machine, not the instance, and collects lazily:
- * left alone, one function's young generation alone grew to 128 MB under load
- * (npm run bench). A young generation of 3 × 8 MB and an old-generation cap
- * well inside the instance's memory keep a function at ~110-150 MB after load
- * for a few percent more CPU in scavenges (README, Performance). The bench
+ * left alone, one function's young generation grew to a large part of the
+ * instance under load. A young generation of 3 × 8 MB and an old-generation
+ * cap well inside the instance's memory keep a function small after load for
+ * a little more CPU in scavenges (docs/performance.md, npm run bench). The bench
  * starts every function with these same options.
  */
 export const RUNTIME_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=192';
@@ -134,7 +134,7 @@ export const OPTIONS = {
     help: 'connections kept free for migrations and people',
   },
   // 0: every function scales to zero, and the first request after a quiet spell waits for a cold start
-  // (README, Deploy: what one warm instance costs a month).
+  // (docs/deploy.md: what one warm instance costs a month).
   minInstances: {
     flag: 'min-instances',
     env: 'MIN_INSTANCES',

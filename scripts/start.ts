@@ -14,7 +14,7 @@ import { startMlStandin } from './ml-standin/server';
 
 const developmentDefaults: Record<string, string> = {
   DATABASE_URL: LOCAL_DATABASE_URL,
-  // Development only; production reads it from Secret Manager (README, Deploy).
+  // Development only; production reads it from Secret Manager (docs/deploy.md, Secrets).
   JWT_SECRET: 'local-development-secret-change-me-0123456789abcdef',
   ALLOWED_ORIGINS: '*',
 };

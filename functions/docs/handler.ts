@@ -24,8 +24,8 @@ interface Rendered {
 // Optional because the other two paths have no parameter; a name not listed is a 404.
 const docsParams = z.object({ asset: z.enum(SWAGGER_ASSET_NAMES).optional() });
 
-// The UI's files only change with a deploy; an hour of caching spares the 1.7 MB
-// bundle on every visit, and the ETag Express adds revalidates it after that.
+// The UI's files only change with a deploy; an hour of caching spares the
+// megabytes of its bundle on every visit, and the ETag Express adds revalidates it after that.
 const ASSET_CACHE = { 'Cache-Control': 'public, max-age=3600' };
 
 /**

@@ -1,4 +1,4 @@
-// `npm run user:create -- --username … --email …`: see ./create-user.ts and the README's Admin section.
+// `npm run user:create -- --username … --email …`: see ./create-user.ts and docs/admin.md.
 import { db, disconnectDb } from '../../shared/db/prisma';
 import { LOCAL_DATABASE_URL } from '../local-defaults';
 import { runCreateUser } from './create-user';

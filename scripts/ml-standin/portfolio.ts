@@ -42,7 +42,7 @@ function rawWeights(mlUuid: string, riskAversion: number): number[] {
  * Drops small weights and expresses the rest in basis points summing to 10 000,
  * the rounding difference going to the largest weight. Like a real optimiser's
  * output, `round(weight × 100)` does not always add up to 100: callers must
- * round the percentages themselves (see shared/portfolio/parts.ts).
+ * round the percentages themselves (see shared/portfolio/apportion.ts).
  */
 function cleanWeights(weights: number[]): number[] {
   const kept = weights.map((weight) => (weight < MIN_WEIGHT ? 0 : weight));

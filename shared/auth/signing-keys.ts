@@ -14,8 +14,8 @@ export interface SecretVersionReader {
 
 export const secretManagerReader: SecretVersionReader = {
   async read(versionName) {
-    // Loaded only when a version is configured: the client library costs a few
-    // hundred milliseconds of cold start that mounted secrets never need.
+    // Loaded only when a version is configured: the client library is the
+    // costliest import of a cold start (docs/performance.md), and mounted secrets never need it.
     const { SecretManagerServiceClient } = await import('@google-cloud/secret-manager');
     const [version] = await new SecretManagerServiceClient().accessSecretVersion({ name: versionName });
     const data = version.payload?.data;

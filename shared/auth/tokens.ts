@@ -15,9 +15,9 @@ import { signingKeys } from './signing-keys';
 const ALGORITHM = 'HS256';
 
 // Required on first use, not imported: every function loads this module with
-// the request pipeline, but jsonwebtoken and the 47 modules of semver it loads
-// (~15 ms of a cold start) are only needed to sign or verify a key, which docs
-// and the scheduled seed never do.
+// the request pipeline, but jsonwebtoken and the semver modules it loads (a
+// measurable part of a cold start, docs/performance.md) are only needed to
+// sign or verify a key, which docs and the scheduled seed never do.
 let jsonwebtoken: typeof import('jsonwebtoken') | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const jwt = () => (jsonwebtoken ??= require('jsonwebtoken') as typeof import('jsonwebtoken'));

@@ -22,7 +22,7 @@ const configSchema = z.object({
     .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/P/secrets/S/versions/V')
     .optional(),
   // The secret before the last rotation, still accepted (never used to sign)
-  // until keys signed with it have expired: README, Deploy, "Rotating the JWT secret".
+  // until keys signed with it have expired: docs/deploy.md, "Rotating the JWT secret".
   JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
   ALLOWED_ORIGINS: z

@@ -7,7 +7,7 @@ import { sessionSql } from './session-settings';
 
 /**
  * The process's one pool of database connections, created on first use.
- * Prisma's adapter is handed this same pool (./client), so the SQL helper
+ * Prisma's adapter is handed this same pool (./prisma), so the SQL helper
  * (./sql) and Prisma never hold more than DATABASE_POOL_SIZE connections
  * between them.
  */

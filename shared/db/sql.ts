@@ -7,10 +7,10 @@ import { sqlPool } from './pool';
  * Plain SQL on the driver, for the statements every request sends
  * (authentication, login, the wallet and statement reads). Prisma's client
  * costs several times the CPU of the statement itself, and loading it and its
- * query compiler adds ~150 ms to a cold start; every request the API serves,
- * a purchase included, goes through this module alone, so no such function
- * loads it. Prisma (./client, on the same pool) is left to the scheduled demo
- * seed, the admin tools and tests.
+ * query compiler lengthens a cold start (docs/performance.md); every request
+ * the API serves, a purchase and the demo seed included, goes through this
+ * module alone, so no function loads it. Prisma (./prisma, on the same pool)
+ * is left to the admin tools, `npm start`'s demo-user check and tests.
  *
  * Values are bound as `?` (the driver escapes them); rows come back with
  * DECIMALs as exact strings and DATETIMEs as `YYYY-MM-DD HH:MM:SS.ffffff`

@@ -25,7 +25,8 @@ export interface ResponseDoc {
  *   with the rows it reads or locks anyway (`unconfirmedSession`, see
  *   SessionToConfirm): the reads that need one statement, every money move;
  * - `none`: there is no session (login, docs, the scheduled seed).
- * The registry's `auth` must agree: `user` for the first two, else `none`.
+ * The registry's `auth` must agree: `user` for the first two, else `public`
+ * or `scheduler`.
  */
 export type SessionMode = 'pipeline' | 'handler' | 'none';
 

@@ -3,9 +3,9 @@
  * API) so an exception thrown in an unawaited callback still gets an answer.
  * Constructing a Domain enables a process-wide async hook that tracks the
  * destruction of every promise, and while one is active Node tags every
- * promise and callback with it: a fifth of a simple request's CPU once a
- * database client makes dozens of promises per query, and ~5 % even after
- * leaving it at once. Our pipeline awaits everything it starts and catches
+ * promise and callback with it, a large share of a simple request's CPU once
+ * a database client makes dozens of promises per query, and still a
+ * measurable one after leaving it at once (docs/performance.md). Our pipeline awaits everything it starts and catches
  * every error itself (an unexpected one becomes the 500 of SPEC §2), so the
  * framework gets a stand-in that runs the request without a domain.
  *

@@ -89,7 +89,7 @@ interface FrameworkServerModule {
  * The framework builds its HTTP server in one function, for `functions-framework
  * --target` and for `getTestServer` alike, and both look it up on the module's
  * exports when called — so wrapping it there reaches every server it makes and
- * no other server in the process. Two things change:
+ * no other server in the process. Three things change:
  * - By default the framework answers GET /favicon.ico and /robots.txt itself,
  *   404 with an empty body; an empty ignored-routes setting (the framework's
  *   own option) lets them through to the function, whose router answers the

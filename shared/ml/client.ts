@@ -116,8 +116,8 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtl
   }
 
   // Every user's holdings and advice draw on the same 27 tickers, and each
-  // call costs about a millisecond of CPU: under load most quotes are asked
-  // for many times a second. Only answers are kept, never failures.
+  // call costs more CPU than the rest of a read (docs/performance.md): under
+  // load most quotes are asked for many times a second. Only answers are kept, never failures.
   const recentStat = sharedFor(statTtlMs);
   const recentQuote = sharedFor(quoteMaxAgeMs);
   /** Calls for one asset, shared for `ttlMs` from when they were made; a failed one is forgotten at once. */

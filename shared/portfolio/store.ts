@@ -13,8 +13,8 @@ import type { Funds } from './paying-wallet';
  * A user's portfolio rows (assets and metrics) and the wallets that pay for
  * one, in plain SQL on the driver (shared/db/sql) rather than Prisma: the
  * purchase is their only writer, and on the driver its process never loads
- * Prisma's client, which cost its cold start ~40 MB and ~150–250 ms of CPU
- * (README, Performance). An asset belongs to a user through its purchase
+ * Prisma's client and the memory and cold-start CPU it costs
+ * (docs/performance.md). An asset belongs to a user through its purchase
  * transaction's wallet. DECIMALs come back as exact strings and go in as
  * 2-decimal text, never through a JavaScript number.
  */
