@@ -3,7 +3,7 @@ import { createOnce, gcloud, runSteps, type Step } from './commands';
 import type { InfraSettings } from './settings';
 
 /**
- * One-time project set-up: the APIs, the four service accounts with their
+ * One-time project set-up: the APIs, the five service accounts with their
  * project roles, and the Cloud SQL instance and database. Safe to run again:
  * what exists is left alone.
  *

@@ -33,7 +33,8 @@ export default defineEndpoint({
   },
   async handle({ body }) {
     // The throttle's reservation and the user's row at once: a login costs
-    // its bcrypt comparison, these two statements, and one write after it.
+    // its bcrypt comparison, these two statements, and two writes after it
+    // (the session, and clearing the throttle's row).
     const [, user] = await Promise.all([reservePasswordCheck(body.username), findUserByUsername(body.username)]);
     const passwordMatches = await verifyPassword(body.password, user?.passwordHash);
     // The column's collation ignores case and trailing spaces; a username is matched exactly, as before.

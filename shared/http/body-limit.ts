@@ -8,7 +8,7 @@ import { beginRequest, endRequest, errorResult } from './request-lifecycle';
  * Bodies past MAX_BODY_BYTES are refused before anything reads them into
  * memory. The functions framework parses every body (up to 1024 MB, whatever
  * its type) before a function runs, so a check in the pipeline came after a
- * JSON array of a few megabytes had already filled the heap and killed the
+ * large JSON array had already filled the heap and killed the
  * instance. This
  * sits in front of express, on the server's own 'request' event:
  *
