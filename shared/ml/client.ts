@@ -66,8 +66,30 @@ function withinDeadline(timeoutMs: number): { timeout?: number; totalTimeout?: n
   return { timeout: Math.min(timeoutMs, remaining), totalTimeout: remaining };
 }
 
-/** Past this many users' recommendations kept at once, the expired ones are dropped. */
-const MAX_KEPT_PORTFOLIOS = 1000;
+/** Past this many answers kept at once (one per user and risk level, for advice), the expired ones are dropped. */
+const MAX_KEPT_ANSWERS = 1000;
+
+/**
+ * Calls shared by key for `ttlMs` from when they were made, whether answered
+ * or still on their way; a failed one is forgotten at once, so only answers
+ * are shared, never failures. With a ttl of 0 every call is made.
+ */
+function sharedCalls<T>(ttlMs: number): (key: string, call: () => Promise<T>) => Promise<T> {
+  const kept = new Map<string, { answer: Promise<T>; until: number }>();
+  return (key, call) => {
+    if (ttlMs === 0) return call();
+    const now = performance.now();
+    const recent = kept.get(key);
+    if (recent && recent.until > now) return recent.answer;
+    if (kept.size >= MAX_KEPT_ANSWERS) for (const [old, entry] of kept) if (entry.until <= now) kept.delete(old);
+    const answer = call();
+    kept.set(key, { answer, until: now + ttlMs });
+    answer.catch(() => {
+      if (kept.get(key)?.answer === answer) kept.delete(key);
+    });
+    return answer;
+  };
+}
 
 /** Enough of a rejection's text to recognise it, without storing whatever page a proxy sent. */
 const MAX_REJECTION_TEXT = 500;
@@ -117,50 +139,22 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtl
 
   // Every user's holdings and advice draw on the same 27 tickers, and each
   // call costs more CPU than the rest of a read (docs/performance.md): under
-  // load most quotes are asked for many times a second. Only answers are kept, never failures.
-  const recentStat = sharedFor(statTtlMs);
-  const recentQuote = sharedFor(quoteMaxAgeMs);
-  /** Calls for one asset, shared for `ttlMs` from when they were made; a failed one is forgotten at once. */
-  function sharedFor(ttlMs: number): (assetName: string) => Promise<Stat> {
-    const kept = new Map<string, { stat: Promise<Stat>; until: number }>();
-    return (assetName) => {
-      const now = performance.now();
-      const recent = kept.get(assetName);
-      if (recent && recent.until > now) return recent.stat;
-      const stat = client.getStat(assetName);
-      if (ttlMs > 0) {
-        kept.set(assetName, { stat, until: now + ttlMs });
-        stat.catch(() => kept.delete(assetName));
-      }
-      return stat;
-    };
-  }
-
-  // Advice asks for one user's portfolio at one risk level again and again as
-  // they look; shown, not traded on, it may be as old as a shown quote.
-  const recentPortfolios = new Map<string, { portfolio: Promise<Portfolio>; until: number }>();
-  function recommendPortfolio(mlUuid: string, riskAversion: string | undefined): Promise<Portfolio> {
-    if (statTtlMs === 0) return get('', { uuid: mlUuid, riskAversion }, portfolioSchema);
-    const key = `${mlUuid} ${riskAversion ?? ''}`;
-    const now = performance.now();
-    const recent = recentPortfolios.get(key);
-    if (recent && recent.until > now) return recent.portfolio;
-    // Kept small: entries past their time go whenever a new one would make the map large.
-    if (recentPortfolios.size >= MAX_KEPT_PORTFOLIOS) for (const [old, entry] of recentPortfolios) if (entry.until <= now) recentPortfolios.delete(old);
-    const portfolio = get('', { uuid: mlUuid, riskAversion }, portfolioSchema);
-    recentPortfolios.set(key, { portfolio, until: now + statTtlMs });
-    portfolio.catch(() => recentPortfolios.delete(key));
-    return portfolio;
-  }
+  // load most quotes are asked for many times a second. Advice asks for one
+  // user's portfolio at one risk level again and again as they look; shown,
+  // not traded on, it may be as old as a shown quote.
+  const displayedStat = sharedCalls<Stat>(statTtlMs);
+  const tradedQuote = sharedCalls<Stat>(quoteMaxAgeMs);
+  const recommendation = sharedCalls<Portfolio>(statTtlMs);
 
   const client: MlClient = {
-    recommendPortfolio,
+    recommendPortfolio: (mlUuid, riskAversion) =>
+      recommendation(`${mlUuid} ${riskAversion ?? ''}`, () => get('', { uuid: mlUuid, riskAversion }, portfolioSchema)),
     getStat: (assetName) => get('stat/', { asset_name: assetName }, statSchema),
     getDetailedStat: (assetName) => get('stat/detailed/', { asset_name: assetName }, detailedStatSchema),
     getHistory: (assetName) => get('stat/history/', { asset_name: assetName }, historySchema),
     async getStats(assetNames) {
       const names = [...new Set(assetNames)];
-      const results = await Promise.allSettled(names.map(recentStat));
+      const results = await Promise.allSettled(names.map((name) => displayedStat(name, () => client.getStat(name))));
       return new Map(
         names.map((name, index) => {
           const result = results[index];
@@ -170,7 +164,7 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtl
     },
     async getQuotes(assetNames) {
       const names = [...new Set(assetNames)];
-      const quotes = await Promise.all(names.map(recentQuote));
+      const quotes = await Promise.all(names.map((name) => tradedQuote(name, () => client.getStat(name))));
       return new Map(names.map((name, index) => [name, quotes[index]]));
     },
   };
