@@ -29,6 +29,15 @@ export async function sqlExecute(sql: string, values: readonly unknown[] = []): 
   return result.affectedRows;
 }
 
+/** `?, ?, …`: the placeholders of an IN list of `count` values. */
+export const placeholderList = (count: number): string => Array<string>(count).fill('?').join(', ');
+
+/** `(?, …), (?, …)`: the placeholders of a multi-row INSERT of `rows` rows of `columns` values. */
+export const placeholderRows = (rows: number, columns: number): string =>
+  Array<string>(rows)
+    .fill(`(${placeholderList(columns)})`)
+    .join(', ');
+
 /** For a statement that reports a value through LAST_INSERT_ID(expr): the insert id it answered with. */
 export async function sqlInsertId(sql: string, values: readonly unknown[] = []): Promise<number> {
   const result: { insertId: number } = await sqlPool().query({ sql, ...ROWS }, values as unknown[]);

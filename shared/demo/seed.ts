@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { inSqlTransaction, type SqlTx } from '../db/sql';
+import { inSqlTransaction, placeholderList, placeholderRows, type SqlTx } from '../db/sql';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
 import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';
@@ -67,7 +67,6 @@ export function demoEventTimes(count: number, seededAt: Date): Date[] {
 
 /** A Date as the DATETIME(6) text the database stores, in UTC (every connection's time zone). */
 const datetime = (date: Date) => `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
-const placeholders = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
 
 async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void> {
   const userId = demoId(user.username);
@@ -90,7 +89,7 @@ async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void
   await tx.execute('DELETE FROM wallets WHERE user_id = ?', [userId]);
   const cards = user.wallets.map((wallet) => wallet.cardNumber);
   const [taken] = await tx.rows<{ cardNumber: string }>(
-    `SELECT card_number AS cardNumber FROM wallets WHERE card_number IN (${cards.map(() => '?').join(', ')}) LIMIT 1`,
+    `SELECT card_number AS cardNumber FROM wallets WHERE card_number IN (${placeholderList(cards.length)}) LIMIT 1`,
     cards,
   );
   // Never delete a real user's wallet to make room for demo data.
@@ -102,7 +101,7 @@ async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void
   for (const event of events) balances[event.walletIndex] = balances[event.walletIndex].plus(event.sum);
 
   await tx.execute(
-    `INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES ${placeholders(user.wallets.length, 6)}`,
+    `INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES ${placeholderRows(user.wallets.length, 6)}`,
     user.wallets.flatMap((wallet, index) => [
       demoId(user.username, 'wallet', index),
       userId,
@@ -114,7 +113,7 @@ async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void
     ]),
   );
   await tx.execute(
-    `INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES ${placeholders(events.length, 5)}`,
+    `INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES ${placeholderRows(events.length, 5)}`,
     events.flatMap((event, index) => [
       demoId(user.username, 'transaction', index),
       demoId(user.username, 'wallet', event.walletIndex),
@@ -133,7 +132,7 @@ async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void
     events.findIndex((event) => event.isPurchase),
   );
   await tx.execute(
-    `INSERT INTO assets (id, transaction_id, asset_name, price_per_unit, overall_sum) VALUES ${placeholders(portfolio.parts.length, 5)}`,
+    `INSERT INTO assets (id, transaction_id, asset_name, price_per_unit, overall_sum) VALUES ${placeholderRows(portfolio.parts.length, 5)}`,
     portfolio.parts.flatMap(([assetName, percent], index) => [
       demoId(user.username, 'asset', index),
       purchaseId,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
-import { sqlRows, type SqlTx } from '../db/sql';
-import type { AuthenticatedUser } from '../auth/user';
+import { placeholderList, placeholderRows, sqlRows, type SqlTx } from '../db/sql';
 import type { Result } from '../core/result';
 import type { StoredAnswerLookup } from '../idempotency/idempotency';
 import { Decimal } from '../money/decimal';
@@ -55,12 +54,11 @@ export async function portfolioOf(userId: string): Promise<{ metrics: StoredMetr
 }
 
 /** The FROM and WHERE of a user's assets: an asset belongs to a user through its purchase transaction's wallet. */
-const HELD_BY = (userId: string) =>
-  `FROM assets a JOIN transactions t ON t.id = a.transaction_id JOIN wallets hw ON hw.id = t.wallet_id WHERE hw.user_id = ${userId}`;
+const HELD_BY = (userIdExpression: '?' | 'u.id') =>
+  `FROM assets a JOIN transactions t ON t.id = a.transaction_id JOIN wallets hw ON hw.id = t.wallet_id WHERE hw.user_id = ${userIdExpression}`;
 
-/** What a purchase knows before it takes any lock: who is buying, their wallets and the names of what they hold. */
+/** What a purchase knows before it takes any lock: the buyer's wallets and the names of what they hold. */
 export interface PurchaseStart {
-  user: AuthenticatedUser;
   wallets: Funds[];
   heldNames: string[];
   /** The answer stored under the request's Idempotency-Key: the purchase is a retry, and this is its answer. */
@@ -83,10 +81,9 @@ export async function purchaseStart(session: SessionToConfirm, storedAnswer: Sto
      WHERE s.id = ? ORDER BY w.id`,
     [...storedAnswer.values, session.key.sessionId],
   );
-  const user = session.confirm(rows[0]);
+  session.confirm(rows[0]);
   const [{ heldNames, storedAnswer: stored }] = rows;
   return {
-    user,
     wallets: rows.flatMap(({ walletId, balance }) => (walletId === null || balance === null ? [] : [{ id: walletId, balance: new Decimal(balance) }])),
     heldNames: heldNames ? heldNames.split(',') : [],
     replay: storedAnswer.replay(stored),
@@ -139,14 +136,14 @@ export async function heldAssets(tx: SqlTx, userId: string): Promise<HeldAsset[]
 export async function deleteAssets(tx: SqlTx, assets: readonly HeldAsset[]): Promise<void> {
   const purchases = [...new Set(assets.map((asset) => asset.transactionId))];
   if (purchases.length === 0) return;
-  await tx.execute(`DELETE FROM assets WHERE transaction_id IN (${purchases.map(() => '?').join(', ')})`, purchases);
+  await tx.execute(`DELETE FROM assets WHERE transaction_id IN (${placeholderList(purchases.length)})`, purchases);
 }
 
 /** The assets bought by the purchase transaction `transactionId`, in one INSERT. */
 export async function storeAssets(tx: SqlTx, transactionId: string, assets: readonly StoredAsset[]): Promise<void> {
   if (assets.length === 0) return;
   await tx.execute(
-    `INSERT INTO assets (id, transaction_id, asset_name, price_per_unit, overall_sum) VALUES ${assets.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+    `INSERT INTO assets (id, transaction_id, asset_name, price_per_unit, overall_sum) VALUES ${placeholderRows(assets.length, 5)}`,
     assets.flatMap((asset) => [randomUUID(), transactionId, asset.assetName, asset.pricePerUnit.toFixed(2), asset.overallSum.toFixed(2)]),
   );
 }
@@ -154,6 +151,7 @@ export async function storeAssets(tx: SqlTx, transactionId: string, assets: read
 /** The user's one metrics row (SPEC §4), replaced in one upsert on its unique user_id. */
 export async function replaceMetrics(tx: SqlTx, userId: string, metrics: StoredMetrics): Promise<void> {
   const values = [metrics.rateOfReturn.toFixed(2), metrics.volatility.toFixed(2), metrics.valueAtRisk.toFixed(2)];
+  // The values bound twice: VALUES(col) is deprecated on MySQL 8.4 and its row alias (AS new) unknown to MariaDB.
   await tx.execute(
     `INSERT INTO metrics (id, user_id, rate_of_return, volatility, value_at_risk) VALUES (?, ?, ?, ?, ?)
      ON DUPLICATE KEY UPDATE rate_of_return = ?, volatility = ?, value_at_risk = ?`,

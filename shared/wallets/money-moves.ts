@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
-import type { SqlTx } from '../db/sql';
+import { placeholderRows, type SqlTx } from '../db/sql';
 import type { Result } from '../core/result';
 import type { StoredAnswerLookup } from '../idempotency/idempotency';
 import { notFound } from '../core/errors';
@@ -95,7 +95,7 @@ export async function recordMoneyMoves(
   const stamps = consecutiveStamps(at, moves.length);
   const recorded = moves.map((move, index) => ({ id: randomUUID(), name: move.name, sum: move.sum, at: stamps[index] }));
   await tx.execute(
-    `INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES ${recorded.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+    `INSERT INTO transactions (id, wallet_id, name, sum, created_at) VALUES ${placeholderRows(recorded.length, 5)}`,
     recorded.flatMap((move) => [move.id, walletId, move.name, move.sum.toFixed(2), move.at]),
   );
   const moneyIn = moves.reduce((total, move) => (move.sum.isNegative() ? total : total.plus(move.sum)), new Decimal(0)).toFixed(2);

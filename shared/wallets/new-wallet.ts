@@ -13,6 +13,7 @@ import type { OwnWallet } from './session-wallets';
  * unique index (the index, not a pre-check, settles concurrent creates).
  */
 export async function createWallet(tx: SqlTx, userId: string, bankName: string, cardNumber: string): Promise<OwnWallet> {
+  // LOCK IN SHARE MODE, not FOR SHARE: MariaDB 10.11 has only the former, MySQL 8.4 both.
   await tx.rows('SELECT id FROM users WHERE id = ? LOCK IN SHARE MODE', [userId]);
   const wallet = { id: randomUUID(), bankName, cardNumber, balance: '0.00' };
   await tx.execute('INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES (?, ?, ?, ?, 0, NOW(6))', [
