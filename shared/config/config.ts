@@ -5,6 +5,9 @@ import { z } from 'zod';
  * variable stops the process at start with its name, rather than failing the
  * first request that happens to need it.
  */
+/** The body limit when MAX_BODY_BYTES is unset, and the one body-limit keeps when the configuration cannot be read. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const configSchema = z.object({
@@ -43,7 +46,7 @@ const configSchema = z.object({
   // The most any request may take before it is answered 503 (shared/deadline):
   // database waits and ML calls are bounded by what is left of it.
   REQUEST_DEADLINE_MS: positiveInt(10_000),
-  MAX_BODY_BYTES: positiveInt(64 * 1024),
+  MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
   IDEMPOTENCY_TTL_HOURS: positiveInt(48),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { config } from '../config/config';
+import { config, DEFAULT_MAX_BODY_BYTES } from '../config/config';
 import { ApiError } from '../core/errors';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 
@@ -8,8 +8,7 @@ import { beginRequest, endRequest, errorResult } from './request-lifecycle';
  * Bodies past MAX_BODY_BYTES are refused before anything reads them into
  * memory. The functions framework parses every body (up to 1024 MB, whatever
  * its type) before a function runs, so a check in the pipeline came after a
- * large JSON array had already filled the heap and killed the
- * instance. This
+ * large JSON array had already filled the heap and killed the instance. This
  * sits in front of express, on the server's own 'request' event:
  *
  * - a declared Content-Length past the limit is answered 413 at once, the body
@@ -144,6 +143,6 @@ function maxBodyBytes(): number {
     return config().MAX_BODY_BYTES;
   } catch {
     // A configuration problem is reported by the request itself; the limit still holds.
-    return 64 * 1024;
+    return DEFAULT_MAX_BODY_BYTES;
   }
 }

@@ -116,7 +116,7 @@ export function storedAnswerLookup(scope: IdempotencyScope | undefined): StoredA
  */
 const MAX_RUNS = 3;
 
-/** Runs work in one database transaction (inSqlTransaction, with the request's options). */
+/** Runs work in one database transaction (inSqlTransaction). */
 export type TransactionRunner = <R>(work: (tx: SqlTx) => Promise<R>) => Promise<R>;
 
 export async function runIdempotent(
