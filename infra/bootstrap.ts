@@ -7,7 +7,7 @@ import type { InfraSettings } from './settings';
  * project roles, and the Cloud SQL instance and database. Safe to run again:
  * what exists is left alone.
  *
- *   tsx infra/bootstrap.ts --project=P --project-number=N [--regional] [--dry-run]
+ *   tsx infra/bootstrap.ts --project=P [--regional] [--dry-run]
  */
 const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:bootstrap -- [flags]',
@@ -19,7 +19,6 @@ const SPEC: CommandLineSpec = {
   flags: {
     regional: { type: 'boolean', help: 'create Cloud SQL with a standby in a second zone (same as --sql-availability-type=regional)' },
   },
-  needs: ['projectNumber'],
 };
 
 /**
@@ -27,6 +26,16 @@ const SPEC: CommandLineSpec = {
  * 2026-07-01. https://cloud.google.com/sql/docs/mysql/db-versions
  */
 export const DATABASE_VERSION = 'MYSQL_8_4';
+
+/** What every instance has, made by bootstrap or before it (create, then patch). */
+const PROTECTIONS = [
+  // Money lives here: no delete without first turning this off.
+  '--deletion-protection',
+  // Only Cloud SQL connectors (Cloud Run's /cloudsql socket, the Auth Proxy of
+  // deploy:migrate) may connect: IAM-checked and encrypted, never a plain
+  // MySQL login from an address.
+  '--connector-enforcement=REQUIRED',
+];
 
 /** Days of binary logs kept for point-in-time recovery: the most the Enterprise edition allows. */
 export const TRANSACTION_LOG_DAYS = 7;
@@ -84,21 +93,16 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
         `--tier=${settings.sqlTier}`,
         `--availability-type=${settings.sqlAvailabilityType}`,
         '--storage-auto-increase',
-        // Money lives here: no delete without first turning this off, daily
-        // backups, and point-in-time recovery, which for MySQL is the binary
-        // log (https://cloud.google.com/sql/docs/mysql/backup-recovery/configure-pitr).
-        '--deletion-protection',
-        // Only Cloud SQL connectors (Cloud Run's /cloudsql socket, the Auth
-        // Proxy of deploy:migrate) may connect: IAM-checked and encrypted,
-        // never a plain MySQL login from an address.
-        '--connector-enforcement=REQUIRED',
+        ...PROTECTIONS,
+        // Money lives here: daily backups, and point-in-time recovery, which for MySQL
+        // is the binary log (https://cloud.google.com/sql/docs/mysql/backup-recovery/configure-pitr).
         '--backup-start-time=02:00',
         '--enable-bin-log',
         `--retained-transaction-log-days=${TRANSACTION_LOG_DAYS}`,
       ),
       // An instance made before this script protected itself gets the protection;
       // its version is left alone (a major upgrade is a deliberate step, docs/deploy.md).
-      gcloud('sql', 'instances', 'patch', settings.sqlInstance, project, '--deletion-protection', '--connector-enforcement=REQUIRED', '--quiet'),
+      gcloud('sql', 'instances', 'patch', settings.sqlInstance, project, ...PROTECTIONS, '--quiet'),
     ),
     createOnce(
       gcloud('sql', 'databases', 'describe', settings.databaseName, `--instance=${settings.sqlInstance}`, project),

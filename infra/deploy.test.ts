@@ -5,7 +5,7 @@ import type { Command } from './commands';
 import { formatCommand } from './commands';
 import { main } from './deploy';
 import { RESERVED_ENV } from './deploy-plan';
-import { deploySettingsOf, functionUrl, readSettings, startupCpuBoost, TOKEN_ISSUERS } from './settings';
+import { deploySettingsOf, functionUrl, minInstancesOf, readSettings, startupCpuBoost, TOKEN_ISSUERS } from './settings';
 import { gcloudDictionary, parsePrinted, printedBy, shellWords } from './testing/printed-commands';
 
 const dryRun = ['--dry-run', '--allowed-origins=https://app.example.com,https://admin.example.com'];
@@ -54,6 +54,12 @@ describe('deploy --all --dry-run', () => {
       const { flags } = deploys.find((command) => command.words[3] === definition.name)!;
       expect([definition.name, flags.get('--min-instances')]).toEqual([definition.name, definition.auth === 'scheduler' ? '0' : '1']);
     }
+  });
+
+  it('lets a registry entry set its own warm instances over MIN_INSTANCES', () => {
+    const purchase = registry.find((definition) => definition.name === 'assets-purchase')!;
+    expect(minInstancesOf({ ...purchase, deploy: { ...purchase.deploy, minInstances: 2 } }, { minInstances: 1 })).toBe(2);
+    expect(minInstancesOf(purchase, { minInstances: 1 })).toBe(1);
   });
 
   it('gives database functions the Cloud SQL socket and both secrets, and the others neither', async () => {

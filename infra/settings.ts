@@ -83,8 +83,11 @@ export const TOKEN_ISSUERS: readonly string[] = ['auth-login'];
  * https://cloud.google.com/run/docs/configuring/services/cpu (startup CPU boost)
  */
 export function startupCpuBoost(definition: FunctionDefinition): boolean {
-  return definition.auth !== 'scheduler';
+  return aPersonWaitsOn(definition);
 }
+
+/** Everything but the scheduled seed, which a machine calls once a day. */
+const aPersonWaitsOn = (definition: FunctionDefinition) => definition.auth !== 'scheduler';
 
 /**
  * Instances kept warm (`--min-instances`): a function's registry entry, else
@@ -94,7 +97,7 @@ export function startupCpuBoost(definition: FunctionDefinition): boolean {
  */
 export function minInstancesOf(definition: FunctionDefinition, settings: Pick<InfraSettings, 'minInstances'>): number {
   if (definition.deploy?.minInstances !== undefined) return definition.deploy.minInstances;
-  return definition.auth === 'scheduler' ? 0 : settings.minInstances;
+  return aPersonWaitsOn(definition) ? settings.minInstances : 0;
 }
 
 interface Option {
