@@ -1,5 +1,6 @@
+// First: on a Node without JSON.rawJSON the suite stops here, in one line, rather than as dozens of failing tests and a run that never ends.
+import '../shared/config/node-version';
 import mariadb from 'mariadb';
-import { hasRawJson, NODE_24_ADVICE } from '../shared/config/node-version';
 
 /**
  * Runs once before the suite: checks MariaDB answers (with a message that says
@@ -7,8 +8,6 @@ import { hasRawJson, NODE_24_ADVICE } from '../shared/config/node-version';
  * inherits. Each test file then migrates a database of its own (test-database.ts).
  */
 export default async function globalSetup(): Promise<void> {
-  // Said once, rather than as dozens of failing tests and a run that never ends.
-  if (!hasRawJson()) throw new Error(NODE_24_ADVICE);
   const server = process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306';
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   process.env.TEST_DATABASE_SERVER = server;

@@ -9,13 +9,8 @@ export const NODE_24_ADVICE =
   `fulfillment-functions runs on Node 24 LTS; this is Node ${process.versions.node}, which lacks JSON.rawJSON. ` +
   'Put the project\'s Node first on PATH and try again: PATH="$(bash scripts/node24.sh):$PATH"';
 
-export const hasRawJson = (): boolean => typeof (JSON as { rawJSON?: unknown }).rawJSON === 'function';
-
-/** Stops the process with the advice when the running Node is too old. */
-export function requireNode24(): void {
-  if (hasRawJson()) return;
+// Stops the process with the advice when the running Node is too old.
+if (typeof (JSON as { rawJSON?: unknown }).rawJSON !== 'function') {
   process.stderr.write(`${NODE_24_ADVICE}\n`);
   process.exit(1);
 }
-
-requireNode24();
