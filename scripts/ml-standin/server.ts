@@ -44,7 +44,7 @@ export interface MlStandin {
 
 export const ML_STANDIN_MODES: readonly MlStandinMode[] = ['normal', 'error500', 'hang', 'slow', 'garbage', 'wrong-shape'];
 /** How late `slow` answers: inside the client's timeout, long enough for another request to land meanwhile. */
-export const SLOW_ANSWER_MS = 1000;
+const SLOW_ANSWER_MS = 1000;
 const ROUTES: Record<string, MlStandinRoute> = {
   '/': 'portfolio',
   '/stat/': 'stat',
@@ -192,7 +192,8 @@ export async function startMlStandin(options: { port?: number; host?: string } =
     const answer = () => (route === 'portfolio' ? portfolio(url.searchParams) : assetRoute(route, url.searchParams));
     const outcome = fault ? failure(fault.mode) : answer();
     // A hanging request is answered never; close() destroys its socket.
-    if (outcome === 'slow') setTimeout(() => send(res, answer()), SLOW_ANSWER_MS);
+    // A slow answer whose connection close() destroyed meanwhile is not sent, nor does its timer keep the process up.
+    if (outcome === 'slow') setTimeout(() => res.destroyed || send(res, answer()), SLOW_ANSWER_MS).unref();
     else if (outcome !== 'hang') send(res, outcome);
   }
 

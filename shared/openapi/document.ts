@@ -72,7 +72,7 @@ const SECURITY: Record<FunctionDefinition['auth'], Operation['security']> = {
  * The document clients generate their SDKs from: every operation a client
  * calls. Functions marked `internal` in the registry (the scheduled seed,
  * and the docs that serve this document) are left out; the API Gateway config
- * still routes them (infra/gateway-config.ts).
+ * still routes the docs (the seed is called at its own URL: infra/gateway-config.ts).
  */
 export function buildOpenApiDocument(registry: readonly FunctionDefinition[]): OpenApiDocument {
   const routes = listRoutes(registry).filter(({ definition }) => !definition.internal);
