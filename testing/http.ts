@@ -15,3 +15,9 @@ export async function loginAs(username: string, password = username): Promise<st
 }
 
 export const tokenHeader = (key: string) => ({ Authorization: `token ${key}` });
+
+/** Logs the key's session out; throws unless the logout answers 200. */
+export async function logout(key: string): Promise<void> {
+  const response = await callFunction('auth-logout').post('/api/v1/auth/logout/').set(tokenHeader(key));
+  if (response.status !== 200) throw new Error(`logout failed: ${response.status} ${JSON.stringify(response.body)}`);
+}

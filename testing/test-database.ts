@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resetConfigForTests } from '../shared/config/config';
-import { db, disconnectDb } from '../shared/db/prisma';
+import { disconnectDb } from '../shared/db/prisma';
 import { applyMigrations, dropDatabase } from '../shared/db/migrations';
 
 /**
@@ -21,10 +21,4 @@ export function useTestDatabase(): { url: () => string } {
     await dropDatabase(url);
   });
   return { url: () => url };
-}
-
-/** Empties every table, for tests that need a clean slate between cases. */
-export async function truncateAll(): Promise<void> {
-  const tables = ['idempotency_records', 'assets', 'metrics', 'transactions', 'wallets', 'sessions', 'login_throttle', 'users'];
-  for (const table of tables) await db().$executeRawUnsafe(`DELETE FROM \`${table}\``);
 }

@@ -6,7 +6,7 @@ import { Decimal } from '../../shared/money/decimal';
 import { buildOpenApiDocument } from '../../shared/openapi/document';
 import { registry } from '../registry';
 import { useMlStandin } from '../../testing/ml-standin';
-import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { callFunction, loginAs, logout, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 import endpoint from './handler';
 
@@ -170,7 +170,7 @@ describe('GET /api/v1/assets/advice/', () => {
 
   it('answers 401 to a logged-out key, without asking the service (the session is confirmed in the wallets’ read)', async () => {
     const key = await loginAs('lyraking');
-    await callFunction('auth-logout').post('/api/v1/auth/logout/').set(tokenHeader(key));
+    await logout(key);
     const before = ml.standin().requests;
     const response = await callFunction('assets-advice').get('/api/v1/assets/advice/').set(tokenHeader(key));
     expect([response.status, response.body.error.message]).toEqual([401, 'Token has been revoked']);

@@ -29,6 +29,7 @@ describe('GET /openapi.json', () => {
   it('leaves the operations clients do not call out of the document: itself, and the scheduled seed', () => {
     const paths = expectedDocument.paths as Record<string, Record<string, { 'x-function': string }>>;
     const functions = Object.values(paths).flatMap((operations) => Object.values(operations).map((operation) => operation['x-function']));
+    expect(new Set(functions)).toEqual(new Set(registry.filter((definition) => !definition.internal).map((definition) => definition.name)));
     expect(functions).not.toContain('docs');
     expect(functions).not.toContain('seed-demo-users');
   });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
 import { Decimal } from '../../shared/money/decimal';
-import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { callFunction, loginAs, logout, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 import { createWallet, dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../testing/wallets';
 
@@ -194,16 +195,15 @@ describe('top-ups racing a logout of their session', () => {
   it('are all dated before the revocation they did not cross, as the audit trail must read', async () => {
     const wallet = await createWallet(john);
     const session = await loginAs('johnwick');
-    const { jti } = JSON.parse(Buffer.from(session.split('.')[1], 'base64url').toString('utf8')) as { jti: string };
+    const { jti } = jwt.decode(session) as jwt.JwtPayload;
     const topUps = Array.from({ length: 40 }, () => topUp(session, wallet, { sum: '0.01' }).then((response) => response.status));
     // The logout queues behind the top-ups holding the session's row, as a real one would.
-    const logout = callFunction('auth-logout')
-      .post('/api/v1/auth/logout/')
-      .set(tokenHeader(session))
-      .then((response) => response.status);
+    const loggedOut = logout(session);
     const statuses = await Promise.all(topUps);
-    expect(await logout).toBe(200);
+    await loggedOut;
     expect(statuses.filter((status) => status !== 201 && status !== 401)).toEqual([]);
+    // Some landed before the logout, or there would be nothing to date.
+    expect(statuses).toContain(201);
 
     const revokedAt = (await db().session.findUniqueOrThrow({ where: { id: jti } })).revokedAt!;
     const [{ later }] = await db().$queryRawUnsafe<Array<{ later: bigint }>>(
@@ -298,7 +298,7 @@ describe('Idempotency-Key on top-up', () => {
     const session = await loginAs('johnwick');
     const key = randomUUID();
     expect((await topUp(session, wallet, { sum: 7 }, key)).status).toBe(201);
-    expect((await callFunction('auth-logout').post('/api/v1/auth/logout/').set(tokenHeader(session))).status).toBe(200);
+    await logout(session);
 
     const replay = await topUp(session, wallet, { sum: 7 }, key);
     expect(replay.status).toBe(401);

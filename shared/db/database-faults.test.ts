@@ -226,24 +226,17 @@ describe('a database connection cut mid-request (finding 3)', () => {
 
 describe('a connection cut while it is being opened', () => {
   it('answers 503 or, on a second connection, the result, never crashing: the session setup is part of opening', async () => {
-    const unhandled: unknown[] = [];
-    const hear = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', hear);
-    try {
-      // Fresh connections, each cut as it sends its session setup (the driver's initSql).
-      await disconnectDb();
-      proxy.cutWhen({ match: 'SET time_zone', times: 3 });
-      const answer = await answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS);
-      proxy.restore();
-      expect(proxy.cuts()).toBeGreaterThan(0);
-      expect(answer.status === 200 || unavailable(answer)).toBe(true);
-      expect((await answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS)).status).toBe(200);
-      // Rejections the driver dropped would surface here, after a turn of the event loop.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', hear);
-    }
+    // Fresh connections, each cut as it sends its session setup (the driver's initSql).
+    await disconnectDb();
+    proxy.cutWhen({ match: 'SET time_zone', times: 3 });
+    const answer = await answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS);
+    proxy.restore();
+    expect(proxy.cuts()).toBeGreaterThan(0);
+    expect(answer.status === 200 || unavailable(answer)).toBe(true);
+    expect((await answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS)).status).toBe(200);
+    // A rejection the driver dropped surfaces after a turn of the event loop, and jest fails
+    // the test on it (a listener of the test's own would not hear it: jest's process is a sandbox's).
+    await new Promise((resolve) => setTimeout(resolve, 50));
   });
 });
 

@@ -113,17 +113,12 @@ async function normalLogin(): Promise<number> {
 }
 
 describe('a body past MAX_BODY_BYTES, sent to a function with the deploy’s heap', () => {
-  it('is answered 413 before it is read when its length is declared, and the process serves the next login', async () => {
+  it.each([
+    ['before it is read when its length is declared', declared],
+    ['as soon as a chunked body passes the limit', chunked],
+  ])('is answered 413 %s, and the process serves the next login', async (_case, send) => {
     const before = memoryOf(server.pid);
-    expectRefused(await declared());
-    expect(server.exited()).toBeUndefined();
-    expect(await normalLogin()).toBe(200);
-    expect(memoryOf(server.pid).peak - before.peak).toBeLessThan(32);
-  });
-
-  it('is answered 413 as soon as a chunked body passes the limit, and the process serves the next login', async () => {
-    const before = memoryOf(server.pid);
-    expectRefused(await chunked());
+    expectRefused(await send());
     expect(server.exited()).toBeUndefined();
     expect(await normalLogin()).toBe(200);
     expect(memoryOf(server.pid).peak - before.peak).toBeLessThan(32);

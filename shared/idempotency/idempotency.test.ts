@@ -1,7 +1,7 @@
-import { resetConfigForTests } from '../config/config';
 import { db } from '../db/prisma';
 import { seedDemoUsers } from '../demo/seed';
 import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useSettings } from '../../testing/settings';
 import { useTestDatabase } from '../../testing/test-database';
 import { createWallet, dailyFlowsOutOfStep, walletsOutOfBalance } from '../../testing/wallets';
 
@@ -70,20 +70,20 @@ describe('how long an Idempotency-Key is kept', () => {
     expect(second.body.balance).toBeGreaterThan(first.body.balance);
   });
 
-  it('clears expired keys, anyone’s, when a key is used (one request in HOUSEKEEPING_EVERY does; here every one)', async () => {
-    process.env.HOUSEKEEPING_EVERY = '1';
-    resetConfigForTests();
-    await topUp('1.00', 'stale-a');
-    await topUp('1.00', 'stale-b');
-    await db().idempotencyRecord.updateMany({ where: { key: { in: ['stale-a', 'stale-b'] } }, data: { createdAt: hoursAgo(72) } });
-    const stranger = await db().user.findUniqueOrThrow({ where: { username: 'johnwick' } });
-    await db().idempotencyRecord.create({
-      data: { userId: stranger.id, key: 'stale-c', route: 'POST /x/', requestHash: 'a'.repeat(64), status: 201, responseBody: '{}', createdAt: hoursAgo(72) },
+  describe('with housekeeping on every request', () => {
+    useSettings({ HOUSEKEEPING_EVERY: '1' });
+
+    it('clears expired keys, anyone’s, when a key is used (one request in HOUSEKEEPING_EVERY does; here every one)', async () => {
+      await topUp('1.00', 'stale-a');
+      await topUp('1.00', 'stale-b');
+      await db().idempotencyRecord.updateMany({ where: { key: { in: ['stale-a', 'stale-b'] } }, data: { createdAt: hoursAgo(72) } });
+      const stranger = await db().user.findUniqueOrThrow({ where: { username: 'johnwick' } });
+      await db().idempotencyRecord.create({
+        data: { userId: stranger.id, key: 'stale-c', route: 'POST /x/', requestHash: 'a'.repeat(64), status: 201, responseBody: '{}', createdAt: hoursAgo(72) },
+      });
+      await topUp('1.00', 'fresh');
+      expect(await db().idempotencyRecord.findMany({ where: { key: { in: ['stale-a', 'stale-b', 'stale-c'] } } })).toEqual([]);
     });
-    await topUp('1.00', 'fresh');
-    delete process.env.HOUSEKEEPING_EVERY;
-    resetConfigForTests();
-    expect(await db().idempotencyRecord.findMany({ where: { key: { in: ['stale-a', 'stale-b', 'stale-c'] } } })).toEqual([]);
   });
 
   it.each([

@@ -110,13 +110,11 @@ describe('mapping failures', () => {
     }
   });
 
-  it.each([
-    ['refuses with 502 a portfolio that weighs a ticker outside the contract’s 27', 0.2, 502],
-    ['ignores a ticker outside the contract that weighs nothing', 0, 200],
-  ])('%s', async (_case, unknownWeight, status) => {
+  /** A client of a one-off service that answers every request with a portfolio of AAPL and NEWCO (not one of the 27). */
+  async function withPortfolioWeighingNewco(newcoWeight: number, use: (client: MlClient) => Promise<void>): Promise<void> {
     const composition = {
-      AAPL: { weight: 1 - unknownWeight, expectedReturn: 1, expectedVolatility: 1 },
-      NEWCO: { weight: unknownWeight, expectedReturn: 1, expectedVolatility: 1 },
+      AAPL: { weight: 1 - newcoWeight, expectedReturn: 1, expectedVolatility: 1 },
+      NEWCO: { weight: newcoWeight, expectedReturn: 1, expectedVolatility: 1 },
     };
     const body = JSON.stringify({
       portfolioComposition: composition,
@@ -126,15 +124,23 @@ describe('mapping failures', () => {
     const server = createServer((_request, response) => response.writeHead(200, { 'Content-Type': 'application/json' }).end(body));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const client = createMlClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` });
-      const outcome = await client.recommendPortfolio(JOHN).then(
-        (portfolio) => ({ status: 200, tickers: Object.keys(portfolio.portfolioComposition) }),
-        (error: ApiError) => ({ status: error.status, code: error.code }),
-      );
-      expect(outcome).toEqual(status === 200 ? { status, tickers: ['AAPL', 'NEWCO'] } : { status, code: 'ml_bad_response' });
+      await use(createMlClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }));
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  }
+
+  it('refuses with 502 a portfolio that weighs a ticker outside the contract’s 27', async () => {
+    await withPortfolioWeighingNewco(0.2, async (client) => {
+      const error = await failure(client.recommendPortfolio(JOHN));
+      expect([error.status, error.code]).toEqual([502, 'ml_bad_response']);
+    });
+  });
+
+  it('ignores a ticker outside the contract that weighs nothing', async () => {
+    await withPortfolioWeighingNewco(0, async (client) => {
+      expect(Object.keys((await client.recommendPortfolio(JOHN)).portfolioComposition)).toEqual(['AAPL', 'NEWCO']);
+    });
   });
 
   it('reports 503 when nothing listens at the address', async () => {
