@@ -89,6 +89,19 @@ describe('the Cloud SQL connector path', () => {
     expect(new Set(standIn.acceptedCertificates)).toEqual(new Set(standIn.issuedCertificates));
   });
 
+  it('sends a database-url written for the /cloudsql socket through the connector too', async () => {
+    const url = new URL(database.url());
+    url.searchParams.set('socket', `/cloudsql/${standIn.instanceConnectionName}`);
+    await useConnector(url.toString());
+    const accepted = standIn.acceptedCertificates.length;
+    try {
+      expect((await listWallets()).status).toBe(200);
+      expect(standIn.acceptedCertificates.length).toBeGreaterThan(accepted);
+    } finally {
+      await useConnector();
+    }
+  });
+
   it('refreshes its client certificate before it expires, and new connections present the new one', async () => {
     // The connector refreshes a certificate with under four minutes left: these give it three seconds.
     standIn.clientCertificateLifetimeMs = 4 * 60_000 + 3000;

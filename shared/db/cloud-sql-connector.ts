@@ -131,10 +131,14 @@ let route: ConnectorRoute | undefined;
  * or none when INSTANCE_CONNECTION_NAME is unset (DATABASE_URL's host or
  * socket is used as is).
  */
-export function cloudSqlConnectorPoolOptions(settings: Config): Pick<PoolConfig, 'stream' | 'allowPublicKeyRetrieval'> {
+export function cloudSqlConnectorPoolOptions(settings: Config): Pick<PoolConfig, 'stream' | 'socketPath' | 'allowPublicKeyRetrieval'> {
   if (!settings.INSTANCE_CONNECTION_NAME) return {};
   const current = (route ??= new ConnectorRoute(settings.INSTANCE_CONNECTION_NAME, settings.CLOUD_SQL_IP_TYPE));
   return {
+    // The driver dials a socketPath before it looks at `stream`: a database-url
+    // secret written for the /cloudsql socket (…?socket=/cloudsql/…) still goes
+    // through the connector.
+    socketPath: undefined,
     // The driver's callback form: the stream may only exist once the Admin API
     // has answered, and the driver's connect timeout runs meanwhile.
     stream: (callback) => {
