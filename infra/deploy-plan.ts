@@ -17,10 +17,15 @@ export interface SecretVersions {
  * The commands that deploy one registry entry as its own Cloud Run function.
  *
  * `gcloud run deploy --function` rather than `gcloud functions deploy --gen2`:
- * the Cloud SQL socket must exist in the very first revision, and only the
- * Cloud Run command mounts it at deploy time. (The functions command would
- * need a second `gcloud run services update --add-cloudsql-instances`, leaving
- * a revision serving without its database in between.)
+ * one command states every setting of the service (build account, ingress,
+ * CPU boost, secrets), so no revision ever serves with half of them.
+ *
+ * The database is reached through the Cloud SQL Node.js connector
+ * (INSTANCE_CONNECTION_NAME, shared/db/cloud-sql-connector.ts), not Cloud
+ * Run's `/cloudsql` socket: that socket is the Auth Proxy in unix-socket
+ * mode, which refuses caching_sha2_password logins while MySQL 8.4's cache is
+ * cold (docs/database.md). `--clear-cloudsql-instances` removes the socket a
+ * revision deployed before the connector may still mount.
  *
  * Every flag is as documented for `gcloud run deploy`
  * (https://cloud.google.com/sdk/gcloud/reference/run/deploy); --function with
@@ -30,7 +35,7 @@ export interface SecretVersions {
 export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
-  const database = deploy.database ? [`--set-cloudsql-instances=${settings.instanceConnectionName}`, `--set-secrets=${secretsFlag(versions)}`] : [];
+  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(versions)}`] : [];
 
   return [
     gcloud(
@@ -110,7 +115,12 @@ export function environmentOf(definition: FunctionDefinition, settings: InfraSet
   const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId, ...RUNTIME_ENV };
   if (settings.allowedOrigins) env.ALLOWED_ORIGINS = settings.allowedOrigins;
   const deploy = deploySettingsOf(definition);
-  if (deploy.database) env.DATABASE_POOL_SIZE = String(settings.poolSize);
+  if (deploy.database) {
+    env.DATABASE_POOL_SIZE = String(settings.poolSize);
+    // The connector's path to the instance: its public IP, which Cloud Run reaches without a VPC; mutual TLS and IAM guard it.
+    env.INSTANCE_CONNECTION_NAME = settings.instanceConnectionName;
+    env.CLOUD_SQL_IP_TYPE = 'PUBLIC';
+  }
   if (deploy.ml) env.ML_SERVICE_URL = settings.mlServiceUrl;
   if (definition.auth === 'scheduler') {
     // The audience Cloud Scheduler puts in its OIDC token (scheduler.ts) and the account it signs as.

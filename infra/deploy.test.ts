@@ -62,7 +62,7 @@ describe('deploy --all --dry-run', () => {
     expect(minInstancesOf(purchase, { minInstances: 1 })).toBe(1);
   });
 
-  it('gives database functions the Cloud SQL socket and both secrets, and the others neither', async () => {
+  it('gives database functions the Cloud SQL connector’s instance and both secrets, and the others neither', async () => {
     const { deploys } = await plannedDeploys(['--all', ...dryRun]);
     for (const definition of registry) {
       const { flags } = deploys.find((command) => command.words[3] === definition.name)!;
@@ -73,7 +73,11 @@ describe('deploy --all --dry-run', () => {
       expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=192');
       expect(env.NODE_COMPILE_CACHE).toBe('dist/.compile-cache');
       if (deploySettingsOf(definition).database) {
-        expect(flags.get('--set-cloudsql-instances')).toBe('my-project:europe-west1:fulfillment');
+        // The connector, not Cloud Run's /cloudsql socket (the Auth Proxy in socket mode, docs/database.md); a socket an older revision mounted is removed.
+        expect(env.INSTANCE_CONNECTION_NAME).toBe('my-project:europe-west1:fulfillment');
+        expect(env.CLOUD_SQL_IP_TYPE).toBe('PUBLIC');
+        expect(flags.has('--clear-cloudsql-instances')).toBe(true);
+        expect(flags.has('--set-cloudsql-instances') || flags.has('--add-cloudsql-instances')).toBe(false);
         // Pinned: a dry run shows where the looked-up version numbers go.
         expect(gcloudDictionary(flags.get('--set-secrets') as string)).toEqual({
           DATABASE_URL: 'database-url:<newest-enabled-version>',
@@ -83,6 +87,7 @@ describe('deploy --all --dry-run', () => {
         expect(env.DATABASE_POOL_SIZE).toBe('5');
       } else {
         expect(flags.has('--set-cloudsql-instances')).toBe(false);
+        expect(env.INSTANCE_CONNECTION_NAME).toBeUndefined();
         expect(flags.has('--set-secrets')).toBe(false);
         expect(env.DATABASE_POOL_SIZE).toBeUndefined();
       }

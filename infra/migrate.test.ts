@@ -11,7 +11,11 @@ import { printedBy } from './testing/printed-commands';
 const ROOT = path.resolve(__dirname, '..');
 
 describe('throughProxy', () => {
-  it('turns the functions’ Cloud SQL socket URL into one for the local proxy, keeping user, password and database', () => {
+  it('turns the functions’ database URL into one for the local proxy, keeping user, password and database', () => {
+    expect(throughProxy('mysql://app:0a1b2c@cloudsql/fulfillment\n', 3307)).toBe('mysql://app:0a1b2c@127.0.0.1:3307/fulfillment');
+  });
+
+  it('does the same for a secret written before the connector (the /cloudsql socket URL)', () => {
     expect(throughProxy('mysql://app:0a1b2c@localhost/fulfillment?socket=/cloudsql/p:r:i\n', 3307)).toBe('mysql://app:0a1b2c@127.0.0.1:3307/fulfillment');
   });
 });
@@ -28,8 +32,8 @@ describe('migrate --dry-run', () => {
 
 /**
  * A real run against stand-ins for the two Google tools: a "proxy" that
- * forwards to the local MariaDB and a "gcloud" that prints a socket URL like
- * the database-url secret. The project's own `npm run migrate` does the rest.
+ * forwards to the local MariaDB and a "gcloud" that prints a URL like the
+ * database-url secret. The project's own `npm run migrate` does the rest.
  */
 describe('migrate (real run, with stand-ins for cloud-sql-proxy and gcloud)', () => {
   const database = `migrate_step_${process.pid}`;
@@ -55,7 +59,7 @@ net.createServer((client) => {
 }).listen(port, '127.0.0.1');
 `,
     );
-    script('gcloud', `#!/bin/sh\necho "mysql://root@localhost/${database}?socket=/cloudsql/acme:europe-west1:fulfillment"\n`);
+    script('gcloud', `#!/bin/sh\necho "mysql://root@cloudsql/${database}"\n`);
   });
 
   afterAll(async () => {

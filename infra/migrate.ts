@@ -37,7 +37,16 @@ export function migrationPlan(settings: InfraSettings, port: number): MigrationP
   };
 }
 
-/** The functions' socket URL, rewritten to reach the same database through the proxy. */
+/**
+ * The functions' database URL (the connector's `mysql://u:p@cloudsql/db`, or
+ * an older secret's `…@localhost/db?socket=/cloudsql/…`), pointed at the proxy.
+ *
+ * The proxy stays here, rather than the connector in-process: over TCP the
+ * Auth Proxy has no cold-cache problem (the driver asks MySQL for its RSA key
+ * over loopback, shared/db/connection-options.ts), the operator's machine needs
+ * credentials with roles/cloudsql.client either way, and the real run is
+ * tested end to end (infra/migrate.test.ts) with a stand-in proxy.
+ */
 export function throughProxy(databaseUrl: string, port: number): string {
   const url = new URL(databaseUrl.trim());
   url.searchParams.delete('socket');

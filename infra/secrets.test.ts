@@ -37,7 +37,7 @@ describe('secrets', () => {
     }
   });
 
-  it('hands gcloud a JWT secret the functions accept and a database URL that reaches the Cloud SQL socket with the new user', async () => {
+  it('hands gcloud a JWT secret the functions accept and a database URL for the connector with the new user', async () => {
     const ran: Command[] = [];
     await main(['--project=p'], { print: () => undefined, env: {}, exec: (command, quiet) => (quiet ? 1 : (ran.push(command), 0)) });
 
@@ -51,8 +51,8 @@ describe('secrets', () => {
     expect(flagsFile.flag).toBe('--flags-file');
     const password = (JSON.parse(flagsFile.content.value) as Record<string, string>)['--password'];
     const url = ran.find((command) => command.args.includes('database-url') && command.args.includes('create'))!.stdin!.value;
+    expect(url).toMatch(/^mysql:\/\/fulfillment:[0-9a-f]{48}@cloudsql\/fulfillment$/);
     expect(poolConfigFromUrl(url, { poolSize: 1, connectTimeoutMs: 1 })).toMatchObject({
-      socketPath: '/cloudsql/p:europe-west1:fulfillment',
       user: 'fulfillment',
       password,
       database: 'fulfillment',

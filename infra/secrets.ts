@@ -45,10 +45,15 @@ export function generateSecrets(): GeneratedSecrets {
   };
 }
 
-/** Through the unix socket Cloud Run mounts for --set-cloudsql-instances. */
+/**
+ * User, password and database only: the functions reach the instance through
+ * the Cloud SQL connector (INSTANCE_CONNECTION_NAME, set by deploy), which
+ * never dials the URL's host; `cloudsql` names none, so a function deployed
+ * without the connector fails at once (ENOTFOUND) instead of reaching
+ * something else. deploy:migrate swaps the host for its local Auth Proxy.
+ */
 export function databaseUrl(settings: InfraSettings, password: Secret): Secret {
-  const url = (pass: string) =>
-    `mysql://${settings.databaseUser}:${pass}@localhost/${settings.databaseName}?socket=/cloudsql/${settings.instanceConnectionName}`;
+  const url = (pass: string) => `mysql://${settings.databaseUser}:${pass}@cloudsql/${settings.databaseName}`;
   return new Secret(url(password.shown), url(password.value));
 }
 

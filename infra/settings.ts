@@ -177,7 +177,7 @@ export interface InfraSettings {
   apiId: string;
   gatewayId: string;
   seedSchedule: string;
-  /** PROJECT:REGION:INSTANCE, what Cloud Run mounts under /cloudsql/. */
+  /** PROJECT:REGION:INSTANCE, the functions' INSTANCE_CONNECTION_NAME (the Cloud SQL connector's target). */
   instanceConnectionName: string;
   /** The identity the database functions run as: Cloud SQL client, reads the two secrets. */
   runtimeServiceAccount: string;

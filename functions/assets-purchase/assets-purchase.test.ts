@@ -557,6 +557,8 @@ describe('POST /api/v1/assets/', () => {
     expect(modules.some((file) => /functions[\\/]assets-purchase[\\/]handler/.test(file))).toBe(true);
     expect(modules.some((file) => /node_modules[\\/]mariadb[\\/]/.test(file))).toBe(true);
     expect(modules.filter((file) => /[\\/](@prisma|prisma[\\/]generated)[\\/]/.test(file))).toEqual([]);
+    // Without INSTANCE_CONNECTION_NAME the Cloud SQL connector (and gRPC, Google's auth library) stays unloaded.
+    expect(modules.filter((file) => /node_modules[\\/](@google-cloud[\\/]cloud-sql-connector|@grpc|google-auth-library)[\\/]/.test(file))).toEqual([]);
     await expectBalancesMatchLedger();
   }, 40_000);
 

@@ -28,8 +28,21 @@ describe('parseConfig', () => {
     ['JWT_SECRET_VERSION', { DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'my-secret' }],
     ['DATABASE_POOL_SIZE', { ...valid, DATABASE_POOL_SIZE: 'many' }],
     ['ML_SERVICE_URL', { ...valid, ML_SERVICE_URL: 'not a url' }],
+    ['INSTANCE_CONNECTION_NAME', { ...valid, INSTANCE_CONNECTION_NAME: 'my-project/fulfillment' }],
+    ['CLOUD_SQL_IP_TYPE', { ...valid, INSTANCE_CONNECTION_NAME: 'p:europe-west1:i', CLOUD_SQL_IP_TYPE: 'public' }],
   ])('names %s when it is missing or malformed', (name, env) => {
     expect(() => parseConfig(env)).toThrow(name);
+  });
+
+  it('takes the Cloud SQL connector’s instance, its public IP unless told otherwise', () => {
+    const local = parseConfig(valid);
+    expect([local.INSTANCE_CONNECTION_NAME, local.CLOUD_SQL_IP_TYPE]).toEqual([undefined, 'PUBLIC']);
+    expect(parseConfig({ ...valid, INSTANCE_CONNECTION_NAME: 'p:europe-west1:i', CLOUD_SQL_IP_TYPE: 'PRIVATE' })).toMatchObject({
+      INSTANCE_CONNECTION_NAME: 'p:europe-west1:i',
+      CLOUD_SQL_IP_TYPE: 'PRIVATE',
+    });
+    // A domain-scoped project's connection name has four parts.
+    expect(parseConfig({ ...valid, INSTANCE_CONNECTION_NAME: 'example.com:p:europe-west1:i' }).INSTANCE_CONNECTION_NAME).toBe('example.com:p:europe-west1:i');
   });
 
   it('accepts a Secret Manager version instead of the secret itself', () => {

@@ -15,6 +15,15 @@ const configSchema = z.object({
     .string()
     .regex(/^(mysql|mariadb):\/\//, 'must start with mysql:// or mariadb://')
     .optional(),
+  // Set in production: the database is reached through the Cloud SQL Node.js
+  // connector (shared/db/cloud-sql-connector) instead of DATABASE_URL's host.
+  INSTANCE_CONNECTION_NAME: z
+    .string()
+    .regex(/^([^:/]+:)?[^:/]+:[^:/]+:[^:/]+$/, 'must be PROJECT:REGION:INSTANCE')
+    .optional(),
+  // Which of the instance's addresses the connector dials: PUBLIC needs no VPC
+  // from Cloud Run; PRIVATE or PSC need Direct VPC egress or a connector.
+  CLOUD_SQL_IP_TYPE: z.enum(['PUBLIC', 'PRIVATE', 'PSC']).default('PUBLIC'),
   DATABASE_POOL_SIZE: positiveInt(5),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
   // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
