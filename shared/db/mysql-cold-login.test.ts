@@ -16,11 +16,12 @@ import { poolConfigFromUrl } from './connection-options';
 describeOnMysql('a caching_sha2_password login with a cold cache, on MySQL', () => {
   const user = `fftest_cold_${randomBytes(3).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
-  const server = new URL(mysqlServer() as string);
+  let server: URL;
   let admin: Connection;
   let pipe: UnixSocketPipe;
 
   beforeAll(async () => {
+    server = new URL(mysqlServer() as string);
     admin = await mariadb.createConnection(poolConfigFromUrl(server.toString(), { poolSize: 1, connectTimeoutMs: 3000 }));
     await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED WITH caching_sha2_password BY '${password}'`);
     pipe = await startUnixSocketPipe({ host: server.hostname, port: Number(server.port || 3306) });
