@@ -45,7 +45,7 @@ const BY_ERRNO: Record<string, DbFailure> = {
   3819: 'constraint', // MySQL: Check constraint … is violated
   1040: 'busy', // too many connections
   1203: 'busy', // user has too many connections
-  1205: 'busy', // row-lock wait timed out (innodb_lock_wait_timeout, set from the deadline)
+  1205: 'busy', // a row-lock or table-lock wait timed out (innodb_lock_wait_timeout, lock_wait_timeout: set from the deadline)
   1969: 'busy', // MariaDB: statement ran past max_statement_time (set from the deadline)
   3024: 'busy', // MySQL: SELECT ran past max_execution_time (set from the deadline)
   1028: 'busy', // sort aborted: a sort cut short by its statement's time bound (MariaDB; MySQL 8.4, whose 9.x says 3024)
