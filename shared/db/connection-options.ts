@@ -60,6 +60,9 @@ export function poolConfigFromUrl(databaseUrl: string, settings: PoolSettings): 
  *   cloud-sql-proxy#2317, #2359; reproduced in ./mysql-cold-login.test.ts).
  *   So this path is for a local mysqld; production uses the Cloud SQL
  *   connector (docs/database.md).
+ * - the Cloud SQL connector (INSTANCE_CONNECTION_NAME, production): the key
+ *   is asked for inside the connector's mutual TLS, whose far end is the
+ *   instance Google's CA names (./cloud-sql-connector.ts).
  * - TCP to this machine (the Cloud SQL Auth Proxy on 127.0.0.1:3307 for
  *   `deploy:migrate`, or a local server): the key is asked for, over a
  *   connection that never leaves the machine, and the proxy carries it over
