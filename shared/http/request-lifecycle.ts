@@ -6,12 +6,13 @@ import type { Result } from '../core/result';
 import { toApiError } from './error-mapping';
 import { ApiError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logging';
+import { setSecurityHeaders } from './security-headers';
 import { traceContextOf, traceLogFields } from './trace-context';
 
 /**
  * The start and end every request shares, whoever answers it — a function's
  * pipeline, the local router, or the framework-level error handler: a request
- * id, CORS headers, the response, and exactly one JSON log line.
+ * id, the security and CORS headers, the response, and exactly one JSON log line.
  */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -34,6 +35,7 @@ export function beginRequest(req: Request, res: Response, functionName: string |
     ...(functionName ? { function: functionName } : {}),
     ...traceLogFields(trace, process.env.GOOGLE_CLOUD_PROJECT),
   });
+  setSecurityHeaders(res);
   res.set('X-Request-Id', requestId);
   try {
     applyCors(req, res, config().ALLOWED_ORIGINS, corsMethods);
