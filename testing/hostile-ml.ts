@@ -18,8 +18,8 @@ export type HostileAnswer =
   | { kind: 'history'; entries: number }
   /** A redirect to `location`. */
   | { kind: 'redirect'; status: 301 | 302 | 303 | 307 | 308; location: string }
-  /** A 500 with a large body. */
-  | { kind: 'error-500'; bytes: number }
+  /** A valid stat's first bytes, then nothing: the body never ends. */
+  | { kind: 'trickle' }
   /** A stat at `price`. */
   | { kind: 'stat'; price: number }
   /** Whatever the service at `to` (the stand-in) answers: the well-behaved part of the service. */
@@ -127,9 +127,9 @@ export async function startHostileMl(): Promise<HostileMl> {
       case 'redirect':
         res.writeHead(answer.status, { Location: answer.location, 'Content-Length': 0 }).end();
         return;
-      case 'error-500':
-        res.writeHead(500, { 'Content-Type': 'text/plain' });
-        void stream(res, '', answer.bytes, '');
+      case 'trickle':
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(statHead(100));
         return;
     }
   });

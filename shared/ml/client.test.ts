@@ -305,6 +305,12 @@ describe('answers a hostile service sends (shared/ml/answer-limits)', () => {
     expect(Object.keys(await patient().getHistory('AAPL'))).toHaveLength(MAX_HISTORY_ENTRIES);
   });
 
+  it('reports 504 for a body that stops arriving: the body is bounded in time too, not only in size', async () => {
+    hostile.answer({ kind: 'trickle' });
+    const error = await failure(createMlClient({ baseUrl: hostile.url, timeoutMs: 300, retries: 0 }).getStat('AAPL'));
+    expect([error.status, error.code]).toEqual([504, 'ml_timeout']);
+  });
+
   it.each([301, 302, 303, 307, 308] as const)('refuses a %i to another origin without following it', async (status) => {
     hostile.answer({ kind: 'redirect', status, location: `${elsewhere.url}/stat/?asset_name=AAPL` });
     const before = elsewhere.requests;
