@@ -21,21 +21,35 @@ import { mlBadResponse, mlTimeout, mlUnavailable } from './errors';
  * answer is retried or reported as the service being unavailable.
  */
 
-/** A ky afterResponse hook: throws for an answer that must not be read, strips a 5xx of its body. */
-export function screenAnswer(maxBytes: number) {
-  return ({ response }: { response: Response }): Response | undefined => {
-    if (response.status >= 300 && response.status < 400) {
-      throw mlBadResponse(new Error(`answered ${response.status} (a redirect, to ${response.headers.get('location') ?? 'nowhere'}); redirects are refused`));
-    }
-    if (response.status >= 500) {
+/**
+ * The fetch ky calls, screening each answer as it arrives: throws for one that
+ * must not be read (ky passes the error on, unretried), hands back a 5xx
+ * without its body. A wrapper rather than an afterResponse hook, which would
+ * be handed a clone (a tee of the body) of every answer.
+ */
+export function screenedFetch(maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const refusal = refusalOf(response, maxBytes);
+    if (refusal || response.status >= 500) {
+      response.body?.cancel().catch(() => undefined);
+      if (refusal) throw refusal;
       return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
     }
-    const encoding = response.headers.get('content-encoding')?.trim().toLowerCase();
-    if (encoding && encoding !== 'identity') throw mlBadResponse(new Error(`answered with Content-Encoding ${encoding}; only identity is accepted`));
-    const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > maxBytes) throw tooLarge(maxBytes, `declared ${declared} bytes`);
-    return undefined;
+    return response;
   };
+}
+
+function refusalOf(response: Response, maxBytes: number): Error | undefined {
+  if (response.status >= 300 && response.status < 400) {
+    return mlBadResponse(new Error(`answered ${response.status} (a redirect, to ${response.headers.get('location') ?? 'nowhere'}); redirects are refused`));
+  }
+  if (response.status >= 500) return undefined;
+  const encoding = response.headers.get('content-encoding')?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') return mlBadResponse(new Error(`answered with Content-Encoding ${encoding}; only identity is accepted`));
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) return tooLarge(maxBytes, `declared ${declared} bytes`);
+  return undefined;
 }
 
 const tooLarge = (maxBytes: number, what: string) => mlBadResponse(new Error(`answer past ML_MAX_RESPONSE_BYTES (${maxBytes}): ${what}`));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_ML_MAX_RESPONSE_BYTES } from '../config/config';
 import { currentDeadline } from '../deadline/deadline';
 import { ApiError } from '../core/errors';
-import { readBounded, screenAnswer } from './answer-limits';
+import { readBounded, screenedFetch } from './answer-limits';
 import { MlRejectedError, mlBadResponse, mlTimeout, mlUnavailable } from './errors';
 import { detailedStatSchema, historySchema, portfolioSchema, statSchema, type DetailedStat, type History, type Portfolio, type Stat } from './schemas';
 
@@ -113,7 +113,7 @@ export function createMlClient({
     // Bounded answers (./answer-limits): no redirect is followed, nothing compressed is inflated.
     redirect: 'manual',
     headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.8', 'accept-encoding': 'identity' },
-    hooks: { afterResponse: [screenAnswer(maxResponseBytes)] },
+    fetch: screenedFetch(maxResponseBytes),
     // A 4xx carries the service's reason as plain text, which we read; only 5xx
     // must throw, because ky retries thrown HTTP errors.
     throwHttpErrors: (status) => status >= 500,
