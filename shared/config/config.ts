@@ -7,6 +7,8 @@ import { z } from 'zod';
  */
 /** The body limit when MAX_BODY_BYTES is unset, and the one body-limit keeps when the configuration cannot be read. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/** The largest ML answer read: far above any real one (a 150-day history is about 4 KB; the longest allowed, about 100 KB). */
+export const DEFAULT_ML_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -48,6 +50,8 @@ const configSchema = z.object({
     ),
   ML_SERVICE_URL: z.string().url('must be a URL').optional(),
   ML_TIMEOUT_MS: positiveInt(5000),
+  // A larger answer is a 502, cut off as it arrives (shared/ml/answer-limits).
+  ML_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_ML_MAX_RESPONSE_BYTES),
   // How old a quote shown in holdings and advice, and advice's recommendation, may be (0: always ask). Purchases: ML_QUOTE_MAX_AGE_MS.
   ML_STAT_TTL_MS: z.coerce.number().int().min(0).default(2000),
   // How old a quote a purchase may trade at (0: every purchase asks for its own). See shared/portfolio/quotes.

@@ -3,6 +3,7 @@ import { maxHeaderSize, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from '../core/errors';
 import { createLogger } from '../core/logging';
+import { SECURITY_HEADERS } from './security-headers';
 
 /**
  * Requests Node's HTTP parser refuses never become a request object, so no
@@ -10,9 +11,9 @@ import { createLogger } from '../core/logging';
  * line and headers (Node's maxHeaderSize: a huge Authorization, query string, or thousands of
  * headers), a request line that is not HTTP, a header with a control byte.
  * Node's own answer is a bare status line; this writes SPEC §2's JSON error,
- * a fresh request id (the one the client sent may be in the part that did
- * not parse) and one log line, then closes the connection — the parser
- * cannot find where the next request would start.
+ * the security headers every answer carries, a fresh request id and one log
+ * line, then closes the connection — the parser cannot find where the next
+ * request would start.
  */
 interface ParserError extends Error {
   code?: string;
@@ -50,6 +51,7 @@ export function answerClientErrors(server: Server): void {
         'Content-Type: application/json; charset=utf-8',
         `Content-Length: ${Buffer.byteLength(body)}`,
         `X-Request-Id: ${requestId}`,
+        ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
         'Connection: close',
         '',
         body,
