@@ -7,70 +7,67 @@ import { z } from 'zod';
  */
 /** The body limit when MAX_BODY_BYTES is unset, and the one body-limit keeps when the configuration cannot be read. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/** Likewise for REQUEST_RECEIVE_TIMEOUT_MS (shared/http/slow-requests). */
+export const DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS = 5_000;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const configSchema = z
-  .object({
-    DATABASE_URL: z
-      .string()
-      .regex(/^(mysql|mariadb):\/\//, 'must start with mysql:// or mariadb://')
-      .optional(),
-    DATABASE_POOL_SIZE: positiveInt(5),
-    DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
-    // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
-    // or the Secret Manager version to fetch it from.
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_SECRET_VERSION: z
-      .string()
-      .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/P/secrets/S/versions/V')
-      .optional(),
-    // The secret before the last rotation, still accepted (never used to sign)
-    // until keys signed with it have expired: docs/deploy.md, "Rotating the JWT secret".
-    JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
-    TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
-    ALLOWED_ORIGINS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((origin) => origin.trim())
-          .filter(Boolean),
-      ),
-    ML_SERVICE_URL: z.string().url('must be a URL').optional(),
-    ML_TIMEOUT_MS: positiveInt(5000),
-    // How old a quote shown in holdings and advice, and advice's recommendation, may be (0: always ask). Purchases: ML_QUOTE_MAX_AGE_MS.
-    ML_STAT_TTL_MS: z.coerce.number().int().min(0).default(2000),
-    // How old a quote a purchase may trade at (0: every purchase asks for its own). See shared/portfolio/quotes.
-    ML_QUOTE_MAX_AGE_MS: z.coerce.number().int().min(0).max(5000).default(1000),
-    // The most any request may take before it is answered 503 (shared/deadline):
-    // database waits and ML calls are bounded by what is left of it.
-    REQUEST_DEADLINE_MS: positiveInt(10_000),
-    MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
-    LOGIN_MAX_FAILURES: positiveInt(5),
-    LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
-    // Password checks one client address (an IPv6 client's /64) may cause per window, whatever the usernames (shared/auth/client-throttle).
-    LOGIN_CLIENT_MAX_CHECKS: positiveInt(20),
-    LOGIN_CLIENT_WINDOW_SECONDS: positiveInt(60),
-    // Password checks (bcrypt, ~70 ms of CPU each) running at once on one instance; past it, 429 at once (shared/auth/password-check-slots).
-    PASSWORD_CHECKS_PER_INSTANCE: positiveInt(4),
-    // How many X-Forwarded-For entries, counted from the right, Google's infrastructure appends after the client's address (shared/http/client-address).
-    CLIENT_ADDRESS_HOPS: z.coerce.number().int().min(0).max(10).default(1),
-    // The most a request may take to arrive, headers and body (node's requestTimeout); past it, 408 (shared/http/slow-requests). At most REQUEST_DEADLINE_MS.
-    REQUEST_RECEIVE_TIMEOUT_MS: positiveInt(5_000),
-    IDEMPOTENCY_TTL_HOURS: positiveInt(48),
-    // One request in this many that adds a short-lived row also purges expired ones (shared/db/housekeeping).
-    HOUSEKEEPING_EVERY: positiveInt(20),
-    // Who may call seed-demo-users: the audience Cloud Scheduler puts in its OIDC
-    // token and the service account it signs as.
-    SCHEDULER_AUDIENCE: z.string().optional(),
-    SCHEDULER_SERVICE_ACCOUNT: z.string().optional(),
-  })
-  .refine((settings) => settings.REQUEST_RECEIVE_TIMEOUT_MS <= settings.REQUEST_DEADLINE_MS, {
-    message: 'must be at most REQUEST_DEADLINE_MS',
-    path: ['REQUEST_RECEIVE_TIMEOUT_MS'],
-  });
+const configSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^(mysql|mariadb):\/\//, 'must start with mysql:// or mariadb://')
+    .optional(),
+  DATABASE_POOL_SIZE: positiveInt(5),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
+  // or the Secret Manager version to fetch it from.
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_SECRET_VERSION: z
+    .string()
+    .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/P/secrets/S/versions/V')
+    .optional(),
+  // The secret before the last rotation, still accepted (never used to sign)
+  // until keys signed with it have expired: docs/deploy.md, "Rotating the JWT secret".
+  JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  ML_SERVICE_URL: z.string().url('must be a URL').optional(),
+  ML_TIMEOUT_MS: positiveInt(5000),
+  // How old a quote shown in holdings and advice, and advice's recommendation, may be (0: always ask). Purchases: ML_QUOTE_MAX_AGE_MS.
+  ML_STAT_TTL_MS: z.coerce.number().int().min(0).default(2000),
+  // How old a quote a purchase may trade at (0: every purchase asks for its own). See shared/portfolio/quotes.
+  ML_QUOTE_MAX_AGE_MS: z.coerce.number().int().min(0).max(5000).default(1000),
+  // The most any request may take before it is answered 503 (shared/deadline):
+  // database waits and ML calls are bounded by what is left of it.
+  REQUEST_DEADLINE_MS: positiveInt(10_000),
+  MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
+  LOGIN_MAX_FAILURES: positiveInt(5),
+  LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
+  // Password checks one client address (an IPv6 client's /64) may cause per window, whatever the usernames (shared/auth/client-throttle).
+  LOGIN_CLIENT_MAX_CHECKS: positiveInt(20),
+  LOGIN_CLIENT_WINDOW_SECONDS: positiveInt(60),
+  // Password checks (bcrypt, ~70 ms of CPU each) running at once on one instance; past it, 429 at once (shared/auth/password-check-slots).
+  PASSWORD_CHECKS_PER_INSTANCE: positiveInt(4),
+  // How many X-Forwarded-For entries, counted from the right, Google's infrastructure appends after the client's address (shared/http/client-address).
+  CLIENT_ADDRESS_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+  // The most a request may take to arrive, headers and body (node's requestTimeout); past it, 408 (shared/http/slow-requests). At most REQUEST_DEADLINE_MS.
+  REQUEST_RECEIVE_TIMEOUT_MS: positiveInt(DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS),
+  IDEMPOTENCY_TTL_HOURS: positiveInt(48),
+  // One request in this many that adds a short-lived row also purges expired ones (shared/db/housekeeping).
+  HOUSEKEEPING_EVERY: positiveInt(20),
+  // Who may call seed-demo-users: the audience Cloud Scheduler puts in its OIDC
+  // token and the service account it signs as.
+  SCHEDULER_AUDIENCE: z.string().optional(),
+  SCHEDULER_SERVICE_ACCOUNT: z.string().optional(),
+});
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -99,6 +96,9 @@ export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { datab
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const config = result.data;
+  if (config.REQUEST_RECEIVE_TIMEOUT_MS > config.REQUEST_DEADLINE_MS) {
+    throw new ConfigError('Invalid configuration: REQUEST_RECEIVE_TIMEOUT_MS must be at most REQUEST_DEADLINE_MS');
+  }
   if (needs.database) {
     if (!config.DATABASE_URL) throw missingDatabaseUrl();
     if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
