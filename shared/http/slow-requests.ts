@@ -23,9 +23,11 @@ export function limitReceiveTime(server: Server): void {
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(100, Math.min(1000, Math.floor(timeout / 5)));
 }
 
+/** Within the request deadline: a request that may take 2 s to answer may not take longer to arrive. */
 function receiveTimeoutMs(): number {
   try {
-    return config().REQUEST_RECEIVE_TIMEOUT_MS;
+    const { REQUEST_RECEIVE_TIMEOUT_MS, REQUEST_DEADLINE_MS } = config();
+    return Math.min(REQUEST_RECEIVE_TIMEOUT_MS, REQUEST_DEADLINE_MS);
   } catch {
     // A configuration problem is reported by the request itself; the limit still holds.
     return DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS;
