@@ -39,12 +39,19 @@ interface SlowRequest {
   trickle(everyMs: number): void;
 }
 
-/**
- * A login whose headers declare the whole body and whose body then arrives as
- * the test says; with `restWhenAnswered`, the rest of it is written the moment
- * the answer arrives.
- */
-function slowLogin(port: number, firstBytes: number, restWhenAnswered = false): SlowRequest {
+interface SlowLoginOptions {
+  /** Write the rest of the body the moment the answer arrives. */
+  restWhenAnswered?: boolean;
+  /**
+   * Send `Expect: 100-continue` and hold the body until the server's `100
+   * Continue` says it has the request (default); without it, the body follows
+   * the headers at once, as the attack sent it.
+   */
+  expectContinue?: boolean;
+}
+
+/** A login whose headers declare the whole body and whose body then arrives as the test says. */
+function slowLogin(port: number, firstBytes: number, { restWhenAnswered = false, expectContinue = true }: SlowLoginOptions = {}): SlowRequest {
   const socket = connect(port, '127.0.0.1');
   const received: Buffer[] = [];
   let closedByServer = false;
@@ -81,11 +88,11 @@ function slowLogin(port: number, firstBytes: number, restWhenAnswered = false): 
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n'), closedByServer });
     }),
   );
+  const expect100 = expectContinue ? ['Expect: 100-continue'] : [];
   socket.write(
-    [`POST ${PATH} HTTP/1.1`, 'Host: localhost', 'Content-Type: application/json', `Content-Length: ${BODY.length}`, 'Expect: 100-continue', '', ''].join(
-      '\r\n',
-    ),
+    [`POST ${PATH} HTTP/1.1`, 'Host: localhost', 'Content-Type: application/json', `Content-Length: ${BODY.length}`, ...expect100, '', ''].join('\r\n'),
   );
+  if (!expectContinue) seen();
   void seenPromise.then(() => socket.write(BODY.slice(0, firstBytes)));
   return {
     seen: seenPromise,
@@ -106,7 +113,7 @@ describe('with REQUEST_RECEIVE_TIMEOUT_MS at 1 s', () => {
   });
 
   it('cuts a body sent a byte at a time with a JSON 408 that closes the connection, and runs no function for it', async () => {
-    const request = slowLogin(server!.port, 2);
+    const request = slowLogin(server!.port, 2, { expectContinue: false });
     await request.seen;
     // A byte every 100 ms would take ~4 s; the body never completes before the cut.
     request.trickle(100);
@@ -124,7 +131,7 @@ describe('with REQUEST_RECEIVE_TIMEOUT_MS at 1 s', () => {
 
   it('runs no function for a body that completes just after the 408', async () => {
     // As soon as the 408 arrives, the rest of the body: the server still reads (and drops) what arrives for a moment.
-    const request = slowLogin(server!.port, 2, true);
+    const request = slowLogin(server!.port, 2, { restWhenAnswered: true });
     await request.seen;
     request.trickle(100);
     expect((await request.answer).status).toBe(408);
