@@ -22,7 +22,7 @@ function define(definition: Omit<FunctionDefinition, 'endpoint'>, load: () => An
 // One line per function, so that the table reads (and diffs) by row:
 // prettier-ignore
 export const registry: readonly FunctionDefinition[] = [
-  define({ name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public' }, () => require('./auth-login/handler').default),
+  define({ name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public', deploy: { maxInstances: 10 } }, () => require('./auth-login/handler').default),
   define({ name: 'auth-logout', methods: ['GET', 'POST'], paths: ['/api/v1/auth/logout/'], auth: 'user' }, () => require('./auth-logout/handler').default),
   define({ name: 'auth-user', methods: ['GET'], paths: ['/api/v1/auth/user/'], auth: 'user' }, () => require('./auth-user/handler').default),
   define({ name: 'seed-demo-users', methods: ['POST'], paths: ['/internal/seed-demo-users/'], auth: 'scheduler', internal: true, deploy: { timeoutSeconds: 120, maxInstances: 1 }, deadlineMs: 110_000 }, () => require('./seed-demo-users/handler').default),

@@ -9,6 +9,8 @@ import { z } from 'zod';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 /** The largest ML answer read: far above any real one (a 150-day history is about 4 KB; the longest allowed, about 100 KB). */
 export const DEFAULT_ML_MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Likewise for REQUEST_RECEIVE_TIMEOUT_MS (shared/http/slow-requests). */
+export const DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS = 5_000;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -62,6 +64,15 @@ const configSchema = z.object({
   MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
+  // Password checks one client address (an IPv6 client's /64) may cause per window, whatever the usernames (shared/auth/client-throttle).
+  LOGIN_CLIENT_MAX_CHECKS: positiveInt(20),
+  LOGIN_CLIENT_WINDOW_SECONDS: positiveInt(60),
+  // Password checks (bcrypt, ~70 ms of CPU each) running at once on one instance; past it, 429 at once (shared/auth/password-check-slots).
+  PASSWORD_CHECKS_PER_INSTANCE: positiveInt(4),
+  // How many X-Forwarded-For entries, counted from the right, Google's infrastructure appends after the client's address (shared/http/client-address).
+  CLIENT_ADDRESS_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+  // The most a request may take to arrive, headers and body (node's requestTimeout); past it, 408 (shared/http/slow-requests). Capped at REQUEST_DEADLINE_MS.
+  REQUEST_RECEIVE_TIMEOUT_MS: positiveInt(DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS),
   IDEMPOTENCY_TTL_HOURS: positiveInt(48),
   // One request in this many that adds a short-lived row also purges expired ones (shared/db/housekeeping).
   HOUSEKEEPING_EVERY: positiveInt(20),

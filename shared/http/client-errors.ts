@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { maxHeaderSize, type Server } from 'node:http';
+import { maxHeaderSize, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from '../core/errors';
 import { createLogger } from '../core/logging';
 import { SECURITY_HEADERS } from './security-headers';
+import { refuse } from './body-limit';
 
 /**
  * Requests Node's HTTP parser refuses never become a request object, so no
@@ -18,6 +19,8 @@ import { SECURITY_HEADERS } from './security-headers';
 interface ParserError extends Error {
   code?: string;
 }
+
+const isTimeout = (error: ParserError) => error.code === 'HPE_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
 
 function toApiError(error: ParserError): ApiError {
   switch (error.code) {
@@ -35,9 +38,15 @@ const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Time
 
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (error: ParserError, socket: Duplex) => {
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    // A body that did not arrive within REQUEST_RECEIVE_TIMEOUT_MS (./slow-requests): its
+    // request exists, unanswered; it gets the 408 with its own request id and log line.
+    if (isTimeout(error) && inFlight && !inFlight.headersSent && socket.writable) {
+      refuse(inFlight.req, inFlight, toApiError(error));
+      return;
+    }
     // A connection reset, or an error after a response has begun on this
     // socket: there is nobody to answer, or no clean place in the stream.
-    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (error.code === 'ECONNRESET' || !socket.writable || inFlight) {
       socket.destroy();
       return;

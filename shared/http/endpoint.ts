@@ -37,6 +37,8 @@ interface RequestContext<P, Q, B> {
   query: Q;
   body: B;
   headers: Record<string, string | string[] | undefined>;
+  /** The client's address as Google's front end saw it (./client-address): for per-client limits, never for logs. */
+  clientAddress: string;
   requestId: string;
   log: Logger;
   /**

@@ -8,6 +8,7 @@ import type { Result } from '../core/result';
 import { ApiError, notFound } from '../core/errors';
 import { idempotencyScope, runIdempotent, storedAnswerLookup, storedResponse } from '../idempotency/idempotency';
 import { checkJsonLimits } from './json-limits';
+import { clientAddressOf } from './client-address';
 import { commitOutcomeUnknown } from './error-mapping';
 import { beginRequest, endRequest, errorResult, type LoggedError, type RequestScope } from './request-lifecycle';
 import { compilePath } from './route-path';
@@ -90,6 +91,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         query,
         body,
         headers: req.headers,
+        clientAddress: clientAddressOf(req.get('x-forwarded-for'), req.socket.remoteAddress, config().CLIENT_ADDRESS_HOPS),
         requestId: scope.requestId,
         log: scope.log,
         sqlTransaction: (work: (tx: SqlTx) => Promise<Result>) =>

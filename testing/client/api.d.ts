@@ -13,7 +13,7 @@ export interface paths {
         put?: never;
         /**
          * Log in and get an API key
-         * @description Exchanges a username and password for a key. Repeated failures for one username are throttled (429 with Retry-After).
+         * @description Exchanges a username and password for a key. Repeated failures for one username, too many attempts from one client address, and too many logins at once on one instance are refused (429 with Retry-After).
          */
         post: operations["authLogin"];
         delete?: never;
@@ -568,7 +568,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many failed logins; see Retry-After */
+            /** @description Too many login attempts for the username or from the client address, or too many logins at once; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
