@@ -213,7 +213,12 @@ async function main(): Promise<void> {
     await seedHeavyUser(bench.conn, options.heavyTransactions);
     say(`  ${HEAVY_USER.username}: ${options.heavyTransactions} transactions in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
 
-    const env = functionEnv({ DATABASE_URL: bench.url, JWT_SECRET: randomBytes(48).toString('base64'), ML_SERVICE_URL: standin.url });
+    const env = functionEnv({
+      DATABASE_URL: bench.url,
+      JWT_SECRET: randomBytes(48).toString('base64'),
+      CARD_HMAC_KEY: randomBytes(32).toString('base64'),
+      ML_SERVICE_URL: standin.url,
+    });
     const ctx = await prepareContext(env, options);
 
     for (const scenario of LOAD_SCENARIOS.filter((s) => selected(options, s.id))) {
