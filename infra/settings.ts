@@ -58,14 +58,16 @@ export const BASE_IMAGE = 'nodejs24';
  * started before and after a new version disagree on the value.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url' } as const;
+export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', cardHmacKey: 'card-hmac-key' } as const;
 
 /**
  * The environment variables the secrets arrive in. JWT_SECRET signs new keys
  * and verifies; JWT_SECRET_PREVIOUS (the previous enabled version, during a
  * rotation only) verifies keys signed before the rotation and never signs.
+ * CARD_HMAC_KEY hashes card numbers, and only the functions that hash one
+ * (deploy `cardKey`) get it.
  */
-export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS' } as const;
+export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS', cardHmacKey: 'CARD_HMAC_KEY' } as const;
 
 /**
  * The functions that sign keys with JWT_SECRET (shared/auth/tokens.ts

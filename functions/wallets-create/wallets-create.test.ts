@@ -1,6 +1,7 @@
 import mariadb from 'mariadb';
 import { hashPassword } from '../../shared/auth/passwords';
 import { cardNumberHash } from '../../shared/cards/card-number';
+import { setLogSink } from '../../shared/core/logging';
 import { poolConfigFromUrl } from '../../shared/db/connection-options';
 import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
@@ -157,6 +158,29 @@ describe('POST /api/v1/wallets/', () => {
     expect(statuses).toEqual([201, ...Array(9).fill(400)]);
     for (const refused of responses.filter((response) => response.status === 400)) expect(fieldsNamed(refused.body)).toEqual(['card_number']);
     expect(await db().wallet.count({ where: { userId: racer.id } })).toBe(1);
+  });
+
+  it('logs no card number, whole or in part past the last four, on any path: created, malformed, failing Luhn, duplicate', async () => {
+    const lines: string[] = [];
+    const restore = setLogSink((line) => lines.push(line));
+    const previousLevel = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'debug';
+    const cardNumber = randomCardNumber();
+    const notLuhn = cardNumber.slice(0, -1) + String((Number(cardNumber.at(-1)) + 1) % 10);
+    try {
+      const statuses = [];
+      for (const number of [cardNumber, cardNumber, notLuhn, `${cardNumber}x`, `${cardNumber}123456`]) {
+        statuses.push((await create(john, { bank_name: 'Log test', card_number: number })).status);
+      }
+      expect(statuses).toEqual([201, 400, 400, 400, 400]);
+    } finally {
+      restore();
+      process.env.LOG_LEVEL = previousLevel;
+    }
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    const log = lines.join('\n');
+    expect(log).not.toContain(cardNumber.slice(0, 12));
+    expect(log).not.toContain(notLuhn.slice(0, 12));
   });
 
   it('answers 401 without a key', async () => {

@@ -9,7 +9,14 @@ describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(valid);
     expect(config).toEqual(
-      expect.objectContaining({ DATABASE_POOL_SIZE: 5, TOKEN_TTL_SECONDS: 86400, ML_TIMEOUT_MS: 5000, ALLOWED_ORIGINS: [], IDEMPOTENCY_TTL_HOURS: 48 }),
+      expect.objectContaining({
+        DATABASE_POOL_SIZE: 5,
+        TOKEN_TTL_SECONDS: 86400,
+        ML_TIMEOUT_MS: 5000,
+        ALLOWED_ORIGINS: [],
+        IDEMPOTENCY_TTL_HOURS: 48,
+        MAX_WALLETS_PER_USER: 20,
+      }),
     );
   });
 
@@ -28,8 +35,16 @@ describe('parseConfig', () => {
     ['JWT_SECRET_VERSION', { DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'my-secret' }],
     ['DATABASE_POOL_SIZE', { ...valid, DATABASE_POOL_SIZE: 'many' }],
     ['ML_SERVICE_URL', { ...valid, ML_SERVICE_URL: 'not a url' }],
+    ['CARD_HMAC_KEY', { ...valid, CARD_HMAC_KEY: 'short' }],
+    ['MAX_WALLETS_PER_USER', { ...valid, MAX_WALLETS_PER_USER: '0' }],
   ])('names %s when it is missing or malformed', (name, env) => {
     expect(() => parseConfig(env)).toThrow(name);
+  });
+
+  it('requires CARD_HMAC_KEY only of a function that hashes card numbers', () => {
+    expect(() => parseConfig(valid, { database: true })).not.toThrow();
+    expect(() => parseConfig(valid, { database: true, cardKey: true })).toThrow('CARD_HMAC_KEY is required');
+    expect(parseConfig({ ...valid, CARD_HMAC_KEY: 'k'.repeat(32) }, { database: true, cardKey: true }).CARD_HMAC_KEY).toBe('k'.repeat(32));
   });
 
   it('accepts a Secret Manager version instead of the secret itself', () => {
