@@ -198,6 +198,8 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('npm run build failed');
   }
 
+  // One card key for the seed (in this process) and the functions, as one deployment has.
+  process.env.CARD_HMAC_KEY = randomBytes(32).toString('base64');
   const privateDb = options.privateDb ? await startPrivateMariaDb() : undefined;
   say(`database: fresh fulfillment_bench on ${privateDb ? `a private mariadbd (${privateDb.serverUrl})` : 'the shared server'}, migrated, demo users seeded…`);
   const bench = await createBenchDatabase(privateDb?.serverUrl).catch(async (error) => {
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
     const env = functionEnv({
       DATABASE_URL: bench.url,
       JWT_SECRET: randomBytes(48).toString('base64'),
-      CARD_HMAC_KEY: randomBytes(32).toString('base64'),
+      CARD_HMAC_KEY: process.env.CARD_HMAC_KEY,
       ML_SERVICE_URL: standin.url,
     });
     const ctx = await prepareContext(env, options);

@@ -46,6 +46,13 @@ describe(`migration ${HASH_MIGRATION} and its data step`, () => {
       await oldRevisionInsert(conn, 'w2', 'u1', CARDS.amex);
       await oldRevisionInsert(conn, 'w3', 'u2', CARDS.long);
       expect(await tableText(conn)).toContain(CARDS.a);
+      // A purchase's remembered answer, kept for retries, naming the paying wallet's card.
+      const answer = (card: string) =>
+        `{"detail":"Portfolio purchased","wallet":{"id":"w1","bank_name":"B","card_number":"${card}","balance":6005.11},"transactions":[]}`;
+      await conn.query(
+        "INSERT INTO idempotency_records (id, user_id, `key`, route, request_hash, status, response_body) VALUES ('i1', 'u1', 'k', 'POST /api/v1/assets/', 'h', 201, ?)",
+        [answer(CARDS.a)],
+      );
 
       expect(await applyMigrations(url)).toContain(HASH_MIGRATION);
 
@@ -63,6 +70,8 @@ describe(`migration ${HASH_MIGRATION} and its data step`, () => {
       ]);
       const atRest = await tableText(conn);
       for (const number of Object.values(CARDS)) expect(atRest).not.toContain(number.slice(0, 11));
+      // Masked in place, the rest as it was: a retry still replays the same purchase.
+      expect(await conn.query("SELECT response_body FROM idempotency_records WHERE id = 'i1'")).toEqual([{ response_body: answer('************0366') }]);
     } finally {
       await conn.end();
     }

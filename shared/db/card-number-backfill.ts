@@ -1,5 +1,5 @@
 import type { Connection } from 'mariadb';
-import { storedCard } from '../cards/card-number';
+import { maskedCardNumber, storedCard } from '../cards/card-number';
 import { isUniqueViolation } from './conflicts';
 
 /**
@@ -18,18 +18,22 @@ import { isUniqueViolation } from './conflicts';
  * the next run. Such a row can repeat a card its user registered meanwhile
  * through the new revision (the old one checked the global index this
  * migration drops): it keeps its wallet and money, and is masked, but stays
- * without a hash (the unique index allows any number of NULLs).
+ * without a hash (the unique index allows any number of NULLs). Remembered
+ * purchase answers that name a card in clear are masked too.
  */
 const BATCH = 500;
 
 export interface BackfillOutcome {
   converted: number;
   withoutHash: number;
+  /** Remembered purchase answers (idempotency_records) whose wallet's card_number was masked. */
+  answersMasked: number;
 }
 
 /** `cardKey` is read only when a row needs it: a database with nothing to convert migrates without the key. */
 export async function backfillCardHashes(conn: Connection, cardKey: () => string): Promise<BackfillOutcome> {
-  const outcome: BackfillOutcome = { converted: 0, withoutHash: 0 };
+  const outcome: BackfillOutcome = { converted: 0, withoutHash: 0, answersMasked: 0 };
+  outcome.answersMasked = await maskRememberedAnswers(conn);
   for (;;) {
     const rows: Array<{ id: string; userId: string; cardNumber: string }> = await conn.query(
       'SELECT id, user_id AS userId, card_number AS cardNumber FROM wallets WHERE card_last4 IS NULL ORDER BY id LIMIT ?',
@@ -57,4 +61,28 @@ export async function backfillCardHashes(conn: Connection, cardKey: () => string
       outcome.converted++;
     }
   }
+}
+
+/** A card number as a JSON answer carried it: `"card_number":"4532580928888213"`. */
+const CLEAR_CARD_IN_JSON = /"card_number":"(\d{8,15})(\d{4})"/g;
+
+/**
+ * A purchase's remembered answer (kept up to IDEMPOTENCY_TTL_HOURS for retries)
+ * names the paying wallet, and one stored before this change has its card
+ * number in clear. It is masked in place, the rest of the answer untouched, so
+ * a retry still replays it (deleting it would let a retry buy twice). The
+ * REGEXP finds them on MariaDB and MySQL alike; the JSON text is rewritten here.
+ */
+async function maskRememberedAnswers(conn: Connection): Promise<number> {
+  const records: Array<{ id: string; responseBody: string }> = await conn.query(
+    `SELECT id, response_body AS responseBody FROM idempotency_records WHERE response_body REGEXP '"card_number":"[0-9]'`,
+  );
+  for (const record of records) {
+    const masked = record.responseBody.replace(
+      CLEAR_CARD_IN_JSON,
+      (_, hidden: string, lastFour: string) => `"card_number":"${maskedCardNumber(lastFour, hidden.length + 4)}"`,
+    );
+    await conn.query('UPDATE idempotency_records SET response_body = ? WHERE id = ?', [masked, record.id]);
+  }
+  return records.length;
 }

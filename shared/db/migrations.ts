@@ -49,8 +49,8 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
  */
 export const DATA_STEPS: Record<string, (conn: Connection) => Promise<void>> = {
   '20261207110000_card_number_hash': async (conn) => {
-    const { converted, withoutHash } = await backfillCardHashes(conn, () => cardHmacKey());
-    if (converted) logger.info('Card numbers converted to hashes and masks', { converted, withoutHash });
+    const { converted, withoutHash, answersMasked } = await backfillCardHashes(conn, () => cardHmacKey());
+    if (converted || answersMasked) logger.info('Card numbers converted to hashes and masks', { converted, withoutHash, answersMasked });
   },
 };
 
