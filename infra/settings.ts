@@ -182,7 +182,7 @@ export interface InfraSettings {
   seedSchedule: string;
   /** PROJECT:REGION:INSTANCE, what Cloud Run mounts under /cloudsql/. */
   instanceConnectionName: string;
-  /** The identity the database functions run as: Cloud SQL client, reads the two secrets. */
+  /** The identity the database functions run as: Cloud SQL client, reads the secrets (SECRETS). */
   runtimeServiceAccount: string;
   /** The identity the other functions (docs) run as: no roles at all, so a flaw there reaches nothing. */
   docsServiceAccount: string;
