@@ -198,6 +198,8 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('npm run build failed');
   }
 
+  // One card key for the seed (in this process) and the functions, as one deployment has.
+  process.env.CARD_HMAC_KEY = randomBytes(32).toString('base64');
   const privateDb = options.privateDb ? await startPrivateMariaDb() : undefined;
   say(`database: fresh fulfillment_bench on ${privateDb ? `a private mariadbd (${privateDb.serverUrl})` : 'the shared server'}, migrated, demo users seeded…`);
   const bench = await createBenchDatabase(privateDb?.serverUrl).catch(async (error) => {
@@ -213,7 +215,12 @@ async function main(): Promise<void> {
     await seedHeavyUser(bench.conn, options.heavyTransactions);
     say(`  ${HEAVY_USER.username}: ${options.heavyTransactions} transactions in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
 
-    const env = functionEnv({ DATABASE_URL: bench.url, JWT_SECRET: randomBytes(48).toString('base64'), ML_SERVICE_URL: standin.url });
+    const env = functionEnv({
+      DATABASE_URL: bench.url,
+      JWT_SECRET: randomBytes(48).toString('base64'),
+      CARD_HMAC_KEY: process.env.CARD_HMAC_KEY,
+      ML_SERVICE_URL: standin.url,
+    });
     const ctx = await prepareContext(env, options);
 
     for (const scenario of LOAD_SCENARIOS.filter((s) => selected(options, s.id))) {

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { passesLuhn } from '../shared/cards/card-number';
 import { demoId } from '../shared/demo/seed';
 import { HEAVY_USER } from './database';
 import type { RequestSpec } from './load';
@@ -144,7 +145,11 @@ export interface ColdStartProbe {
   env?: Record<string, string>;
 }
 
-const randomCard = () => `9${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e6)).padStart(6, '0')}`;
+/** 16 digits starting with 9 (no demo card does), the last one making the Luhn check pass, as wallets-create requires. */
+const randomCard = () => {
+  const digits = `9${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e5)).padStart(5, '0')}`;
+  return digits + [...'0123456789'].find((check) => passesLuhn(digits + check));
+};
 
 export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
   'auth-login': { expect: '2xx', request: () => ({ method: 'POST', path: '/api/v1/auth/login/', body: '{"username":"johnwick","password":"johnwick"}' }) },

@@ -17,7 +17,14 @@ import { findFunction, methodsAtPathsOf, registry } from './registry';
 const targetName = functionTarget();
 const target = targetName ? findFunction(targetName) : undefined;
 checkStartupConfig(
-  target ? { database: target.deploy?.database !== false, ml: target.deploy?.ml === true, scheduler: target.auth === 'scheduler' } : { database: true },
+  target
+    ? {
+        database: target.deploy?.database !== false,
+        ml: target.deploy?.ml === true,
+        scheduler: target.auth === 'scheduler',
+        cardKey: target.deploy?.cardKey === true,
+      }
+    : { database: true },
 );
 installFrameworkErrorHandler();
 skipFrameworkDomains();

@@ -11,6 +11,7 @@ export interface SecretVersions {
   jwt: string;
   /** The previous enabled jwt-secret version, while a rotation is under way. */
   jwtPrevious?: string;
+  cardHmacKey: string;
 }
 
 /**
@@ -35,7 +36,7 @@ export interface SecretVersions {
 export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
-  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(versions)}`] : [];
+  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(versions, deploy.cardKey)}`] : [];
 
   return [
     gcloud(
@@ -90,9 +91,11 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
  * environment variable is read once, when an instance starts.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export function secretsFlag(versions: SecretVersions): string {
+export function secretsFlag(versions: SecretVersions, cardKey: boolean): string {
   const pairs = [`${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`, `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`];
   if (versions.jwtPrevious) pairs.push(`${SECRET_ENV.jwtPrevious}=${SECRETS.jwt}:${versions.jwtPrevious}`);
+  // Only where a card number is hashed (wallets-create, the demo seed): no other function can compute a card's hash.
+  if (cardKey) pairs.push(`${SECRET_ENV.cardHmacKey}=${SECRETS.cardHmacKey}:${versions.cardHmacKey}`);
   return pairs.join(',');
 }
 

@@ -62,7 +62,7 @@ describe('deploy --all --dry-run', () => {
     expect(minInstancesOf(purchase, { minInstances: 1 })).toBe(1);
   });
 
-  it('gives database functions the Cloud SQL connector’s instance and both secrets, and the others neither', async () => {
+  it('gives database functions the Cloud SQL connector’s instance and their secrets, and the others neither', async () => {
     const { deploys } = await plannedDeploys(['--all', ...dryRun]);
     for (const definition of registry) {
       const { flags } = deploys.find((command) => command.words[3] === definition.name)!;
@@ -83,6 +83,7 @@ describe('deploy --all --dry-run', () => {
           DATABASE_URL: 'database-url:<newest-enabled-version>',
           JWT_SECRET: 'jwt-secret:<newest-enabled-version>',
           JWT_SECRET_PREVIOUS: 'jwt-secret:<previous-enabled-version>',
+          ...(deploySettingsOf(definition).cardKey ? { CARD_HMAC_KEY: 'card-hmac-key:<newest-enabled-version>' } : {}),
         });
         expect(env.DATABASE_POOL_SIZE).toBe('5');
       } else {
@@ -141,12 +142,20 @@ describe('deploy --all --dry-run', () => {
     expect(startupCpuBoost(registry.find((definition) => definition.name === 'auth-login')!)).toBe(true);
   });
 
+  it('mounts the card-number HMAC key only in the functions that hash a card number', () => {
+    expect(registry.filter((definition) => deploySettingsOf(definition).cardKey).map((definition) => definition.name)).toEqual([
+      'seed-demo-users',
+      'wallets-create',
+    ]);
+  });
+
   it('looks the secret versions up (newest enabled first) before deploying, and only the secrets', async () => {
     const { printed } = await plannedDeploys(['--all', ...dryRun]);
     const lookups = printed.filter((command) => command.words.slice(1, 4).join(' ') === 'secrets versions list');
     expect(lookups.map((command) => command.line)).toEqual([
       "gcloud secrets versions list database-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
       "gcloud secrets versions list jwt-secret --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=2 '--format=value(name)'",
+      "gcloud secrets versions list card-hmac-key --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
     ]);
     expect(printed.indexOf(lookups[1])).toBeLessThan(printed.findIndex((command) => command.words[2] === 'deploy'));
   });
@@ -227,7 +236,12 @@ describe('deploy safeguards', () => {
   });
 
   const real = ['--all', '--project=p', '--project-number=42', '--ml-service-url=https://ml.example.com'];
-  const versions = (jwt: string) => (command: Command) => (command.args.includes('jwt-secret') ? jwt : 'projects/42/secrets/database-url/versions/3\n');
+  const versions = (jwt: string) => (command: Command) =>
+    command.args.includes('jwt-secret')
+      ? jwt
+      : command.args.includes('card-hmac-key')
+        ? 'projects/42/secrets/card-hmac-key/versions/2\n'
+        : 'projects/42/secrets/database-url/versions/3\n';
 
   it('runs in a real deploy the commands a dry run prints, with the looked-up versions pinned', async () => {
     const planned = (await printedBy(main, [...real, '--dry-run'])).filter((line) => !line.startsWith('#'));
@@ -249,7 +263,8 @@ describe('deploy safeguards', () => {
         .join(' ')
         .replace('database-url:<newest-enabled-version>', 'database-url:3')
         .replace('jwt-secret:<newest-enabled-version>', 'jwt-secret:7')
-        .replace('jwt-secret:<previous-enabled-version>', 'jwt-secret:5');
+        .replace('jwt-secret:<previous-enabled-version>', 'jwt-secret:5')
+        .replace('card-hmac-key:<newest-enabled-version>', 'card-hmac-key:2');
     expect([...lookedUp, ...ran].map(words).sort()).toEqual(planned.map(words).sort());
   });
 

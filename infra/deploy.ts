@@ -70,7 +70,7 @@ export async function main(argv: string[], io: Io): Promise<void> {
   const needsSecrets = selected.some((definition) => deploySettingsOf(definition).database);
   const versions = needsSecrets
     ? resolveSecretVersions(settings, { dropPreviousJwt: flags['drop-previous-jwt-secret'] === true, print: io.print, query: io.query ?? spawnQuery })
-    : { databaseUrl: '', jwt: '' };
+    : { databaseUrl: '', jwt: '', cardHmacKey: '' };
 
   const verifiers = selected.filter((definition) => !TOKEN_ISSUERS.includes(definition.name));
   const issuers = selected.filter((definition) => TOKEN_ISSUERS.includes(definition.name));
@@ -132,8 +132,10 @@ export function resolveSecretVersions(
 ): SecretVersions {
   const databaseUrl = versionLookup(SECRETS.databaseUrl, settings, 1);
   const jwt = versionLookup(SECRETS.jwt, settings, dropPreviousJwt ? 1 : 2);
+  const cardHmacKey = versionLookup(SECRETS.cardHmacKey, settings, 1);
   print(formatCommand(databaseUrl));
   print(formatCommand(jwt));
+  print(formatCommand(cardHmacKey));
 
   if (settings.dryRun) {
     print(`# Dry run: ${VERSION_PLACEHOLDERS.newest} and ${VERSION_PLACEHOLDERS.previous} stand for the version numbers these lookups return.`);
@@ -142,6 +144,7 @@ export function resolveSecretVersions(
       databaseUrl: VERSION_PLACEHOLDERS.newest,
       jwt: VERSION_PLACEHOLDERS.newest,
       jwtPrevious: dropPreviousJwt ? undefined : VERSION_PLACEHOLDERS.previous,
+      cardHmacKey: VERSION_PLACEHOLDERS.newest,
     };
   }
 
@@ -156,10 +159,11 @@ export function resolveSecretVersions(
   };
   const [databaseUrlVersion] = numbers(databaseUrl, SECRETS.databaseUrl);
   const [jwtVersion, jwtPrevious] = numbers(jwt, SECRETS.jwt);
+  const [cardHmacKeyVersion] = numbers(cardHmacKey, SECRETS.cardHmacKey);
   print(
-    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}`,
+    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}, ${SECRETS.cardHmacKey}:${cardHmacKeyVersion}`,
   );
-  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious };
+  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious, cardHmacKey: cardHmacKeyVersion };
 }
 
 function selectFunctions(names: string[], flags: Record<string, string | boolean | undefined>): FunctionDefinition[] {

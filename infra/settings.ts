@@ -21,6 +21,7 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   maxInstances: 40,
   database: true,
   ml: false,
+  cardKey: false,
 };
 
 export function deploySettingsOf(definition: FunctionDefinition): DeploySettings {
@@ -57,14 +58,16 @@ export const BASE_IMAGE = 'nodejs24';
  * started before and after a new version disagree on the value.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url' } as const;
+export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', cardHmacKey: 'card-hmac-key' } as const;
 
 /**
  * The environment variables the secrets arrive in. JWT_SECRET signs new keys
  * and verifies; JWT_SECRET_PREVIOUS (the previous enabled version, during a
  * rotation only) verifies keys signed before the rotation and never signs.
+ * CARD_HMAC_KEY hashes card numbers, and only the functions that hash one
+ * (deploy `cardKey`) get it.
  */
-export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS' } as const;
+export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS', cardHmacKey: 'CARD_HMAC_KEY' } as const;
 
 /**
  * The functions that sign keys with JWT_SECRET (shared/auth/tokens.ts
@@ -179,7 +182,7 @@ export interface InfraSettings {
   seedSchedule: string;
   /** PROJECT:REGION:INSTANCE, the functions' INSTANCE_CONNECTION_NAME (the Cloud SQL connector's target). */
   instanceConnectionName: string;
-  /** The identity the database functions run as: Cloud SQL client, reads the two secrets. */
+  /** The identity the database functions run as: Cloud SQL client, reads the secrets (SECRETS). */
   runtimeServiceAccount: string;
   /** The identity the other functions (docs) run as: no roles at all, so a flaw there reaches nothing. */
   docsServiceAccount: string;

@@ -22,6 +22,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_RUN_ID = runId;
   process.env.DATABASE_URL = `${server}/fftest_${runId}`;
   process.env.JWT_SECRET ??= 'test-secret-that-is-long-enough-for-hs256-0123456789';
+  // Fixed, so tests can compute the card-number hashes they expect to find at rest.
+  process.env.CARD_HMAC_KEY ??= 'test-card-hmac-key-that-is-long-enough-0123456789';
   process.env.LOG_LEVEL ??= 'silent';
   // Tests switch the ML stand-in's failures on and off between requests; a kept quote would hide them.
   process.env.ML_STAT_TTL_MS ??= '0';

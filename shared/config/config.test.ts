@@ -9,7 +9,14 @@ describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(valid);
     expect(config).toEqual(
-      expect.objectContaining({ DATABASE_POOL_SIZE: 5, TOKEN_TTL_SECONDS: 86400, ML_TIMEOUT_MS: 5000, ALLOWED_ORIGINS: [], IDEMPOTENCY_TTL_HOURS: 48 }),
+      expect.objectContaining({
+        DATABASE_POOL_SIZE: 5,
+        TOKEN_TTL_SECONDS: 86400,
+        ML_TIMEOUT_MS: 5000,
+        ALLOWED_ORIGINS: [],
+        IDEMPOTENCY_TTL_HOURS: 48,
+        MAX_WALLETS_PER_USER: 20,
+      }),
     );
   });
 
@@ -30,6 +37,8 @@ describe('parseConfig', () => {
     ['ML_SERVICE_URL', { ...valid, ML_SERVICE_URL: 'not a url' }],
     ['INSTANCE_CONNECTION_NAME', { ...valid, INSTANCE_CONNECTION_NAME: 'my-project/fulfillment' }],
     ['CLOUD_SQL_IP_TYPE', { ...valid, INSTANCE_CONNECTION_NAME: 'p:europe-west1:i', CLOUD_SQL_IP_TYPE: 'public' }],
+    ['CARD_HMAC_KEY', { ...valid, CARD_HMAC_KEY: 'short' }],
+    ['MAX_WALLETS_PER_USER', { ...valid, MAX_WALLETS_PER_USER: '0' }],
   ])('names %s when it is missing or malformed', (name, env) => {
     expect(() => parseConfig(env)).toThrow(name);
   });
@@ -43,6 +52,12 @@ describe('parseConfig', () => {
     });
     // A domain-scoped project's connection name has four parts.
     expect(parseConfig({ ...valid, INSTANCE_CONNECTION_NAME: 'example.com:p:europe-west1:i' }).INSTANCE_CONNECTION_NAME).toBe('example.com:p:europe-west1:i');
+  });
+
+  it('requires CARD_HMAC_KEY only of a function that hashes card numbers', () => {
+    expect(() => parseConfig(valid, { database: true })).not.toThrow();
+    expect(() => parseConfig(valid, { database: true, cardKey: true })).toThrow('CARD_HMAC_KEY is required');
+    expect(parseConfig({ ...valid, CARD_HMAC_KEY: 'k'.repeat(32) }, { database: true, cardKey: true }).CARD_HMAC_KEY).toBe('k'.repeat(32));
   });
 
   it('accepts a Secret Manager version instead of the secret itself', () => {

@@ -41,6 +41,11 @@ const configSchema = z.object({
   // until keys signed with it have expired: docs/deploy.md, "Rotating the JWT secret".
   JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
+  // The HMAC key of card-number hashes (shared/cards): mounted from Secret Manager
+  // (card-hmac-key) for the functions that hash a number, a fixed value in dev and tests.
+  CARD_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  // Wallets one user may hold; the next create is 422 (shared/wallets/new-wallet).
+  MAX_WALLETS_PER_USER: positiveInt(20),
   ALLOWED_ORIGINS: z
     .string()
     .default('')
@@ -96,9 +101,12 @@ export interface ConfigNeeds {
   ml?: boolean;
   /** Accepts Cloud Scheduler's calls. */
   scheduler?: boolean;
+  /** Hashes card numbers (CARD_HMAC_KEY). */
+  cardKey?: boolean;
 }
 
 const missingDatabaseUrl = () => new ConfigError('Invalid configuration: DATABASE_URL is required (mysql://user:pass@host:port/db)');
+const missingCardKey = () => new ConfigError('Invalid configuration: CARD_HMAC_KEY is required');
 const ambiguousJwtSecret = () => new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
 
 export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { database: true }): Config {
@@ -113,6 +121,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { datab
     if (!config.DATABASE_URL) throw missingDatabaseUrl();
     if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
   }
+  if (needs.cardKey && !config.CARD_HMAC_KEY) throw missingCardKey();
   if (needs.ml && !config.ML_SERVICE_URL) throw new ConfigError('Invalid configuration: ML_SERVICE_URL is required');
   if (needs.scheduler) {
     const missing = (['SCHEDULER_AUDIENCE', 'SCHEDULER_SERVICE_ACCOUNT'] as const).filter((name) => !config[name]);
@@ -142,6 +151,11 @@ export function databaseUrl(settings = config()): string {
 export function jwtSecretSetting(settings = config()): { secret: string } | { version: string } {
   if (!settings.JWT_SECRET === !settings.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
   return settings.JWT_SECRET ? { secret: settings.JWT_SECRET } : { version: settings.JWT_SECRET_VERSION as string };
+}
+
+export function cardHmacKey(settings = config()): string {
+  if (!settings.CARD_HMAC_KEY) throw missingCardKey();
+  return settings.CARD_HMAC_KEY;
 }
 
 /** Tests change the environment between cases; production never calls this. */

@@ -83,7 +83,7 @@ describe('classifyDbError', () => {
 describe(`a CHECK constraint, as this ${testServerFlavor() === 'mysql' ? 'MySQL (3819)' : 'MariaDB (4025)'} refuses it`, () => {
   it('is a constraint failure, answered 409 state_conflict, not a 500', async () => {
     await seedDemoUsers();
-    const refusal = await sqlExecute("UPDATE wallets SET balance = -1 WHERE card_number = '4532580928888213'").catch((error: unknown) => error);
+    const refusal = await sqlExecute("UPDATE wallets SET balance = -1 WHERE card_last4 = '8213'").catch((error: unknown) => error);
     expect(classifyDbError(refusal)).toBe('constraint');
     const answer = toApiError(refusal);
     expect([answer.status, answer.code]).toEqual([409, 'state_conflict']);

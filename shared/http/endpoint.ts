@@ -104,6 +104,8 @@ export interface DeploySettings {
   database: boolean;
   /** Calls the ML service (ML_SERVICE_URL). */
   ml: boolean;
+  /** Hashes card numbers: gets the card-hmac-key secret as CARD_HMAC_KEY (shared/cards). */
+  cardKey: boolean;
 }
 
 export interface FunctionDefinition {

@@ -81,7 +81,7 @@ export interface paths {
         put?: never;
         /**
          * Add a wallet (bank card)
-         * @description `bank_name`: 1–50 characters after trimming surrounding spaces. `card_number`: a JSON string of 12–19 digits (surrounding spaces are trimmed; no inner spaces or dashes; a JSON number is refused because it cannot keep leading zeros or 19 digits). Card numbers are unique across all users: a card already registered, by anyone, is a 400 naming `card_number`. The new wallet starts with balance 0.
+         * @description `bank_name`: 1–50 characters after trimming surrounding spaces. `card_number`: a JSON string of 12–19 digits (surrounding spaces are trimmed; no inner spaces or dashes; a JSON number is refused because it cannot keep leading zeros or 19 digits) that passes the Luhn check. A card the same user already registered is a 400 naming `card_number`; another user holding the same card makes no difference. A user holds at most `MAX_WALLETS_PER_USER` wallets (20 unless configured): the next one is a 422 `wallet_limit`. The new wallet starts with balance 0; the answer, like every answer, shows the card masked to its last four digits.
          */
         post: operations["walletsCreate"];
         delete?: never;
@@ -458,6 +458,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             bank_name: string;
+            /** @description The card number masked to its last four digits, as long as the number (`************8213`); the full number is never stored or answered */
             card_number: string;
             balance: components["schemas"]["MoneyNumber"];
         };
@@ -875,7 +876,7 @@ export interface operations {
                      *       {
                      *         "id": "0b5d6c3e-8a1f-4b2c-9d3e-4f5a6b7c8d9e",
                      *         "bank_name": "The name of bank",
-                     *         "card_number": "4532580928888213",
+                     *         "card_number": "************8213",
                      *         "balance": 650
                      *       }
                      *     ]
@@ -968,7 +969,7 @@ export interface operations {
                      * @example {
                      *       "id": "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
                      *       "bank_name": "Bank of Banks",
-                     *       "card_number": "5587258023401650",
+                     *       "card_number": "************1650",
                      *       "balance": 0
                      *     }
                      */
@@ -1019,6 +1020,16 @@ export interface operations {
             };
             /** @description Request body is not JSON */
             415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A valid request the rules refuse */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -1655,7 +1666,7 @@ export interface operations {
                      *       "wallet": {
                      *         "id": "e9f23058-02b5-5939-9a0c-8b55d8744e9b",
                      *         "bank_name": "Bank of Banks",
-                     *         "card_number": "5587258023401650",
+                     *         "card_number": "************1650",
                      *         "balance": 6005.11
                      *       },
                      *       "transactions": [
