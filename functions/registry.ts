@@ -7,7 +7,7 @@ type AnyEndpoint = Endpoint<any, any, any, any>;
 /**
  * A function's handler module is required the first time its endpoint is read,
  * not when the registry is: an instance serving one function loads that
- * function's code and what it imports, never its thirteen siblings'.
+ * function's code and what it imports, never its siblings'.
  */
 function define(definition: Omit<FunctionDefinition, 'endpoint'>, load: () => AnyEndpoint): FunctionDefinition {
   let endpoint: AnyEndpoint | undefined;
