@@ -1,4 +1,5 @@
 import { IN_FLIGHT_ALLOWANCE } from '../../shared/auth/login-throttle';
+import { setLogSink } from '../../shared/core/logging';
 import { db } from '../../shared/db/prisma';
 import { callFunction, loginAs, logout, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
@@ -158,6 +159,26 @@ describe('POST /api/v1/auth/password/change/', () => {
     const { user, key } = await freshUser();
     await db().user.update({ where: { id: user.id }, data: { isActive: false } });
     expect((await changeTo(key, NEW)).status).toBe(401);
+  });
+
+  it('never writes a password, old or new, to a log line, whatever the answer', async () => {
+    const { key } = await freshUser();
+    const lines: string[] = [];
+    const restore = setLogSink((line) => lines.push(line));
+    const previousLevel = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'info'; // the tests run silent
+    try {
+      expect((await changeTo(key, 'Secret-Wrong-Old-1', 'Secret-Wrong-Old-1')).status).toBe(400); // wrong old password
+      expect((await change(key, { old_password: OLD, new_password1: 'Secret-New-2a', new_password2: 'Secret-New-2b' })).status).toBe(400);
+      expect((await changeTo(key, 'Secret-Saved-3!')).status).toBe(200);
+    } finally {
+      restore();
+      process.env.LOG_LEVEL = previousLevel;
+    }
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const secret of [OLD, 'Secret-Wrong-Old-1', 'Secret-New-2a', 'Secret-New-2b', 'Secret-Saved-3!']) {
+      expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+    }
   });
 
   describe('at the same moment', () => {
