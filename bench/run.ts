@@ -52,7 +52,11 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     const keys = {} as BenchContext['keys'];
     for (const user of USERS) keys[user] = await loginAs(user);
     const logoutKeys: string[] = [];
-    for (let i = 0; i < options.coldStartSpawns; i++) logoutKeys.push(await loginAs('johnwick'));
+    const sessionEndKeys: string[] = [];
+    for (let i = 0; i < options.coldStartSpawns; i++) {
+      logoutKeys.push(await loginAs('johnwick'));
+      sessionEndKeys.push(await loginAs('johnwick'));
+    }
     const adviceSpec: RequestSpec = {
       method: 'GET',
       path: '/api/v1/assets/advice/?risk_level=50&investing_sum=100',
@@ -61,7 +65,7 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     const first = await firstAnswer(advice, adviceSpec);
     if (first.status !== 200) throw new Error(`advice for johnwick: ${first.status} ${first.text}`);
     const purchaseBody = JSON.stringify({ ...JSON.parse(first.text), invested_sum: '100.00' });
-    return { keys, logoutKeys, purchaseBody };
+    return { keys, logoutKeys, sessionEndKeys, purchaseBody };
   } finally {
     await stop(login);
     await stop(advice);

@@ -15,11 +15,17 @@ export interface BenchContext {
   keys: Record<BenchUser, string>;
   /** One fresh key per auth-logout cold start: logging out spends it. */
   logoutKeys: string[];
+  /** One fresh key per auth-sessions-end cold start: each ends its own session. */
+  sessionEndKeys: string[];
   /** What assets-advice answered johnwick for 100.00, ready to POST to /assets/. */
   purchaseBody: string;
 }
 
 const auth = (key: string) => ({ Authorization: `token ${key}` });
+/** The session a key names: its JWT id. */
+const sessionIdOf = (key: string) => (JSON.parse(Buffer.from(key.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
+/** What the password-change cold starts set, one after the other: spawn n changes the password of spawn n − 1 (the first, the bench user's own). */
+const benchPassword = (spawn: number) => (spawn < 0 ? HEAVY_USER.username : `bench-passphrase-${spawn}`);
 const JOHNWICK_WALLET = demoId('johnwick', 'wallet', 0);
 // Top-ups go to alexray's wallet; the transactions scenario reads johnwick's, so its size stays put.
 const TOPUP_WALLET = demoId('alexray', 'wallet', 0);
@@ -135,7 +141,8 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
 
 /**
  * The request whose first answer ends a cold start, for every function in
- * the registry. `expect: 'any'` marks functions that cannot answer 2xx here
+ * the registry (bench/scenarios.test.ts fails, naming it, for a function
+ * without one, so `npm test` finds it before CI's `bench --smoke` does). `expect: 'any'` marks functions that cannot answer 2xx here
  * (seed-demo-users wants a Cloud Scheduler OIDC token): their first HTTP answer counts.
  */
 export interface ColdStartProbe {
@@ -155,6 +162,29 @@ export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
   'auth-login': { expect: '2xx', request: () => ({ method: 'POST', path: '/api/v1/auth/login/', body: '{"username":"johnwick","password":"johnwick"}' }) },
   'auth-logout': { expect: '2xx', request: (ctx, spawn) => ({ method: 'POST', path: '/api/v1/auth/logout/', headers: auth(ctx.logoutKeys[spawn]) }) },
   'auth-user': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/auth/user/', headers: auth(ctx.keys.johnwick) }) },
+  'auth-user-update': {
+    expect: '2xx',
+    request: (ctx) => ({ method: 'PATCH', path: '/api/v1/auth/user/', headers: auth(ctx.keys.johnwick), body: '{"first_name":"John"}' }),
+  },
+  // The heavy user's, whose key is only used before the cold starts (by wallets-expenses-stat's load): the change ends its other sessions.
+  'auth-password-change': {
+    expect: '2xx',
+    request: (ctx, spawn) => ({
+      method: 'POST',
+      path: '/api/v1/auth/password/change/',
+      headers: auth(ctx.keys[HEAVY_USER.username]),
+      body: JSON.stringify({ old_password: benchPassword(spawn - 1), new_password1: benchPassword(spawn), new_password2: benchPassword(spawn) }),
+    }),
+  },
+  'auth-sessions-list': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/auth/sessions/', headers: auth(ctx.keys.johnwick) }) },
+  'auth-sessions-end': {
+    expect: '2xx',
+    request: (ctx, spawn) => ({
+      method: 'DELETE',
+      path: `/api/v1/auth/sessions/${sessionIdOf(ctx.sessionEndKeys[spawn])}/`,
+      headers: auth(ctx.sessionEndKeys[spawn]),
+    }),
+  },
   'seed-demo-users': {
     expect: 'any',
     request: () => ({ method: 'POST', path: '/internal/seed-demo-users/' }),

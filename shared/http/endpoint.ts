@@ -79,6 +79,12 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown, S extends Sessi
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * Where methods of one function take different bodies, the body of each
+   * that differs from `body` (PUT auth/user/ wants every required field,
+   * PATCH only those it changes).
+   */
+  bodyByMethod?: Partial<Record<HttpMethod, z.ZodType<B>>>;
   bodyExample?: unknown;
   /** Honours the Idempotency-Key header (SPEC §2). */
   idempotent?: boolean;
