@@ -7,7 +7,10 @@ const sessionJson = z
   .object({
     id: z.uuid().describe('End it with `DELETE /api/v1/auth/sessions/{id}/`'),
     created_at: z.iso.datetime({ precision: 6 }).describe('When the key was issued (logged in)'),
-    last_used_at: z.null().describe('When the key was last used: not recorded (it would cost a write on every request), so always null'),
+    last_used_at: z.iso
+      .datetime({ precision: 6 })
+      .nullable()
+      .describe('When the key was last used; not recorded (it would cost a write on every request), so null for now'),
     expires_at: z.iso.datetime({ precision: 6 }),
     current: z.boolean().describe('Whether this is the session of the key making this request'),
   })

@@ -511,8 +511,8 @@ export interface components {
              * @description When the key was issued (logged in)
              */
             created_at: string;
-            /** @description When the key was last used: not recorded (it would cost a write on every request), so always null */
-            last_used_at: null;
+            /** @description When the key was last used; not recorded (it would cost a write on every request), so null for now */
+            last_used_at: string | null;
             /** Format: date-time */
             expires_at: string;
             /** @description Whether this is the session of the key making this request */
