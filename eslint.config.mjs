@@ -18,7 +18,7 @@ const LAYERS = [
   ['config'],
   ['deadline'],
   ['db'],
-  ['idempotency', 'money'],
+  ['idempotency', 'money', 'mail'],
   ['ml', 'auth'],
   ['wallets'],
   ['portfolio', 'demo'],

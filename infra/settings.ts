@@ -21,6 +21,7 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   maxInstances: 40,
   database: true,
   ml: false,
+  mail: false,
 };
 
 export function deploySettingsOf(definition: FunctionDefinition): DeploySettings {

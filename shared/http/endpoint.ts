@@ -102,6 +102,8 @@ export interface DeploySettings {
   database: boolean;
   /** Calls the ML service (ML_SERVICE_URL). */
   ml: boolean;
+  /** Sends e-mail (SMTP_URL, mounted from Secret Manager for these functions only). */
+  mail: boolean;
 }
 
 export interface FunctionDefinition {
