@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { checkResetToken, resetPassword, userOfUid } from '../../shared/auth/password-reset';
+import { badRequest } from '../../shared/core/errors';
+import { defineEndpoint } from '../../shared/http/endpoint';
+import { errorResponses } from '../../shared/http/error-docs';
+
+const confirmBody = z
+  .object({
+    uid: z.string().min(1).max(64).describe('From the link the reset e-mail carries'),
+    token: z.string().min(1).max(64).describe('From the link the reset e-mail carries'),
+    new_password1: z.string().min(1).max(128),
+    new_password2: z.string().min(1).max(128),
+  })
+  .meta({ id: 'PasswordResetConfirm' });
+
+const DONE = 'Password has been reset with the new password.';
+
+const doneResponse = z.object({ detail: z.literal(DONE) }).meta({ id: 'PasswordResetDone' });
+
+export default defineEndpoint({
+  session: 'none',
+  summary: 'Set a new password with the link from the reset e-mail',
+  description:
+    'Sets the password of the account `uid` names, if `token` is its unused, unexpired reset token, and ends every session of that account. ' +
+    'A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`.',
+  body: confirmBody,
+  bodyExample: {
+    uid: 'NWIwYzFkMmUtM2Y0MC01YTZiLThjN2QtOWUwZjFhMmIzYzRk',
+    token: 'sxk3bq-8mOkK0dUq0m2m6Ugd3x4mWcTKoxEJkzYpOA9bFGRzDq',
+    new_password1: 'a new passphrase',
+    new_password2: 'a new passphrase',
+  },
+  responses: {
+    200: { description: 'The password is set; every session of the account has ended', schema: doneResponse, example: { detail: DONE } },
+    ...errorResponses(400),
+  },
+  async handle({ body }) {
+    const user = await userOfUid(body.uid);
+    await checkResetToken(user, body.token);
+    if (body.new_password1 !== body.new_password2) throw badRequest('new_password2', "The two password fields didn't match.");
+    await resetPassword(user, body.token, body.new_password1);
+    return { status: 200, body: { detail: DONE } };
+  },
+});
