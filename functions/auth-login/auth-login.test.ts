@@ -1,4 +1,5 @@
 import { IN_FLIGHT_ALLOWANCE } from '../../shared/auth/login-throttle';
+import { hashPassword } from '../../shared/auth/passwords';
 import { resetConfigForTests } from '../../shared/config/config';
 import { db } from '../../shared/db/prisma';
 import { seedDemoUsers } from '../../shared/demo/seed';
@@ -141,6 +142,21 @@ describe('POST /api/v1/auth/login/', () => {
       await age('lyraking', 5);
       expect((await login({ username: 'lyraking', password: 'lyraking' })).status).toBe(200);
     });
+  });
+
+  it('refuses a password longer than 72 bytes even when its first 72 are the password, which bcrypt alone would let in', async () => {
+    const password = 'a-password-of-exactly-seventy-two-bytes-'.padEnd(72, 'x');
+    await db().user.update({ where: { username: 'lyraking' }, data: { passwordHash: await hashPassword(password) } });
+    try {
+      expect((await login({ username: 'lyraking', password })).status).toBe(200);
+      for (const longer of [password + 'y', password + 'anything at all', password + '€']) {
+        const response = await login({ username: 'lyraking', password: longer });
+        expect(response.status).toBe(401);
+        expect(response.body.error.code).toBe('invalid_credentials');
+      }
+    } finally {
+      await db().user.update({ where: { username: 'lyraking' }, data: { passwordHash: await hashPassword('lyraking') } });
+    }
   });
 
   it('matches the username exactly, not by the column’s case- and space-blind collation', async () => {

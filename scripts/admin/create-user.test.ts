@@ -81,7 +81,7 @@ describe('npm run user:create', () => {
     const result = await run(['--username', 'typo', '--email', 'typo@example.com'], { stdin });
 
     expect(result.code).not.toBe(0);
-    expect(result.err).toContain('the passwords do not match');
+    expect(result.err).toContain('password (again): The two password fields didn’t match. (password_mismatch)');
     expect(await userNamed('typo')).toHaveLength(0);
   });
 
@@ -126,8 +126,12 @@ describe('npm run user:create', () => {
       'okay-password',
       '--first-name',
     ],
-    ['a password over 128 characters', ['--username', 'longpass', '--email', 'lp@example.com'], 'p'.repeat(129), 'password'],
-    ['a password under 8 characters', ['--username', 'shortpass', '--email', 'sp@example.com'], 'short', 'password'],
+    ['a password over 72 bytes, which bcrypt would cut', ['--username', 'longpass', '--email', 'lp@example.com'], 'p'.repeat(73), 'password_too_long'],
+    ['a password of 25 characters in 75 bytes', ['--username', 'euros', '--email', 'eu@example.com'], '€'.repeat(25), 'password_too_long'],
+    ['a password under 8 characters', ['--username', 'shortpass', '--email', 'sp@example.com'], 'short', 'password_too_short'],
+    ['the username as the password', ['--username', 'Theodora', '--email', 'td@example.com'], 'theodora', 'password_too_similar'],
+    ['the e-mail address as the password', ['--username', 'emailpass', '--email', 'secret.agent@example.com'], 'Secret-Agent-7', 'password_too_similar'],
+    ['a commonly used password', ['--username', 'common', '--email', 'common@example.com'], 'iloveyou1', 'password_too_common'],
     ['no email', ['--username', 'noemail'], 'okay-password', '--email'],
     ['an unknown option', ['--username', 'odd', '--email', 'odd@example.com', '--admin'], 'okay-password', '--admin'],
   ])('refuses %s', async (_case, argv, password, named) => {

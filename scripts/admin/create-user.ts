@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { passwordRefusals, type PasswordFieldNames } from '../../shared/auth/password-rules';
 import { hashPassword } from '../../shared/auth/passwords';
 import { Prisma, type PrismaClient } from '../../shared/db/prisma';
 import { checkDatabaseConnection, databaseHint, redact } from '../first-run';
@@ -63,8 +64,8 @@ const profileSchema = z.object({
     .default(() => randomUUID()),
 });
 
-// 8 is Django's default minimum for new passwords; 128 is what login accepts.
-const passwordSchema = z.string().min(8).max(128);
+// What the refusals of the password rules (shared/auth/password-rules.ts) name.
+const PASSWORD_FIELDS: PasswordFieldNames = { password: 'password', repeated: 'password (again)' };
 
 const OPTION_NAMES: Record<string, string> = {
   username: '--username',
@@ -87,7 +88,7 @@ export async function runCreateUser(io: CreateUserIo): Promise<number> {
     const profile = validate(profileSchema, args, (field) => OPTION_NAMES[field] ?? field);
     await checkDatabaseConnection(io.databaseUrl);
     await refuseExisting(io.db(), profile.username);
-    const password = validate(passwordSchema, await readPassword(io), () => 'password');
+    const password = checkPassword(await readPassword(io), profile);
 
     const user = await io
       .db()
@@ -158,6 +159,15 @@ function validate<T>(schema: z.ZodType<T>, input: unknown, label: (field: string
   throw new CreateUserError(`Invalid input: ${problems.join('; ')}`);
 }
 
+function checkPassword(typed: { password: string; repeated?: string }, profile: { username: string; email: string }): string {
+  const refusals = passwordRefusals({ ...typed, username: profile.username, email: profile.email }, PASSWORD_FIELDS);
+  if (refusals.length) {
+    const problems = refusals.map(({ field, message, rule }) => `${field}: ${message} (${rule})`);
+    throw new CreateUserError(`Refused: ${problems.join('; ')} Nothing was changed.`);
+  }
+  return typed.password;
+}
+
 async function refuseExisting(db: PrismaClient, username: string): Promise<void> {
   // The column's collation ignores case, so "Alice" and "alice" are one username to the database.
   const existing = await db.user.findFirst({ where: { username }, select: { username: true } });
@@ -169,18 +179,18 @@ function duplicate(username: string, existing = username): CreateUserError {
   return new CreateUserError(`Refused: a user named "${username}" already exists${as}. Nothing was changed.`);
 }
 
-async function readPassword(io: CreateUserIo): Promise<string> {
+/** The password, and at a terminal its second copy, for the rules to compare. */
+async function readPassword(io: CreateUserIo): Promise<{ password: string; repeated?: string }> {
   if (!io.stdin.isTTY) {
     const password = io.env.USER_PASSWORD;
     if (password === undefined || password === '') {
       throw new CreateUserError('No password: stdin is not a terminal, so set USER_PASSWORD (it is never taken from the command line).');
     }
-    return password;
+    return { password };
   }
   if (io.env.USER_PASSWORD) io.stderr.write('USER_PASSWORD is ignored at a terminal; type the password instead.\n');
-  const [first, second] = await readHiddenLines(io.stdin, io.stderr, ['Password: ', 'Password (again): ']);
-  if (first !== second) throw new CreateUserError('Refused: the passwords do not match. Nothing was changed.');
-  return first;
+  const [password, repeated] = await readHiddenLines(io.stdin, io.stderr, ['Password: ', 'Password (again): ']);
+  return { password, repeated };
 }
 
 /**

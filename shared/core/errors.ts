@@ -6,6 +6,8 @@
 export interface FieldProblem {
   field: string;
   message: string;
+  /** Which rule the value breaks, where a client may want to tell rules apart (the password rules: `password_too_common`…). */
+  rule?: string;
 }
 
 export class ApiError extends Error {
@@ -28,6 +30,12 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (field: string, message: string) => new ApiError(400, 'invalid_request', `Invalid ${field}: ${message}`, [{ field, message }]);
+
+/** The 400 for bad input: one problem per field, every field named in the message too. */
+export function invalidInput(details: FieldProblem[], location: 'body' | 'query' | 'path'): ApiError {
+  const fields = [...new Set(details.map((detail) => detail.field))].join(', ');
+  return new ApiError(400, 'invalid_request', `Invalid ${location === 'path' ? 'path parameter' : location} field(s): ${fields}`, details);
+}
 
 export const notFound = (what = 'Resource') => new ApiError(404, 'not_found', `${what} not found`);
 

@@ -7,7 +7,15 @@ export const errorBody = z
     error: z.object({
       code: z.string().describe('What went wrong, for programs: `invalid_request`, `unauthorized`, `insufficient_funds`…'),
       message: z.string().describe('What went wrong, for people'),
-      details: z.array(z.object({ field: z.string(), message: z.string() })).describe('For 400 and some 409/422: each field concerned'),
+      details: z
+        .array(
+          z.object({
+            field: z.string(),
+            message: z.string(),
+            rule: z.string().optional().describe('Which rule the value breaks, where it matters to a client: `password_too_short`, `password_too_common`…'),
+          }),
+        )
+        .describe('For 400 and some 409/422: each field concerned'),
     }),
   })
   .meta({ id: 'Error' });

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import { ApiError, type FieldProblem } from '../core/errors';
+import { invalidInput, type FieldProblem } from '../core/errors';
 
 export type InputLocation = 'body' | 'query' | 'path';
 
-/** Parses one part of the request; failures become a 400 naming every bad field. */
+/** Parses one part of the request; failures become a 400 naming every bad field (and the rule, where a refinement names one). */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, location: InputLocation): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -11,9 +11,8 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, location: In
   const byField = new Map<string, FieldProblem>();
   for (const issue of result.error.issues) {
     const field = issue.path.length ? issue.path.join('.') : location;
-    if (!byField.has(field)) byField.set(field, { field, message: issue.message });
+    const rule = issue.code === 'custom' && typeof issue.params?.rule === 'string' ? issue.params.rule : undefined;
+    if (!byField.has(field)) byField.set(field, { field, message: issue.message, ...(rule && { rule }) });
   }
-  const details = [...byField.values()];
-  const fields = [...new Set(details.map((detail) => detail.field))].join(', ');
-  throw new ApiError(400, 'invalid_request', `Invalid ${location === 'path' ? 'path parameter' : location} field(s): ${fields}`, details);
+  throw invalidInput([...byField.values()], location);
 }

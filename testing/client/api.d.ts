@@ -322,6 +322,8 @@ export interface components {
                 details: {
                     field: string;
                     message: string;
+                    /** @description Which rule the value breaks, where it matters to a client: `password_too_short`, `password_too_common`… */
+                    rule?: string;
                 }[];
             };
         };
