@@ -176,9 +176,28 @@ describe('POST /api/v1/auth/password/reset/confirm/ refuses', () => {
     const key = await loginAs('johnwick');
     const response = await confirm({ uid, token, new_password2: `${NEW_PASSWORD}!` });
     expect(response.status).toBe(400);
-    expect(fieldsOf(response)).toEqual(['new_password2']);
+    expect(response.body.error.details).toEqual([expect.objectContaining({ field: 'new_password2', rule: 'password_mismatch' })]);
     expect((await me(key)).status).toBe(200);
     expect((await confirm({ uid, token })).status).toBe(200);
+  });
+
+  it.each([
+    ['too short', 'short1!', 'new_password1', 'password_too_short'],
+    ['over 72 bytes in UTF-8', 'ü'.repeat(37), 'new_password1', 'password_too_long'],
+    ['the username in it', 'JohnWick-1990', 'new_password1', 'password_too_similar'],
+    ['common', 'password123', 'new_password1', 'password_too_common'],
+  ])('a new password that is %s: 400 naming the field and the rule, nothing written, the token still good', async (_case, password, field, rule) => {
+    const { uid, token } = await resetLinkFor('johnwick@example.com');
+    const response = await confirm({ uid, token, new_password1: password, new_password2: password });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([expect.objectContaining({ field, rule })]);
+    expect((await login('johnwick', 'johnwick')).status).toBe(200);
+    expect((await confirm({ uid, token })).status).toBe(200);
+  });
+
+  it('checks the uid and the token before the password: a bad token with a bad password is 400 naming token', async () => {
+    const response = await confirm({ uid: encodeUid((await userRow('johnwick')).id), token: 'x-y', new_password1: 'short', new_password2: 'other' });
+    expect(fieldsOf(response)).toEqual(['token']);
   });
 
   it.each([

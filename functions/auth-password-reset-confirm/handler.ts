@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkResetToken, resetPassword, userOfUid } from '../../shared/auth/password-reset';
-import { badRequest } from '../../shared/core/errors';
+import { assertPasswordAllowed, passwordInput } from '../../shared/auth/password-rules';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 
@@ -8,8 +8,8 @@ const confirmBody = z
   .object({
     uid: z.string().min(1).max(64).describe('From the link the reset e-mail carries'),
     token: z.string().min(1).max(64).describe('From the link the reset e-mail carries'),
-    new_password1: z.string().min(1).max(128),
-    new_password2: z.string().min(1).max(128),
+    new_password1: passwordInput(),
+    new_password2: passwordInput(),
   })
   .meta({ id: 'PasswordResetConfirm' });
 
@@ -22,7 +22,8 @@ export default defineEndpoint({
   summary: 'Set a new password with the link from the reset e-mail',
   description:
     'Sets the password of the account `uid` names, if `token` is its unused, unexpired reset token, and ends every session of that account. ' +
-    'A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`.',
+    'A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`; then a new password the password rules refuse ' +
+    '(too short, over 72 bytes, like the username or e-mail, too common, or two copies that differ) is 400 naming the field and the rule.',
   body: confirmBody,
   bodyExample: {
     uid: 'NWIwYzFkMmUtM2Y0MC01YTZiLThjN2QtOWUwZjFhMmIzYzRk',
@@ -37,7 +38,8 @@ export default defineEndpoint({
   async handle({ body }) {
     const user = await userOfUid(body.uid);
     await checkResetToken(user, body.token);
-    if (body.new_password1 !== body.new_password2) throw badRequest('new_password2', "The two password fields didn't match.");
+    // Checked in the original's order: uid, token, then the password (dj-rest-auth's PasswordResetConfirmSerializer).
+    assertPasswordAllowed({ password: body.new_password1, repeated: body.new_password2, username: user.username, email: user.email });
     await resetPassword(user, body.token, body.new_password1);
     return { status: 200, body: { detail: DONE } };
   },

@@ -8,7 +8,7 @@ import { reservePasswordReset } from './password-reset-throttle';
 import { decodeUid, encodeUid, makeResetToken, resetTokenIsValid, type ResetSubject } from './reset-tokens';
 
 /** What a reset needs of a user: whom to write to, and what the token is bound to. */
-interface ResetUser extends ResetSubject {
+export interface ResetUser extends ResetSubject {
   username: string;
 }
 
