@@ -11,6 +11,8 @@ export interface SecretVersions {
   jwt: string;
   /** The previous enabled jwt-secret version, while a rotation is under way. */
   jwtPrevious?: string;
+  /** smtp-url's, looked up only when a function that mails is deployed. */
+  smtpUrl?: string;
 }
 
 /**
@@ -30,7 +32,9 @@ export interface SecretVersions {
 export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
-  const database = deploy.database ? [`--set-cloudsql-instances=${settings.instanceConnectionName}`, `--set-secrets=${secretsFlag(versions)}`] : [];
+  const database = deploy.database
+    ? [`--set-cloudsql-instances=${settings.instanceConnectionName}`, `--set-secrets=${secretsFlag(versions, deploy.mail)}`]
+    : [];
 
   return [
     gcloud(
@@ -85,9 +89,14 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
  * environment variable is read once, when an instance starts.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export function secretsFlag(versions: SecretVersions): string {
+export function secretsFlag(versions: SecretVersions, mail = false): string {
   const pairs = [`${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`, `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`];
   if (versions.jwtPrevious) pairs.push(`${SECRET_ENV.jwtPrevious}=${SECRETS.jwt}:${versions.jwtPrevious}`);
+  // The mail server's credentials only where mail is sent, not in every function's environment.
+  if (mail) {
+    if (!versions.smtpUrl) throw new Error(`No ${SECRETS.smtpUrl} version to mount for a function that mails`);
+    pairs.push(`${SECRET_ENV.smtpUrl}=${SECRETS.smtpUrl}:${versions.smtpUrl}`);
+  }
   return pairs.join(',');
 }
 
@@ -112,6 +121,12 @@ export function environmentOf(definition: FunctionDefinition, settings: InfraSet
   const deploy = deploySettingsOf(definition);
   if (deploy.database) env.DATABASE_POOL_SIZE = String(settings.poolSize);
   if (deploy.ml) env.ML_SERVICE_URL = settings.mlServiceUrl;
+  if (deploy.mail) {
+    if (!settings.passwordResetLink) throw new Error(`${definition.name} mails a reset link: --password-reset-link (or PASSWORD_RESET_LINK) is required`);
+    if (!settings.mailFrom) throw new Error(`${definition.name} sends mail: --mail-from (or MAIL_FROM) is required`);
+    env.PASSWORD_RESET_LINK = settings.passwordResetLink;
+    env.MAIL_FROM = settings.mailFrom;
+  }
   if (definition.auth === 'scheduler') {
     // The audience Cloud Scheduler puts in its OIDC token (scheduler.ts) and the account it signs as.
     env.SCHEDULER_AUDIENCE = functionUrl(settings, definition.name);

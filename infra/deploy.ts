@@ -68,8 +68,14 @@ export async function main(argv: string[], io: Io): Promise<void> {
   }
 
   const needsSecrets = selected.some((definition) => deploySettingsOf(definition).database);
+  const mails = selected.some((definition) => deploySettingsOf(definition).mail);
   const versions = needsSecrets
-    ? resolveSecretVersions(settings, { dropPreviousJwt: flags['drop-previous-jwt-secret'] === true, print: io.print, query: io.query ?? spawnQuery })
+    ? resolveSecretVersions(settings, {
+        dropPreviousJwt: flags['drop-previous-jwt-secret'] === true,
+        mail: mails,
+        print: io.print,
+        query: io.query ?? spawnQuery,
+      })
     : { databaseUrl: '', jwt: '' };
 
   const verifiers = selected.filter((definition) => !TOKEN_ISSUERS.includes(definition.name));
@@ -128,12 +134,18 @@ export const VERSION_PLACEHOLDERS = {
 
 export function resolveSecretVersions(
   settings: InfraSettings,
-  { dropPreviousJwt, print, query }: { dropPreviousJwt: boolean; print: (line: string) => void; query: (command: Command) => string },
+  {
+    dropPreviousJwt,
+    mail = false,
+    print,
+    query,
+  }: { dropPreviousJwt: boolean; mail?: boolean; print: (line: string) => void; query: (command: Command) => string },
 ): SecretVersions {
   const databaseUrl = versionLookup(SECRETS.databaseUrl, settings, 1);
   const jwt = versionLookup(SECRETS.jwt, settings, dropPreviousJwt ? 1 : 2);
-  print(formatCommand(databaseUrl));
-  print(formatCommand(jwt));
+  // Only when a function that mails is deployed: a project without a mail server deploys the rest.
+  const smtpUrl = mail ? versionLookup(SECRETS.smtpUrl, settings, 1) : undefined;
+  for (const lookup of [databaseUrl, jwt, smtpUrl]) if (lookup) print(formatCommand(lookup));
 
   if (settings.dryRun) {
     print(`# Dry run: ${VERSION_PLACEHOLDERS.newest} and ${VERSION_PLACEHOLDERS.previous} stand for the version numbers these lookups return.`);
@@ -142,6 +154,7 @@ export function resolveSecretVersions(
       databaseUrl: VERSION_PLACEHOLDERS.newest,
       jwt: VERSION_PLACEHOLDERS.newest,
       jwtPrevious: dropPreviousJwt ? undefined : VERSION_PLACEHOLDERS.previous,
+      smtpUrl: smtpUrl && VERSION_PLACEHOLDERS.newest,
     };
   }
 
@@ -150,16 +163,21 @@ export function resolveSecretVersions(
       .split('\n')
       .map((line) => line.trim().split('/').at(-1)!)
       .filter(Boolean);
-    if (!found.length) throw new Error(`Secret ${secretName} has no enabled version: run npm run deploy:secrets`);
+    if (!found.length) {
+      const how = secretName === SECRETS.smtpUrl ? 'npm run deploy:secrets -- --smtp-url (docs/deploy.md, Mail)' : 'npm run deploy:secrets';
+      throw new Error(`Secret ${secretName} has no enabled version: run ${how}`);
+    }
     if (!found.every((version) => /^\d+$/.test(version))) throw new Error(`Unexpected version names for ${secretName}: ${found.join(', ')}`);
     return found;
   };
   const [databaseUrlVersion] = numbers(databaseUrl, SECRETS.databaseUrl);
   const [jwtVersion, jwtPrevious] = numbers(jwt, SECRETS.jwt);
+  const [smtpUrlVersion] = smtpUrl ? numbers(smtpUrl, SECRETS.smtpUrl) : [];
   print(
-    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}`,
+    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}` +
+      (smtpUrlVersion ? `, ${SECRETS.smtpUrl}:${smtpUrlVersion}` : ''),
   );
-  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious };
+  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious, smtpUrl: smtpUrlVersion };
 }
 
 function selectFunctions(names: string[], flags: Record<string, string | boolean | undefined>): FunctionDefinition[] {
