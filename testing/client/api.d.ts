@@ -66,6 +66,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password/reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link by e-mail
+         * @description Mails a link carrying `uid` and `token` to every active account with this address, for `POST /api/v1/auth/password/reset/confirm/`. The answer is the same, and takes as long, whether or not an account has the address. The token works once, and for an hour by default. A few requests per address per hour (429 with Retry-After after that); 503 with Retry-After when the mail server fails.
+         */
+        post: operations["authPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/reset/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the link from the reset e-mail
+         * @description Sets the password of the account `uid` names, if `token` is its unused, unexpired reset token, and ends every session of that account. A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`; then a new password the password rules refuse (too short, over 72 bytes, like the username or e-mail, too common, or two copies that differ) is 400 naming the field and the rule.
+         */
+        post: operations["authPasswordResetConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallets/": {
         parameters: {
             query?: never;
@@ -388,6 +428,28 @@ export interface components {
             bank_name: string;
             card_number: string;
         };
+        PasswordResetConfirm: {
+            /** @description From the link the reset e-mail carries */
+            uid: string;
+            /** @description From the link the reset e-mail carries */
+            token: string;
+            new_password1: string;
+            new_password2: string;
+        };
+        PasswordResetDone: {
+            /** @constant */
+            detail: "Password has been reset with the new password.";
+        };
+        PasswordResetEmail: {
+            email: string;
+        };
+        PasswordResetSent: {
+            /**
+             * @description The same for every address, whether an account has it or not
+             * @constant
+             */
+            detail: "Password reset e-mail has been sent.";
+        };
         /** @description What advice answered, plus the amount to invest */
         PurchaseOrder: {
             assets: {
@@ -570,7 +632,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many failed logins; see Retry-After */
+            /** @description Too many failed logins, or password reset requests for one address; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -591,7 +653,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -670,7 +732,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -749,7 +811,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -833,7 +895,235 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "johnwick@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetEmail"];
+            };
+        };
+        responses: {
+            /** @description Sent if an account has the address */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Password reset e-mail has been sent."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PasswordResetSent"];
+                };
+            };
+            /** @description Invalid input; `details` names each bad field */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed logins, or password reset requests for one address; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authPasswordResetConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "uid": "NWIwYzFkMmUtM2Y0MC01YTZiLThjN2QtOWUwZjFhMmIzYzRk",
+                 *       "token": "sxk3bq-8mOkK0dUq0m2m6Ugd3x4mWcTKoxEJkzYpOA9bFGRzDq",
+                 *       "new_password1": "a new passphrase",
+                 *       "new_password2": "a new passphrase"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description The password is set; every session of the account has ended */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Password has been reset with the new password."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PasswordResetDone"];
+                };
+            };
+            /** @description Invalid input; `details` names each bad field */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -917,7 +1207,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1039,7 +1329,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1142,7 +1432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1302,7 +1592,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1413,7 +1703,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1565,7 +1855,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1803,7 +2093,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1964,7 +2254,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2095,7 +2385,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
