@@ -174,7 +174,8 @@ describe('deploy --all --dry-run', () => {
       .filter((entry) =>
         readdirSync(path.join(functionsDir, entry.name))
           .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-          .some((file) => /\bissueToken\b/.test(readFileSync(path.join(functionsDir, entry.name, file), 'utf8'))),
+          // requestPasswordReset signs reset tokens with a key derived from JWT_SECRET.
+          .some((file) => /\b(issueToken|requestPasswordReset)\b/.test(readFileSync(path.join(functionsDir, entry.name, file), 'utf8'))),
       )
       .map((entry) => entry.name);
     expect(signing.sort()).toEqual([...TOKEN_ISSUERS].sort());
@@ -313,18 +314,18 @@ describe('deploy safeguards', () => {
         query: versions('7\n'),
         execAsync: async (command) => (attempted.push(command.args.slice(0, 3).join(' ')), command.args[2] === 'wallets-list' ? 1 : 0),
       }),
-    ).rejects.toThrow('Failed to deploy wallets-list; held back: auth-login; the others were deployed');
+    ).rejects.toThrow('Failed to deploy wallets-list; held back: auth-login, auth-password-reset; the others were deployed');
     const deployed = attempted.filter((call) => call.startsWith('run deploy')).map((call) => call.split(' ')[2]);
     expect(deployed.sort()).toEqual(
       registry
         .map((definition) => definition.name)
-        .filter((name) => name !== 'auth-login')
+        .filter((name) => !TOKEN_ISSUERS.includes(name))
         .sort(),
     );
     expect(lines).toContain(
       '[wallets-list] FAILED (exit 1): ' + lines.find((line) => line.startsWith('[wallets-list] gcloud run deploy'))!.slice('[wallets-list] '.length),
     );
-    expect(lines.some((line) => line.startsWith('# Not deploying auth-login'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('# Not deploying auth-login, auth-password-reset'))).toBe(true);
   });
 
   it('wants --parallel to be a positive whole number', async () => {

@@ -68,12 +68,14 @@ export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', smtpUrl
 export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS', smtpUrl: 'SMTP_URL' } as const;
 
 /**
- * The functions that sign keys with JWT_SECRET (shared/auth/tokens.ts
- * issueToken). deploy.ts deploys them only after every other function, so no
- * key signed with a new secret version reaches a function that does not know
- * it yet (deploy.test.ts checks this list against the code).
+ * The functions that sign with JWT_SECRET: keys (shared/auth/tokens.ts
+ * issueToken) and password-reset tokens, whose key is derived from it
+ * (shared/auth/reset-tokens.ts, through requestPasswordReset). deploy.ts
+ * deploys them only after every other function, so nothing signed with a new
+ * secret version reaches a function that does not know it yet (deploy.test.ts
+ * checks this list against the code).
  */
-export const TOKEN_ISSUERS: readonly string[] = ['auth-login'];
+export const TOKEN_ISSUERS: readonly string[] = ['auth-login', 'auth-password-reset'];
 
 /**
  * Startup CPU boost (`--cpu-boost`) for what a person waits on: everything the
