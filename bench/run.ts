@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { registry } from '../functions/registry';
 import { startMlStandin } from '../scripts/ml-standin/server';
+import { startMailCatcher } from '../scripts/mail-catcher/server';
 import { BENCH_DATABASE, createBenchDatabase, HEAVY_USER, seedHeavyUser, walletsOutOfBalance, type BenchDatabase } from './database';
 import { percentile, runLoad, type RequestSpec } from './load';
 import { parseOptions, selected, type BenchOptions } from './options';
@@ -205,6 +206,7 @@ async function main(): Promise<void> {
     throw error;
   });
   const standin = await startMlStandin({ port: 0 });
+  const mailCatcher = await startMailCatcher({ port: 0 });
   const scenarios: ScenarioResult[] = [];
   const coldStarts: ColdStartResult[] = [];
   const balanceChecks: Array<Awaited<ReturnType<typeof checkBalances>>> = [];
@@ -213,7 +215,12 @@ async function main(): Promise<void> {
     await seedHeavyUser(bench.conn, options.heavyTransactions);
     say(`  ${HEAVY_USER.username}: ${options.heavyTransactions} transactions in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
 
-    const env = functionEnv({ DATABASE_URL: bench.url, JWT_SECRET: randomBytes(48).toString('base64'), ML_SERVICE_URL: standin.url });
+    const env = functionEnv({
+      DATABASE_URL: bench.url,
+      JWT_SECRET: randomBytes(48).toString('base64'),
+      ML_SERVICE_URL: standin.url,
+      SMTP_URL: mailCatcher.url,
+    });
     const ctx = await prepareContext(env, options);
 
     for (const scenario of LOAD_SCENARIOS.filter((s) => selected(options, s.id))) {
@@ -250,6 +257,7 @@ async function main(): Promise<void> {
   } finally {
     for (const server of [...running]) await stop(server);
     await standin.close();
+    await mailCatcher.close();
     await bench.close();
     await privateDb?.stop();
   }
