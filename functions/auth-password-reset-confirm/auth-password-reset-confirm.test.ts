@@ -141,6 +141,28 @@ describe('POST /api/v1/auth/password/reset/confirm/ refuses', () => {
     expect(fieldsOf(response)).toEqual(['token']);
   });
 
+  it('accepts a token signed before a JWT secret rotation while JWT_SECRET_PREVIOUS is set, and not after', async () => {
+    const user = await userRow('johnwick');
+    const ours = process.env.JWT_SECRET!;
+    const rotated = 'the-next-jwt-secret-after-a-rotation-0123456789';
+    const withSecrets = (current: string, previous?: string) => {
+      process.env.JWT_SECRET = current;
+      if (previous) process.env.JWT_SECRET_PREVIOUS = previous;
+      else delete process.env.JWT_SECRET_PREVIOUS;
+      resetConfigForTests();
+      setSecretReaderForTests(secretManagerReader);
+    };
+    const token = await makeResetToken({ id: user.id, email: user.email, passwordHash: user.passwordHash });
+    try {
+      withSecrets(rotated);
+      expect(fieldsOf(await confirm({ uid: encodeUid(user.id), token }))).toEqual(['token']);
+      withSecrets(rotated, ours);
+      expect((await confirm({ uid: encodeUid(user.id), token })).status).toBe(200);
+    } finally {
+      withSecrets(ours);
+    }
+  });
+
   describe('by its age (tokens made with the issue time set, the clock seam, not by waiting)', () => {
     useSettings({ PASSWORD_RESET_TTL_SECONDS: '600' });
     const now = () => Math.floor(Date.now() / 1000);

@@ -135,6 +135,17 @@ describe('POST /api/v1/auth/password/reset/', () => {
       expect((await askReset({ email: 'alexray@example.com' })).status).toBe(200);
     });
 
+    describe('with housekeeping on every request', () => {
+      useSettings({ HOUSEKEEPING_EVERY: '1' });
+
+      it('purges the rows of windows that have passed, for addresses nobody asks for again', async () => {
+        for (const ghost of ['ghost1@example.com', 'ghost2@example.com']) await askReset({ email: ghost });
+        await db().$executeRawUnsafe('UPDATE password_reset_throttle SET window_started_at = window_started_at - INTERVAL 3601 SECOND');
+        await askReset({ email: 'someone-else@example.com' });
+        expect((await db().passwordResetThrottle.findMany()).map((row) => row.email)).toEqual(['someone-else@example.com']);
+      });
+    });
+
     it('lets the address ask again once the window has passed', async () => {
       for (let request = 0; request < 3; request += 1) expect((await askReset({ email: 'johnwick@example.com' })).status).toBe(200);
       expect((await askReset({ email: 'johnwick@example.com' })).status).toBe(429);

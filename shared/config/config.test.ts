@@ -28,6 +28,9 @@ describe('parseConfig', () => {
     ['JWT_SECRET_VERSION', { DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'my-secret' }],
     ['DATABASE_POOL_SIZE', { ...valid, DATABASE_POOL_SIZE: 'many' }],
     ['ML_SERVICE_URL', { ...valid, ML_SERVICE_URL: 'not a url' }],
+    ['SMTP_URL', { ...valid, SMTP_URL: 'https://smtp.example.com' }],
+    ['PASSWORD_RESET_LINK', { ...valid, PASSWORD_RESET_LINK: 'https://app.example.com/reset/{token}/' }],
+    ['PASSWORD_RESET_ANSWER_MS', { ...valid, PASSWORD_RESET_ANSWER_MS: '0' }],
   ])('names %s when it is missing or malformed', (name, env) => {
     expect(() => parseConfig(env)).toThrow(name);
   });
@@ -76,8 +79,9 @@ describe('a function instance', () => {
   it.each([
     ['assets-stat', 'ML_SERVICE_URL is'],
     ['seed-demo-users', 'SCHEDULER_AUDIENCE and SCHEDULER_SERVICE_ACCOUNT are'],
+    ['auth-password-reset', 'SMTP_URL is'],
   ])('fails at start for %s deployed without what it needs (%s required)', (target, names) => {
-    const result = start({ ...process.env, FUNCTION_TARGET: target, ML_SERVICE_URL: '', SCHEDULER_AUDIENCE: '', SCHEDULER_SERVICE_ACCOUNT: '' });
+    const result = start({ ...process.env, FUNCTION_TARGET: target, ML_SERVICE_URL: '', SCHEDULER_AUDIENCE: '', SCHEDULER_SERVICE_ACCOUNT: '', SMTP_URL: '' });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(`Invalid configuration: ${names} required`);
   });
