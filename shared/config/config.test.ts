@@ -35,6 +35,13 @@ describe('parseConfig', () => {
     expect(() => parseConfig(env)).toThrow(name);
   });
 
+  it('wants the password reset’s answer time inside the deadline, for a function that mails only', () => {
+    const slow = { ...valid, SMTP_URL: 'smtp://127.0.0.1:25', PASSWORD_RESET_ANSWER_MS: '10000' };
+    expect(() => parseConfig(slow, { database: true, mail: true })).toThrow('PASSWORD_RESET_ANSWER_MS must be less than REQUEST_DEADLINE_MS');
+    expect(parseConfig({ ...slow, REQUEST_DEADLINE_MS: '20000' }, { database: true, mail: true }).PASSWORD_RESET_ANSWER_MS).toBe(10000);
+    expect(parseConfig(slow).PASSWORD_RESET_ANSWER_MS).toBe(10000);
+  });
+
   it('accepts a Secret Manager version instead of the secret itself', () => {
     const config = parseConfig({ DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'projects/p/secrets/jwt/versions/latest' });
     expect(config.JWT_SECRET_VERSION).toBe('projects/p/secrets/jwt/versions/latest');

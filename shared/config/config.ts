@@ -116,6 +116,10 @@ export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { datab
   }
   if (needs.ml && !config.ML_SERVICE_URL) throw new ConfigError('Invalid configuration: ML_SERVICE_URL is required');
   if (needs.mail && !config.SMTP_URL) throw new ConfigError('Invalid configuration: SMTP_URL is required');
+  // The password reset answers at this time, inside the request: at or past the deadline, every reset would be a 503.
+  if (needs.mail && config.PASSWORD_RESET_ANSWER_MS >= config.REQUEST_DEADLINE_MS) {
+    throw new ConfigError('Invalid configuration: PASSWORD_RESET_ANSWER_MS must be less than REQUEST_DEADLINE_MS');
+  }
   if (needs.scheduler) {
     const missing = (['SCHEDULER_AUDIENCE', 'SCHEDULER_SERVICE_ACCOUNT'] as const).filter((name) => !config[name]);
     if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required`);
