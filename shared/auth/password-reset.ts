@@ -51,14 +51,16 @@ async function resetMessage(user: ResetUser): Promise<MailMessage> {
  * - the mail server is spoken to either way: a message per user, or, for an
  *   address nobody has, the same conversation up to the message (connect,
  *   TLS, AUTH, QUIT), so both fail alike when the server does (503);
- * - and the answer, 200 or 503, leaves PASSWORD_RESET_ANSWER_MS after the
- *   request arrived, however long the mail took within that.
+ * - and the answer, 200 or 503, leaves PASSWORD_RESET_ANSWER_MS after this
+ *   started (what came before, parsing the body, is alike for every
+ *   address), however long the mail took within that.
  * A mail server already known to be down fails it at once, before any of
  * this, whatever the address.
  */
 export async function requestPasswordReset(email: string): Promise<void> {
   const answerAt = Date.now() + config().PASSWORD_RESET_ANSWER_MS;
   refuseWhileMailServerDown();
+  // A per-client limit (issue 23's, once merged) goes here, before the per-address reservation.
   const [, users] = await Promise.all([reservePasswordReset(email), usersByEmail(email)]);
   try {
     if (users.length === 0) await checkMailServer();
@@ -66,12 +68,6 @@ export async function requestPasswordReset(email: string): Promise<void> {
   } finally {
     await sleep(Math.max(0, answerAt - Date.now()));
   }
-}
-
-export interface ResetConfirmation {
-  uid: string;
-  token: string;
-  newPassword: string;
 }
 
 const invalidUid = () => badRequest('uid', 'Invalid value');
