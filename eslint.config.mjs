@@ -16,7 +16,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['core'],
   ['config'],
-  ['deadline'],
+  ['deadline', 'cards'],
   ['db'],
   ['idempotency', 'money', 'mail'],
   ['ml', 'auth'],

@@ -7,9 +7,11 @@ const config: Config = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testMatch: ['**/*.test.ts'],
-  // ky ships only as an ES module; let ts-jest turn it into CommonJS like our own code.
+  // ky and p-throttle ship only as ES modules, and the Cloud SQL connector loads
+  // p-throttle and node:crypto with import(), which jest's module VM refuses:
+  // let ts-jest turn them into CommonJS like our own code.
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }] },
-  transformIgnorePatterns: ['/node_modules/(?!ky/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(ky|p-throttle|@google-cloud/cloud-sql-connector)/)'],
   globalSetup: '<rootDir>/testing/global-setup.ts',
   globalTeardown: '<rootDir>/testing/global-teardown.ts',
   testTimeout: 30000,

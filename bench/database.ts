@@ -1,5 +1,7 @@
 import mariadb, { type Connection } from 'mariadb';
 import { hashPassword } from '../shared/auth/passwords';
+import { storedCard } from '../shared/cards/card-number';
+import { cardHmacKey } from '../shared/config/config';
 import { disconnectDb } from '../shared/db/prisma';
 import { applyMigrations, dropDatabase } from '../shared/db/migrations';
 import { seedDemoUsers } from '../shared/demo/seed';
@@ -62,10 +64,11 @@ export async function seedHeavyUser(conn: Connection, count: number): Promise<vo
     HEAVY_USER.username,
     await hashPassword(HEAVY_USER.username),
   ]);
-  await conn.query("INSERT INTO wallets (id, user_id, bank_name, card_number, balance) VALUES (?, ?, 'Bench bank', '9000000000000001', 0)", [
-    HEAVY_USER.walletId,
-    HEAVY_USER.id,
-  ]);
+  const card = storedCard(cardHmacKey(), HEAVY_USER.id, '9000000000000001');
+  await conn.query(
+    "INSERT INTO wallets (id, user_id, bank_name, card_number, card_hash, card_last4, card_length, balance) VALUES (?, ?, 'Bench bank', ?, ?, ?, ?, 0)",
+    [HEAVY_USER.walletId, HEAVY_USER.id, card.masked, card.hash, card.lastFour, card.length],
+  );
   await seedManyTransactions(conn, { walletId: HEAVY_USER.walletId, count, days: 365 });
 }
 

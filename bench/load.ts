@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { HttpMethod } from '../shared/http/endpoint';
 
 /**
  * A closed-loop load generator on node:http with keep-alive: `concurrency`
@@ -9,7 +10,7 @@ import { performance } from 'node:perf_hooks';
  * every byte sent is visible here.
  */
 export interface RequestSpec {
-  method: 'GET' | 'POST';
+  method: HttpMethod;
   path: string;
   headers?: Record<string, string>;
   body?: string;

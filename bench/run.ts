@@ -53,7 +53,11 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     const keys = {} as BenchContext['keys'];
     for (const user of USERS) keys[user] = await loginAs(user);
     const logoutKeys: string[] = [];
-    for (let i = 0; i < options.coldStartSpawns; i++) logoutKeys.push(await loginAs('johnwick'));
+    const sessionEndKeys: string[] = [];
+    for (let i = 0; i < options.coldStartSpawns; i++) {
+      logoutKeys.push(await loginAs('johnwick'));
+      sessionEndKeys.push(await loginAs('johnwick'));
+    }
     const adviceSpec: RequestSpec = {
       method: 'GET',
       path: '/api/v1/assets/advice/?risk_level=50&investing_sum=100',
@@ -62,7 +66,7 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     const first = await firstAnswer(advice, adviceSpec);
     if (first.status !== 200) throw new Error(`advice for johnwick: ${first.status} ${first.text}`);
     const purchaseBody = JSON.stringify({ ...JSON.parse(first.text), invested_sum: '100.00' });
-    return { keys, logoutKeys, purchaseBody };
+    return { keys, logoutKeys, sessionEndKeys, purchaseBody };
   } finally {
     await stop(login);
     await stop(advice);
@@ -199,6 +203,8 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('npm run build failed');
   }
 
+  // One card key for the seed (in this process) and the functions, as one deployment has.
+  process.env.CARD_HMAC_KEY = randomBytes(32).toString('base64');
   const privateDb = options.privateDb ? await startPrivateMariaDb() : undefined;
   say(`database: fresh fulfillment_bench on ${privateDb ? `a private mariadbd (${privateDb.serverUrl})` : 'the shared server'}, migrated, demo users seeded…`);
   const bench = await createBenchDatabase(privateDb?.serverUrl).catch(async (error) => {
@@ -218,6 +224,7 @@ async function main(): Promise<void> {
     const env = functionEnv({
       DATABASE_URL: bench.url,
       JWT_SECRET: randomBytes(48).toString('base64'),
+      CARD_HMAC_KEY: process.env.CARD_HMAC_KEY,
       ML_SERVICE_URL: standin.url,
       SMTP_URL: mailCatcher.url,
     });

@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { encodeUid } from '../shared/auth/reset-tokens';
+import { passesLuhn } from '../shared/cards/card-number';
 import { demoId } from '../shared/demo/seed';
 import { HEAVY_USER } from './database';
 import type { RequestSpec } from './load';
@@ -15,11 +16,17 @@ export interface BenchContext {
   keys: Record<BenchUser, string>;
   /** One fresh key per auth-logout cold start: logging out spends it. */
   logoutKeys: string[];
+  /** One fresh key per auth-sessions-end cold start: each ends its own session. */
+  sessionEndKeys: string[];
   /** What assets-advice answered johnwick for 100.00, ready to POST to /assets/. */
   purchaseBody: string;
 }
 
 const auth = (key: string) => ({ Authorization: `token ${key}` });
+/** The session a key names: its JWT id. */
+const sessionIdOf = (key: string) => (JSON.parse(Buffer.from(key.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
+/** What the password-change cold starts set, one after the other: spawn n changes the password of spawn n − 1 (the first, the bench user's own). */
+const benchPassword = (spawn: number) => (spawn < 0 ? HEAVY_USER.username : `bench-passphrase-${spawn}`);
 const JOHNWICK_WALLET = demoId('johnwick', 'wallet', 0);
 // Top-ups go to alexray's wallet; the transactions scenario reads johnwick's, so its size stays put.
 const TOPUP_WALLET = demoId('alexray', 'wallet', 0);
@@ -82,15 +89,25 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
     // Each attempt is counted before its password is checked, and a success clears the
     // count: 4 workers over 4 users hold one check per username, far below the throttle's
     // limit (LOGIN_MAX_FAILURES + IN_FLIGHT_ALLOWANCE, shared/auth/login-throttle.ts).
+    // Each request comes from a client of its own, as Google's front end would say
+    // (shared/http/client-address.ts): every login pays for its client's row, none is
+    // refused by LOGIN_CLIENT_MAX_CHECKS; 4 at once fill PASSWORD_CHECKS_PER_INSTANCE's default.
     concurrency: 4,
     requests: () => {
       let turn = 0;
       return () => {
-        const username = USERS[turn++ % USERS.length];
-        return { method: 'POST', path: '/api/v1/auth/login/', body: JSON.stringify({ username, password: username }) };
+        const username = USERS[turn % USERS.length];
+        const client = `10.${(turn >> 16) & 255}.${(turn >> 8) & 255}.${turn & 255}`;
+        turn += 1;
+        return {
+          method: 'POST',
+          path: '/api/v1/auth/login/',
+          headers: { 'X-Forwarded-For': `${client}, 35.191.0.1` },
+          body: JSON.stringify({ username, password: username }),
+        };
       };
     },
-    note: 'c=4 over 4 users (throttle), bcrypt cost 10',
+    note: 'c=4 over 4 users (throttle) from a new client each, bcrypt cost 10',
   },
   {
     id: 'wallets-expenses-stat',
@@ -126,7 +143,8 @@ export const LOAD_SCENARIOS: LoadScenario[] = [
 
 /**
  * The request whose first answer ends a cold start, for every function in
- * the registry. `expect: 'any'` marks functions that cannot answer 2xx here
+ * the registry (bench/scenarios.test.ts fails, naming it, for a function
+ * without one, so `npm test` finds it before CI's `bench --smoke` does). `expect: 'any'` marks functions that cannot answer 2xx here
  * (seed-demo-users wants a Cloud Scheduler OIDC token): their first HTTP answer counts.
  */
 export interface ColdStartProbe {
@@ -136,12 +154,39 @@ export interface ColdStartProbe {
   env?: Record<string, string>;
 }
 
-const randomCard = () => `9${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e6)).padStart(6, '0')}`;
+/** 16 digits starting with 9 (no demo card does), the last one making the Luhn check pass, as wallets-create requires. */
+const randomCard = () => {
+  const digits = `9${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e5)).padStart(5, '0')}`;
+  return digits + [...'0123456789'].find((check) => passesLuhn(digits + check));
+};
 
 export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
   'auth-login': { expect: '2xx', request: () => ({ method: 'POST', path: '/api/v1/auth/login/', body: '{"username":"johnwick","password":"johnwick"}' }) },
   'auth-logout': { expect: '2xx', request: (ctx, spawn) => ({ method: 'POST', path: '/api/v1/auth/logout/', headers: auth(ctx.logoutKeys[spawn]) }) },
   'auth-user': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/auth/user/', headers: auth(ctx.keys.johnwick) }) },
+  'auth-user-update': {
+    expect: '2xx',
+    request: (ctx) => ({ method: 'PATCH', path: '/api/v1/auth/user/', headers: auth(ctx.keys.johnwick), body: '{"first_name":"John"}' }),
+  },
+  // The heavy user's, whose key is only used before the cold starts (by wallets-expenses-stat's load): the change ends its other sessions.
+  'auth-password-change': {
+    expect: '2xx',
+    request: (ctx, spawn) => ({
+      method: 'POST',
+      path: '/api/v1/auth/password/change/',
+      headers: auth(ctx.keys[HEAVY_USER.username]),
+      body: JSON.stringify({ old_password: benchPassword(spawn - 1), new_password1: benchPassword(spawn), new_password2: benchPassword(spawn) }),
+    }),
+  },
+  'auth-sessions-list': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/auth/sessions/', headers: auth(ctx.keys.johnwick) }) },
+  'auth-sessions-end': {
+    expect: '2xx',
+    request: (ctx, spawn) => ({
+      method: 'DELETE',
+      path: `/api/v1/auth/sessions/${sessionIdOf(ctx.sessionEndKeys[spawn])}/`,
+      headers: auth(ctx.sessionEndKeys[spawn]),
+    }),
+  },
   'auth-password-reset': {
     expect: '2xx',
     // A known address, so the token is made and the message sent (to the bench's mail catcher).

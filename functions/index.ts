@@ -23,6 +23,7 @@ checkStartupConfig(
         ml: target.deploy?.ml === true,
         mail: target.deploy?.mail === true,
         scheduler: target.auth === 'scheduler',
+        cardKey: target.deploy?.cardKey === true,
       }
     : { database: true },
 );

@@ -31,8 +31,8 @@ export const DATABASE_VERSION = 'MYSQL_8_4';
 const PROTECTIONS = [
   // Money lives here: no delete without first turning this off.
   '--deletion-protection',
-  // Only Cloud SQL connectors (Cloud Run's /cloudsql socket, the Auth Proxy of
-  // deploy:migrate) may connect: IAM-checked and encrypted, never a plain
+  // Only Cloud SQL connectors (the functions' Node.js connector, the Auth Proxy
+  // of deploy:migrate) may connect: IAM-checked and encrypted, never a plain
   // MySQL login from an address.
   '--connector-enforcement=REQUIRED',
 ];
@@ -43,6 +43,7 @@ const APIS = [
   'run.googleapis.com',
   'cloudbuild.googleapis.com',
   'artifactregistry.googleapis.com',
+  // The Cloud SQL connector asks this API for the instance's address and a client certificate at every instance start.
   'sqladmin.googleapis.com',
   'secretmanager.googleapis.com',
   'cloudscheduler.googleapis.com',
@@ -73,6 +74,7 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
         gcloud('iam', 'service-accounts', 'create', email.split('@')[0], `--display-name=${purpose}`, project),
       ),
     ),
+    // The connector's Admin API calls (connectSettings, generateEphemeralCert) need cloudsql.instances.get and .connect.
     projectRole(settings.runtimeServiceAccount, 'roles/cloudsql.client'),
     // Source deploys build as this account (deploy --build-service-account), which may build and nothing more.
     // https://cloud.google.com/run/docs/configuring/services/build-service-account

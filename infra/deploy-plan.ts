@@ -11,6 +11,7 @@ export interface SecretVersions {
   jwt: string;
   /** The previous enabled jwt-secret version, while a rotation is under way. */
   jwtPrevious?: string;
+  cardHmacKey: string;
   /** smtp-url's, looked up only when a function that mails is deployed. */
   smtpUrl?: string;
 }
@@ -19,10 +20,15 @@ export interface SecretVersions {
  * The commands that deploy one registry entry as its own Cloud Run function.
  *
  * `gcloud run deploy --function` rather than `gcloud functions deploy --gen2`:
- * the Cloud SQL socket must exist in the very first revision, and only the
- * Cloud Run command mounts it at deploy time. (The functions command would
- * need a second `gcloud run services update --add-cloudsql-instances`, leaving
- * a revision serving without its database in between.)
+ * one command states every setting of the service (build account, ingress,
+ * CPU boost, secrets), so no revision ever serves with half of them.
+ *
+ * The database is reached through the Cloud SQL Node.js connector
+ * (INSTANCE_CONNECTION_NAME, shared/db/cloud-sql-connector.ts), not Cloud
+ * Run's `/cloudsql` socket: that socket is the Auth Proxy in unix-socket
+ * mode, which refuses caching_sha2_password logins while MySQL 8.4's cache is
+ * cold (docs/database.md). `--clear-cloudsql-instances` removes the socket a
+ * revision deployed before the connector may still mount.
  *
  * Every flag is as documented for `gcloud run deploy`
  * (https://cloud.google.com/sdk/gcloud/reference/run/deploy); --function with
@@ -32,9 +38,7 @@ export interface SecretVersions {
 export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
-  const database = deploy.database
-    ? [`--set-cloudsql-instances=${settings.instanceConnectionName}`, `--set-secrets=${secretsFlag(versions, deploy.mail)}`]
-    : [];
+  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(versions, deploy.cardKey, deploy.mail)}`] : [];
 
   return [
     gcloud(
@@ -89,9 +93,11 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
  * environment variable is read once, when an instance starts.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export function secretsFlag(versions: SecretVersions, mail = false): string {
+export function secretsFlag(versions: SecretVersions, cardKey: boolean, mail = false): string {
   const pairs = [`${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`, `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`];
   if (versions.jwtPrevious) pairs.push(`${SECRET_ENV.jwtPrevious}=${SECRETS.jwt}:${versions.jwtPrevious}`);
+  // Only where a card number is hashed (wallets-create, the demo seed): no other function can compute a card's hash.
+  if (cardKey) pairs.push(`${SECRET_ENV.cardHmacKey}=${SECRETS.cardHmacKey}:${versions.cardHmacKey}`);
   // The mail server's credentials only where mail is sent, not in every function's environment.
   if (mail) {
     if (!versions.smtpUrl) throw new Error(`No ${SECRETS.smtpUrl} version to mount for a function that mails`);
@@ -119,7 +125,12 @@ export function environmentOf(definition: FunctionDefinition, settings: InfraSet
   const env: Record<string, string> = { GOOGLE_CLOUD_PROJECT: settings.projectId, ...RUNTIME_ENV };
   if (settings.allowedOrigins) env.ALLOWED_ORIGINS = settings.allowedOrigins;
   const deploy = deploySettingsOf(definition);
-  if (deploy.database) env.DATABASE_POOL_SIZE = String(settings.poolSize);
+  if (deploy.database) {
+    env.DATABASE_POOL_SIZE = String(settings.poolSize);
+    // The connector's path to the instance: its public IP, which Cloud Run reaches without a VPC; mutual TLS and IAM guard it.
+    env.INSTANCE_CONNECTION_NAME = settings.instanceConnectionName;
+    env.CLOUD_SQL_IP_TYPE = 'PUBLIC';
+  }
   if (deploy.ml) env.ML_SERVICE_URL = settings.mlServiceUrl;
   if (deploy.mail) {
     if (!settings.passwordResetLink) throw new Error(`${definition.name} mails a reset link: --password-reset-link (or PASSWORD_RESET_LINK) is required`);

@@ -62,7 +62,7 @@ describe('deploy --all --dry-run', () => {
     expect(minInstancesOf(purchase, { minInstances: 1 })).toBe(1);
   });
 
-  it('gives database functions the Cloud SQL socket and both secrets, and the others neither', async () => {
+  it('gives database functions the Cloud SQL connector’s instance and their secrets, and the others neither', async () => {
     const { deploys } = await plannedDeploys(['--all', ...dryRun]);
     for (const definition of registry) {
       const { flags } = deploys.find((command) => command.words[3] === definition.name)!;
@@ -73,18 +73,24 @@ describe('deploy --all --dry-run', () => {
       expect(env.NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=192');
       expect(env.NODE_COMPILE_CACHE).toBe('dist/.compile-cache');
       if (deploySettingsOf(definition).database) {
-        expect(flags.get('--set-cloudsql-instances')).toBe('my-project:europe-west1:fulfillment');
+        // The connector, not Cloud Run's /cloudsql socket (the Auth Proxy in socket mode, docs/database.md); a socket an older revision mounted is removed.
+        expect(env.INSTANCE_CONNECTION_NAME).toBe('my-project:europe-west1:fulfillment');
+        expect(env.CLOUD_SQL_IP_TYPE).toBe('PUBLIC');
+        expect(flags.has('--clear-cloudsql-instances')).toBe(true);
+        expect(flags.has('--set-cloudsql-instances') || flags.has('--add-cloudsql-instances')).toBe(false);
         // Pinned: a dry run shows where the looked-up version numbers go.
         expect(gcloudDictionary(flags.get('--set-secrets') as string)).toEqual({
           DATABASE_URL: 'database-url:<newest-enabled-version>',
           JWT_SECRET: 'jwt-secret:<newest-enabled-version>',
           JWT_SECRET_PREVIOUS: 'jwt-secret:<previous-enabled-version>',
+          ...(deploySettingsOf(definition).cardKey ? { CARD_HMAC_KEY: 'card-hmac-key:<newest-enabled-version>' } : {}),
           // The mail relay's credentials only where mail is sent.
           ...(deploySettingsOf(definition).mail ? { SMTP_URL: 'smtp-url:<newest-enabled-version>' } : {}),
         });
         expect(env.DATABASE_POOL_SIZE).toBe('5');
       } else {
         expect(flags.has('--set-cloudsql-instances')).toBe(false);
+        expect(env.INSTANCE_CONNECTION_NAME).toBeUndefined();
         expect(flags.has('--set-secrets')).toBe(false);
         expect(env.DATABASE_POOL_SIZE).toBeUndefined();
       }
@@ -142,12 +148,20 @@ describe('deploy --all --dry-run', () => {
     expect(startupCpuBoost(registry.find((definition) => definition.name === 'auth-login')!)).toBe(true);
   });
 
+  it('mounts the card-number HMAC key only in the functions that hash a card number', () => {
+    expect(registry.filter((definition) => deploySettingsOf(definition).cardKey).map((definition) => definition.name)).toEqual([
+      'seed-demo-users',
+      'wallets-create',
+    ]);
+  });
+
   it('looks the secret versions up (newest enabled first) before deploying, and only the secrets', async () => {
     const { printed } = await plannedDeploys(['--all', ...dryRun]);
     const lookups = printed.filter((command) => command.words.slice(1, 4).join(' ') === 'secrets versions list');
     expect(lookups.map((command) => command.line)).toEqual([
       "gcloud secrets versions list database-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
       "gcloud secrets versions list jwt-secret --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=2 '--format=value(name)'",
+      "gcloud secrets versions list card-hmac-key --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
       "gcloud secrets versions list smtp-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
     ]);
     expect(printed.indexOf(lookups[1])).toBeLessThan(printed.findIndex((command) => command.words[2] === 'deploy'));
@@ -237,7 +251,12 @@ describe('deploy safeguards', () => {
     '--password-reset-link=https://app.example.com/reset/{uid}/{token}/',
     '--mail-from=no-reply@example.com',
   ];
-  const versions = (jwt: string) => (command: Command) => (command.args.includes('jwt-secret') ? jwt : 'projects/42/secrets/database-url/versions/3\n');
+  const versions = (jwt: string) => (command: Command) =>
+    command.args.includes('jwt-secret')
+      ? jwt
+      : command.args.includes('card-hmac-key')
+        ? 'projects/42/secrets/card-hmac-key/versions/2\n'
+        : 'projects/42/secrets/database-url/versions/3\n';
 
   it('runs in a real deploy the commands a dry run prints, with the looked-up versions pinned', async () => {
     const planned = (await printedBy(main, [...real, '--dry-run'])).filter((line) => !line.startsWith('#'));
@@ -260,6 +279,7 @@ describe('deploy safeguards', () => {
         .replace('database-url:<newest-enabled-version>', 'database-url:3')
         .replace('jwt-secret:<newest-enabled-version>', 'jwt-secret:7')
         .replace('jwt-secret:<previous-enabled-version>', 'jwt-secret:5')
+        .replace('card-hmac-key:<newest-enabled-version>', 'card-hmac-key:2')
         .replace('smtp-url:<newest-enabled-version>', 'smtp-url:3');
     expect([...lookedUp, ...ran].map(words).sort()).toEqual(planned.map(words).sort());
   });
@@ -280,7 +300,7 @@ describe('deploy safeguards', () => {
     const lookedUp: string[] = [];
     const query = (command: Command) => (lookedUp.push(command.args[3] as string), versions('7\n')(command));
     await main(['auth-user', ...real.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query });
-    expect(lookedUp).toEqual(['database-url', 'jwt-secret']);
+    expect(lookedUp).toEqual(['database-url', 'jwt-secret', 'card-hmac-key']);
     const noSmtpUrl = (command: Command) => (command.args.includes('smtp-url') ? '' : versions('7\n')(command));
     await expect(main(['auth-password-reset', ...real.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: noSmtpUrl })).rejects.toThrow(
       'Secret smtp-url has no enabled version: run npm run deploy:secrets -- --smtp-url',

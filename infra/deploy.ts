@@ -76,7 +76,7 @@ export async function main(argv: string[], io: Io): Promise<void> {
         print: io.print,
         query: io.query ?? spawnQuery,
       })
-    : { databaseUrl: '', jwt: '' };
+    : { databaseUrl: '', jwt: '', cardHmacKey: '' };
 
   const verifiers = selected.filter((definition) => !TOKEN_ISSUERS.includes(definition.name));
   const issuers = selected.filter((definition) => TOKEN_ISSUERS.includes(definition.name));
@@ -143,9 +143,10 @@ export function resolveSecretVersions(
 ): SecretVersions {
   const databaseUrl = versionLookup(SECRETS.databaseUrl, settings, 1);
   const jwt = versionLookup(SECRETS.jwt, settings, dropPreviousJwt ? 1 : 2);
+  const cardHmacKey = versionLookup(SECRETS.cardHmacKey, settings, 1);
   // Only when a function that mails is deployed: a project without a mail server deploys the rest.
   const smtpUrl = mail ? versionLookup(SECRETS.smtpUrl, settings, 1) : undefined;
-  for (const lookup of [databaseUrl, jwt, smtpUrl]) if (lookup) print(formatCommand(lookup));
+  for (const lookup of [databaseUrl, jwt, cardHmacKey, smtpUrl]) if (lookup) print(formatCommand(lookup));
 
   if (settings.dryRun) {
     print(`# Dry run: ${VERSION_PLACEHOLDERS.newest} and ${VERSION_PLACEHOLDERS.previous} stand for the version numbers these lookups return.`);
@@ -154,6 +155,7 @@ export function resolveSecretVersions(
       databaseUrl: VERSION_PLACEHOLDERS.newest,
       jwt: VERSION_PLACEHOLDERS.newest,
       jwtPrevious: dropPreviousJwt ? undefined : VERSION_PLACEHOLDERS.previous,
+      cardHmacKey: VERSION_PLACEHOLDERS.newest,
       smtpUrl: smtpUrl && VERSION_PLACEHOLDERS.newest,
     };
   }
@@ -172,12 +174,13 @@ export function resolveSecretVersions(
   };
   const [databaseUrlVersion] = numbers(databaseUrl, SECRETS.databaseUrl);
   const [jwtVersion, jwtPrevious] = numbers(jwt, SECRETS.jwt);
+  const [cardHmacKeyVersion] = numbers(cardHmacKey, SECRETS.cardHmacKey);
   const [smtpUrlVersion] = smtpUrl ? numbers(smtpUrl, SECRETS.smtpUrl) : [];
   print(
-    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}` +
+    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}, ${SECRETS.cardHmacKey}:${cardHmacKeyVersion}` +
       (smtpUrlVersion ? `, ${SECRETS.smtpUrl}:${smtpUrlVersion}` : ''),
   );
-  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious, smtpUrl: smtpUrlVersion };
+  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious, cardHmacKey: cardHmacKeyVersion, smtpUrl: smtpUrlVersion };
 }
 
 function selectFunctions(names: string[], flags: Record<string, string | boolean | undefined>): FunctionDefinition[] {

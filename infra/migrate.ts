@@ -2,12 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { formatCommand, gcloud, type Command } from './commands';
-import { SECRETS, type InfraSettings } from './settings';
+import { SECRET_ENV, SECRETS, type InfraSettings } from './settings';
 
 const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:migrate -- [flags]',
   description:
-    'Applies prisma/migrations to Cloud SQL from this machine: starts cloud-sql-proxy, reads\nthe database-url secret (stdout only, never argv) and runs npm run migrate through the proxy.',
+    'Applies prisma/migrations to Cloud SQL from this machine: starts cloud-sql-proxy, reads\nthe database-url and card-hmac-key secrets (stdout only, never argv) and runs npm run migrate\nthrough the proxy.',
   flags: { 'proxy-port': { type: 'string', value: 'PORT', help: 'local port for cloud-sql-proxy [default: 3307]' } },
 };
 
@@ -26,6 +26,8 @@ const SPEC: CommandLineSpec = {
 export interface MigrationPlan {
   proxy: Command;
   readSecret: Command;
+  /** The key the data steps hash card numbers with: the functions' own (it has one version; it is never rotated). */
+  readCardKey: Command;
   migrate: Command;
 }
 
@@ -33,11 +35,21 @@ export function migrationPlan(settings: InfraSettings, port: number): MigrationP
   return {
     proxy: { program: 'cloud-sql-proxy', args: [`--port=${port}`, settings.instanceConnectionName] },
     readSecret: gcloud('secrets', 'versions', 'access', 'latest', `--secret=${SECRETS.databaseUrl}`, `--project=${settings.projectId}`),
+    readCardKey: gcloud('secrets', 'versions', 'access', 'latest', `--secret=${SECRETS.cardHmacKey}`, `--project=${settings.projectId}`),
     migrate: { program: 'npm', args: ['run', 'migrate'] },
   };
 }
 
-/** The functions' socket URL, rewritten to reach the same database through the proxy. */
+/**
+ * The functions' database URL (the connector's `mysql://u:p@cloudsql/db`, or
+ * an older secret's `…@localhost/db?socket=/cloudsql/…`), pointed at the proxy.
+ *
+ * The proxy stays here, rather than the connector in-process: over TCP the
+ * Auth Proxy has no cold-cache problem (the driver asks MySQL for its RSA key
+ * over loopback, shared/db/connection-options.ts), the operator's machine needs
+ * credentials with roles/cloudsql.client either way, and the real run is
+ * tested end to end (infra/migrate.test.ts) with a stand-in proxy.
+ */
 export function throughProxy(databaseUrl: string, port: number): string {
   const url = new URL(databaseUrl.trim());
   url.searchParams.delete('socket');
@@ -56,7 +68,10 @@ export async function main(argv: string[], io: Io): Promise<void> {
 
   io.print(`${formatCommand(plan.proxy)} &`);
   io.print(formatCommand(plan.readSecret));
-  io.print(`DATABASE_URL=<${SECRETS.databaseUrl} secret, through 127.0.0.1:${port}> ${formatCommand(plan.migrate)}`);
+  io.print(formatCommand(plan.readCardKey));
+  io.print(
+    `DATABASE_URL=<${SECRETS.databaseUrl} secret, through 127.0.0.1:${port}> ${SECRET_ENV.cardHmacKey}=<${SECRETS.cardHmacKey} secret> ${formatCommand(plan.migrate)}`,
+  );
   if (settings.dryRun) return;
 
   const proxy = spawn(plan.proxy.program, plan.proxy.args as string[], { stdio: 'inherit' });
@@ -68,9 +83,12 @@ export async function main(argv: string[], io: Io): Promise<void> {
     await waitForPort(port, 30_000, proxyStopped);
     const secret = spawnSync(plan.readSecret.program, plan.readSecret.args as string[], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (secret.status !== 0) throw new Error(`Could not read the ${SECRETS.databaseUrl} secret`);
+    const cardKey = spawnSync(plan.readCardKey.program, plan.readCardKey.args as string[], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (cardKey.status !== 0) throw new Error(`Could not read the ${SECRETS.cardHmacKey} secret`);
     const migrate = spawnSync(plan.migrate.program, plan.migrate.args as string[], {
       stdio: 'inherit',
-      env: { ...io.env, DATABASE_URL: throughProxy(secret.stdout, port) },
+      // The secret's payload exactly as stored: the functions get it the same way (--set-secrets), no newline trimmed.
+      env: { ...io.env, DATABASE_URL: throughProxy(secret.stdout, port), [SECRET_ENV.cardHmacKey]: cardKey.stdout },
     });
     if (migrate.status !== 0) throw new Error(`Migrations failed (exit ${migrate.status})`);
   } finally {

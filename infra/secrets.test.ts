@@ -1,3 +1,4 @@
+import { parseConfig } from '../shared/config/config';
 import { poolConfigFromUrl } from '../shared/db/connection-options';
 import type { Command } from './commands';
 import { formatCommand, runSteps, SecretFile } from './commands';
@@ -15,6 +16,7 @@ describe('secrets', () => {
     const output = lines.join('\n');
     expect(output).not.toContain(generated.jwtSecret.value);
     expect(output).not.toContain(generated.databasePassword.value);
+    expect(output).not.toContain(generated.cardHmacKey.value);
 
     const printed = parsePrinted(lines);
     expect(
@@ -28,21 +30,26 @@ describe('secrets', () => {
       'secrets create jwt-secret',
       'sql users create fulfillment',
       'secrets create database-url',
+      'secrets create card-hmac-key',
       'secrets add-iam-policy-binding jwt-secret',
       'secrets add-iam-policy-binding database-url',
+      'secrets add-iam-policy-binding card-hmac-key',
     ]);
-    for (const binding of printed.slice(3)) {
+    for (const binding of printed.slice(4)) {
       expect(binding.flags.get('--member')).toBe('serviceAccount:fulfillment-functions@my-project.iam.gserviceaccount.com');
       expect(binding.flags.get('--role')).toBe('roles/secretmanager.secretAccessor');
     }
   });
 
-  it('hands gcloud a JWT secret the functions accept and a database URL that reaches the Cloud SQL socket with the new user', async () => {
+  it('hands gcloud a JWT secret and a card key the functions accept, and a database URL for the connector with the new user', async () => {
     const ran: Command[] = [];
     await main(['--project=p'], { print: () => undefined, env: {}, exec: (command, quiet) => (quiet ? 1 : (ran.push(command), 0)) });
 
     const jwt = ran.find((command) => command.args.includes('jwt-secret') && command.args.includes('create'))!;
     expect(jwt.stdin!.value.length).toBeGreaterThanOrEqual(32); // config.ts requires 32 characters
+    const cardKey = ran.find((command) => command.args.includes('card-hmac-key') && command.args.includes('create'))!;
+    expect(parseConfig({ CARD_HMAC_KEY: cardKey.stdin!.value }, { database: false, cardKey: true }).CARD_HMAC_KEY).toBe(cardKey.stdin!.value);
+    expect(Buffer.from(cardKey.stdin!.value, 'base64')).toHaveLength(32);
 
     const user = ran.find((command) => command.args[0] === 'sql')!;
     // gcloud sql users create takes the password only as a flag: it comes in a flags file, never on the command line.
@@ -51,8 +58,8 @@ describe('secrets', () => {
     expect(flagsFile.flag).toBe('--flags-file');
     const password = (JSON.parse(flagsFile.content.value) as Record<string, string>)['--password'];
     const url = ran.find((command) => command.args.includes('database-url') && command.args.includes('create'))!.stdin!.value;
+    expect(url).toMatch(/^mysql:\/\/fulfillment:[0-9a-f]{48}@cloudsql\/fulfillment$/);
     expect(poolConfigFromUrl(url, { poolSize: 1, connectTimeoutMs: 1 })).toMatchObject({
-      socketPath: '/cloudsql/p:europe-west1:fulfillment',
       user: 'fulfillment',
       password,
       database: 'fulfillment',

@@ -5,9 +5,11 @@ import { registry } from '../functions/registry';
 import { deploySettingsOf, SECRET_ENV, SECRETS, type InfraSettings } from './settings';
 
 /**
- * The two secrets the database functions mount (--set-secrets): the JWT
- * signing key and the whole DATABASE_URL, which carries the database user's
- * password. Generated here and never printed, written to the terminal or put
+ * The secrets the database functions mount (--set-secrets): the JWT signing
+ * key, the whole DATABASE_URL, which carries the database user's password,
+ * and the card-number HMAC key (mounted only where a card is hashed). The
+ * card key has no rotation: every stored hash was made with it, and without
+ * the card numbers (never stored) none can be made again with a new key. Generated here and never printed, written to the terminal or put
  * on a command line: the secret payloads go to gcloud on stdin, and the
  * password, which `gcloud sql users create` only takes as `--password`, goes
  * in a --flags-file (a gcloud-wide flag that reads flags from a YAML/JSON
@@ -24,7 +26,7 @@ import { deploySettingsOf, SECRET_ENV, SECRETS, type InfraSettings } from './set
 const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:secrets -- [flags]',
   description: [
-    `Creates the database user with a random password, the ${SECRETS.databaseUrl} and ${SECRETS.jwt} secrets,`,
+    `Creates the database user with a random password, the ${SECRETS.databaseUrl}, ${SECRETS.jwt} and ${SECRETS.cardHmacKey} secrets,`,
     "and lets the functions' service account read them. Existing secrets and users are left",
     'alone. No secret value is printed or passed on a command line.',
   ].join('\n'),
@@ -43,6 +45,7 @@ const SPEC: CommandLineSpec = {
 export interface GeneratedSecrets {
   jwtSecret: Secret;
   databasePassword: Secret;
+  cardHmacKey: Secret;
 }
 
 export function generateSecrets(): GeneratedSecrets {
@@ -50,13 +53,20 @@ export function generateSecrets(): GeneratedSecrets {
     jwtSecret: secret('jwt secret: 48 random bytes, base64', randomBytes(48).toString('base64')),
     // Hex needs no escaping inside the URL, nor in YAML.
     databasePassword: secret('database password: 24 random bytes, hex', randomBytes(24).toString('hex')),
+    // 256 bits, as long as HMAC-SHA256's output (RFC 2104 section 3 advises no less).
+    cardHmacKey: secret('card hmac key: 32 random bytes, base64', randomBytes(32).toString('base64')),
   };
 }
 
-/** Through the unix socket Cloud Run mounts for --set-cloudsql-instances. */
+/**
+ * User, password and database only: the functions reach the instance through
+ * the Cloud SQL connector (INSTANCE_CONNECTION_NAME, set by deploy), which
+ * never dials the URL's host; `cloudsql` names none, so a function deployed
+ * without the connector fails at once (ENOTFOUND) instead of reaching
+ * something else. deploy:migrate swaps the host for its local Auth Proxy.
+ */
 export function databaseUrl(settings: InfraSettings, password: Secret): Secret {
-  const url = (pass: string) =>
-    `mysql://${settings.databaseUser}:${pass}@localhost/${settings.databaseName}?socket=/cloudsql/${settings.instanceConnectionName}`;
+  const url = (pass: string) => `mysql://${settings.databaseUser}:${pass}@cloudsql/${settings.databaseName}`;
   return new Secret(url(password.shown), url(password.value));
 }
 
@@ -99,8 +109,10 @@ export function secretsSteps(settings: InfraSettings, generated: GeneratedSecret
       ),
       createSecret(settings, SECRETS.databaseUrl, databaseUrl(settings, generated.databasePassword)),
     ]),
+    createOnce(gcloud('secrets', 'describe', SECRETS.cardHmacKey, project), createSecret(settings, SECRETS.cardHmacKey, generated.cardHmacKey)),
     readableByFunctions(settings, SECRETS.jwt),
     readableByFunctions(settings, SECRETS.databaseUrl),
+    readableByFunctions(settings, SECRETS.cardHmacKey),
   ];
 }
 

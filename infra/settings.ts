@@ -21,6 +21,7 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   maxInstances: 40,
   database: true,
   ml: false,
+  cardKey: false,
   mail: false,
 };
 
@@ -58,14 +59,23 @@ export const BASE_IMAGE = 'nodejs24';
  * started before and after a new version disagree on the value.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', smtpUrl: 'smtp-url' } as const;
+export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', cardHmacKey: 'card-hmac-key', smtpUrl: 'smtp-url' } as const;
 
 /**
  * The environment variables the secrets arrive in. JWT_SECRET signs new keys
  * and verifies; JWT_SECRET_PREVIOUS (the previous enabled version, during a
  * rotation only) verifies keys signed before the rotation and never signs.
+ * CARD_HMAC_KEY hashes card numbers, and only the functions that hash one
+ * (deploy `cardKey`) get it. SMTP_URL, the mail relay's URL with its
+ * credentials, only the functions that mail (deploy `mail`).
  */
-export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS', smtpUrl: 'SMTP_URL' } as const;
+export const SECRET_ENV = {
+  databaseUrl: 'DATABASE_URL',
+  jwt: 'JWT_SECRET',
+  jwtPrevious: 'JWT_SECRET_PREVIOUS',
+  cardHmacKey: 'CARD_HMAC_KEY',
+  smtpUrl: 'SMTP_URL',
+} as const;
 
 /**
  * The functions that sign with JWT_SECRET: keys (shared/auth/tokens.ts
@@ -190,9 +200,9 @@ export interface InfraSettings {
   apiId: string;
   gatewayId: string;
   seedSchedule: string;
-  /** PROJECT:REGION:INSTANCE, what Cloud Run mounts under /cloudsql/. */
+  /** PROJECT:REGION:INSTANCE, the functions' INSTANCE_CONNECTION_NAME (the Cloud SQL connector's target). */
   instanceConnectionName: string;
-  /** The identity the database functions run as: Cloud SQL client, reads the two secrets. */
+  /** The identity the database functions run as: Cloud SQL client, reads the secrets (SECRETS). */
   runtimeServiceAccount: string;
   /** The identity the other functions (docs) run as: no roles at all, so a flaw there reaches nothing. */
   docsServiceAccount: string;

@@ -22,6 +22,9 @@ const { registry } = require(path.join(dist, 'functions/registry.js'));
 const { buildOpenApiDocument } = require(path.join(dist, 'shared/openapi/document.js'));
 for (const definition of registry) void definition.endpoint; // requires each handler module
 require('mariadb');
+// The Cloud SQL connector every deployed database function loads (shared/db/cloud-sql-connector.ts):
+// its modules (gRPC and the Cloud SQL clients among them) are the largest a function loads.
+require('@google-cloud/cloud-sql-connector');
 require('@prisma/adapter-mariadb');
 writeFileSync(path.join(dist, 'openapi.json'), JSON.stringify(buildOpenApiDocument(registry)));
 Module.flushCompileCache();

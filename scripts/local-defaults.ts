@@ -4,3 +4,11 @@
  * `npm start`, the admin scripts and prisma.config.ts so they never disagree.
  */
 export const LOCAL_DATABASE_URL = 'mysql://root@127.0.0.1:3306/fulfillment';
+
+/**
+ * The card-number HMAC key of that local database (development only; deployed,
+ * it is the card-hmac-key secret, docs/deploy.md). Given only where the local
+ * database is the default too: hashes made with another key than the
+ * functions' would silently stop matching.
+ */
+export const LOCAL_CARD_HMAC_KEY = 'local-development-card-key-change-me-0123456789';

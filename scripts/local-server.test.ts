@@ -67,9 +67,11 @@ describe('request logs', () => {
     const previousLevel = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'info';
     let key: string;
+    let requestId: string;
     try {
       const login = await api().post('/api/v1/auth/login/').set('X-Request-Id', 'req-42').send({ username: 'lyraking', password: 'lyraking' });
       key = login.body.key;
+      requestId = login.headers['x-request-id'];
       await api().get('/api/v1/auth/user/').set('Authorization', `token ${key}`);
     } finally {
       restore();
@@ -81,11 +83,14 @@ describe('request logs', () => {
       expect.objectContaining({
         severity: 'INFO',
         message: 'POST /api/v1/auth/login/ 200',
-        requestId: 'req-42',
+        // Ours; the client's own is kept apart.
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        clientRequestId: 'req-42',
         function: 'auth-login',
         httpRequest: expect.objectContaining({ requestMethod: 'POST', status: 200, latency: expect.stringMatching(/^\d+\.\d{3}s$/) }),
       }),
     );
+    expect(entries[0].requestId).toBe(requestId!);
     expect(entries[1]).toEqual(expect.objectContaining({ function: 'auth-user', userId: expect.any(String) }));
     const everything = lines.join('\n');
     expect(everything).not.toContain('lyraking"');

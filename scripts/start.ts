@@ -9,7 +9,7 @@ import { DEMO_USERS } from '../shared/demo/demo-data';
 import { seedDemoUsers } from '../shared/demo/seed';
 import { logger } from '../shared/core/logging';
 import { databaseHint } from './first-run';
-import { LOCAL_DATABASE_URL } from './local-defaults';
+import { LOCAL_CARD_HMAC_KEY, LOCAL_DATABASE_URL } from './local-defaults';
 import { localPort } from './local-port';
 import { startMlStandin } from './ml-standin/server';
 import { linkIn, startMailCatcher } from './mail-catcher/server';
@@ -18,6 +18,7 @@ const developmentDefaults: Record<string, string> = {
   DATABASE_URL: LOCAL_DATABASE_URL,
   // Development only; production reads it from Secret Manager (docs/deploy.md, Secrets).
   JWT_SECRET: 'local-development-secret-change-me-0123456789abcdef',
+  CARD_HMAC_KEY: LOCAL_CARD_HMAC_KEY,
   ALLOWED_ORIGINS: '*',
 };
 

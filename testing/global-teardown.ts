@@ -1,8 +1,16 @@
 import mariadb from 'mariadb';
 
-/** Drops every database this run created, even those of a test file that crashed. */
+/**
+ * Drops every database this run created, even those of a test file that
+ * crashed, on the test server and on the MySQL the MySQL-only tests used.
+ */
 export default async function globalTeardown(): Promise<void> {
-  const url = new URL(process.env.TEST_DATABASE_SERVER as string);
+  const servers = new Set([process.env.TEST_DATABASE_SERVER as string, process.env.TEST_MYSQL_SERVER].filter((server) => server !== undefined));
+  for (const server of servers) await dropRunDatabases(server);
+}
+
+async function dropRunDatabases(server: string): Promise<void> {
+  const url = new URL(server);
   const conn = await mariadb.createConnection({
     host: url.hostname,
     port: Number(url.port || 3306),

@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto';
+import { passesLuhn, storedCard } from '../shared/cards/card-number';
+import { cardHmacKey } from '../shared/config/config';
 import { db, Prisma } from '../shared/db/prisma';
 import { inSqlTransaction } from '../shared/db/sql';
 import { rebuildDailyFlows } from '../shared/wallets/money-moves';
@@ -6,8 +8,20 @@ import { callFunction, tokenHeader } from './http';
 
 /** Test support for the wallet functions: real HTTP and real rows, no mocks. */
 
-/** A 16-digit card number no demo wallet uses (demo cards start with 3, 4, 5 or 6). */
-export const randomCardNumber = () => `9${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e6)).padStart(6, '0')}`;
+/** A 16-digit card number that passes the Luhn check and no demo wallet uses (demo cards start with 3, 4, 5 or 6). */
+export const randomCardNumber = () => withLuhnDigit(`9${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e5)).padStart(5, '0')}`);
+
+/** `digits` and the check digit that makes them pass the Luhn check. */
+export function withLuhnDigit(digits: string): string {
+  const check = [...'0123456789'].find((digit) => passesLuhn(digits + digit));
+  return digits + check;
+}
+
+/** The card columns of a wallet that tests write straight to the database, as wallets-create would write them. */
+export function storedCardData(userId: string, cardNumber: string) {
+  const card = storedCard(cardHmacKey(), userId, cardNumber);
+  return { cardNumber: card.masked, cardHash: card.hash, cardLast4: card.lastFour, cardLength: card.length };
+}
 
 /** Creates a wallet through wallets-create and returns its id. */
 export async function createWallet(key: string, bankName = 'Test bank'): Promise<string> {

@@ -8,6 +8,7 @@ import { registry } from '../registry';
 import { useMlStandin } from '../../testing/ml-standin';
 import { callFunction, loginAs, logout, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
+import { storedCardData } from '../../testing/wallets';
 import endpoint from './handler';
 
 useTestDatabase();
@@ -20,7 +21,7 @@ beforeAll(async () => {
   const passwordHash = await hashPassword('secret-pass');
   await db().user.create({ data: { username: 'nowallet', passwordHash, mlUuid: 'user-0000000000000999' } });
   const broke = await db().user.create({ data: { username: 'broke', passwordHash, mlUuid: 'user-0000000000000999' } });
-  await db().wallet.create({ data: { userId: broke.id, bankName: 'Empty', cardNumber: '9000000000000001' } });
+  await db().wallet.create({ data: { userId: broke.id, bankName: 'Empty', ...storedCardData(broke.id, '9000000000000001') } });
 });
 
 interface AdviceAsset {

@@ -123,7 +123,7 @@ export default defineEndpoint({
       schema: purchaseResponse,
       example: {
         detail: 'Portfolio purchased',
-        wallet: { id: 'e9f23058-02b5-5939-9a0c-8b55d8744e9b', bank_name: 'Bank of Banks', card_number: '5587258023401650', balance: 6005.11 },
+        wallet: { id: 'e9f23058-02b5-5939-9a0c-8b55d8744e9b', bank_name: 'Bank of Banks', card_number: '************1650', balance: 6005.11 },
         transactions: [
           { created_at: '2026-11-26T12:28:38.962417Z', name: 'Sale of 7 asset(s)', sum: 5054.61, sum_direction: '+' },
           { created_at: '2026-11-26T12:28:38.962683Z', name: 'Purchase of 4 asset(s)', sum: 1000.0, sum_direction: '-' },

@@ -1,4 +1,5 @@
 import { IN_FLIGHT_ALLOWANCE } from '../../shared/auth/login-throttle';
+import { withPasswordCheckSlot } from '../../shared/auth/password-check-slots';
 import { hashPassword } from '../../shared/auth/passwords';
 import { resetConfigForTests } from '../../shared/config/config';
 import { db } from '../../shared/db/prisma';
@@ -9,7 +10,7 @@ import { useTestDatabase } from '../../testing/test-database';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers());
-beforeEach(() => db().loginThrottle.deleteMany());
+beforeEach(() => Promise.all([db().loginThrottle.deleteMany(), db().loginClientThrottle.deleteMany()]));
 
 /** Moves a username's throttle window `seconds` into the past, as if that much time had gone by. */
 const age = (username: string, seconds: number) =>
@@ -174,6 +175,116 @@ describe('POST /api/v1/auth/login/', () => {
     expect((await login({ username: 'lyraking', password: 'lyraking' })).status).toBe(200);
   });
 
+  describe('a spray of usernames from one client', () => {
+    // Google's front end appends `<client>, <its own address>`; what is left of them, the client wrote.
+    const from = (client: string, forged?: string) => ({ 'X-Forwarded-For': [forged, client, '35.191.7.1'].filter(Boolean).join(', ') });
+    const loginFrom = (headers: Record<string, string>, body: object) => callFunction('auth-login').post('/api/v1/auth/login/').set(headers).send(body);
+    const randomName = () => `spray-${Math.random().toString(36).slice(2)}`;
+    beforeEach(() => db().loginClientThrottle.deleteMany());
+
+    describe('with the default limit per client, and no ceiling per instance in the way', () => {
+      useSettings({ LOGIN_CLIENT_MAX_CHECKS: '20', PASSWORD_CHECKS_PER_INSTANCE: '100' });
+
+      it('checks exactly LOGIN_CLIENT_MAX_CHECKS of 50 at once and refuses the rest, while another client logs in', async () => {
+        const spray = await Promise.all(Array.from({ length: 50 }, () => loginFrom(from('203.0.113.9'), { username: randomName(), password: 'x' })));
+        const statuses = spray.map((response) => response.status);
+        expect(statuses.filter((status) => status === 401).length).toBe(20);
+        expect(statuses.filter((status) => status === 429).length).toBe(30);
+        const refused = spray.find((response) => response.status === 429)!;
+        expect(refused.body.error.code).toBe('too_many_attempts');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+        // The right password from the spraying client is refused too, before any check…
+        expect((await loginFrom(from('203.0.113.9'), { username: 'johnwick', password: 'johnwick' })).status).toBe(429);
+        // …while another client logs in as usual.
+        expect((await loginFrom(from('203.0.113.10'), { username: 'johnwick', password: 'johnwick' })).status).toBe(200);
+      });
+
+      it('counts the address Google appended, whatever the client wrote to the left of it', async () => {
+        const spray = await Promise.all(
+          Array.from({ length: 30 }, (_, index) =>
+            loginFrom(from('198.51.100.4', `10.0.0.${index}, 192.0.2.${index}`), { username: randomName(), password: 'x' }),
+          ),
+        );
+        expect(spray.filter((response) => response.status === 401).length).toBe(20);
+        expect((await loginFrom(from('198.51.100.4', '198.51.100.5'), { username: 'johnwick', password: 'johnwick' })).status).toBe(429);
+      });
+
+      it('counts an IPv6 client by its /64, however it spreads over the addresses in it', async () => {
+        const spray = await Promise.all(
+          Array.from({ length: 30 }, (_, index) =>
+            loginFrom(from(`2001:db8:7:1:${index.toString(16)}::${index + 1}`), { username: randomName(), password: 'x' }),
+          ),
+        );
+        expect(spray.filter((response) => response.status === 401).length).toBe(20);
+        expect((await loginFrom(from('2001:0db8:0007:0001:ffff::1'), { username: 'johnwick', password: 'johnwick' })).status).toBe(429);
+        expect((await loginFrom(from('2001:db8:7:2::1'), { username: 'johnwick', password: 'johnwick' })).status).toBe(200);
+      });
+
+      it('counts successes too: logging in over and over is no way round the limit', async () => {
+        const statuses: number[] = [];
+        for (let attempt = 0; attempt < 25; attempt += 1) {
+          statuses.push((await loginFrom(from('203.0.113.20'), { username: 'alexray', password: 'alexray' })).status);
+        }
+        expect(statuses).toEqual([...Array(20).fill(200), ...Array(5).fill(429)]);
+      });
+
+      it('gives back the username’s reservation when the client is refused, so the user is not locked out by it', async () => {
+        await Promise.all(Array.from({ length: 20 }, () => loginFrom(from('203.0.113.30'), { username: randomName(), password: 'x' })));
+        // 20 tries at lyraking's password from the refused client: none checked, none left in flight for lyraking.
+        const refused = await Promise.all(Array.from({ length: 20 }, () => loginFrom(from('203.0.113.30'), { username: 'lyraking', password: 'x' })));
+        expect(refused.map((response) => response.status)).toEqual(Array(20).fill(429));
+        expect(await db().loginThrottle.findUnique({ where: { username: 'lyraking' } })).toMatchObject({ failures: 0, checksInFlight: 0 });
+        expect((await loginFrom(from('203.0.113.31'), { username: 'lyraking', password: 'lyraking' })).status).toBe(200);
+      });
+
+      describe('with a 30-second window', () => {
+        useSettings({ LOGIN_CLIENT_WINDOW_SECONDS: '30' });
+
+        it('lets the client in again once its window has passed', async () => {
+          await Promise.all(Array.from({ length: 25 }, () => loginFrom(from('203.0.113.40'), { username: randomName(), password: 'x' })));
+          const refused = await loginFrom(from('203.0.113.40'), { username: 'johnwick', password: 'johnwick' });
+          expect(refused.status).toBe(429);
+          expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(30);
+          await db().$executeRawUnsafe('UPDATE login_client_throttle SET window_started_at = window_started_at - INTERVAL 31 SECOND');
+          expect((await loginFrom(from('203.0.113.40'), { username: 'johnwick', password: 'johnwick' })).status).toBe(200);
+        });
+      });
+    });
+
+    describe('with housekeeping on every request', () => {
+      useSettings({ HOUSEKEEPING_EVERY: '1', LOGIN_CLIENT_MAX_CHECKS: '20' });
+
+      it('purges client rows past their window, and keeps no address longer', async () => {
+        await loginFrom(from('203.0.113.50'), { username: 'johnwick', password: 'johnwick' });
+        await db().$executeRawUnsafe('UPDATE login_client_throttle SET window_started_at = window_started_at - INTERVAL 61 SECOND');
+        await loginFrom(from('203.0.113.51'), { username: 'johnwick', password: 'johnwick' });
+        expect((await db().loginClientThrottle.findMany()).map((row) => row.client)).toEqual(['203.0.113.51']);
+      });
+    });
+  });
+
+  describe('checks at once on one instance', () => {
+    useSettings({ PASSWORD_CHECKS_PER_INSTANCE: '2' });
+
+    it('refuses a check past the ceiling with 429 and Retry-After at once, and admits one when a slot frees', async () => {
+      // Two checks of someone else's hold both slots until released: no timing involved.
+      const releases: Array<() => void> = [];
+      const held = Array.from({ length: 2 }, () => withPasswordCheckSlot(() => new Promise<void>((resolve) => releases.push(resolve))));
+      const burst = await Promise.all(Array.from({ length: 5 }, () => login({ username: 'johnwick', password: 'johnwick' })));
+      expect(burst.map((response) => response.status)).toEqual(Array(5).fill(429));
+      expect(burst[0].body.error.code).toBe('too_many_requests');
+      expect(burst[0].headers['retry-after']).toBe('1');
+      // Refused before anything was reserved: no username row was touched.
+      expect(await db().loginThrottle.count()).toBe(0);
+      releases[0]();
+      await held[0];
+      expect((await login({ username: 'johnwick', password: 'johnwick' })).status).toBe(200);
+      releases[1]();
+      await held[1];
+    });
+  });
+
   describe('bad input', () => {
     it.each([
       ['no body at all', undefined, 'body'],
@@ -234,14 +345,14 @@ describe('POST /api/v1/auth/login/', () => {
     expect(response.body.error.code).toBe('not_found');
   });
 
-  it('sets a request id and echoes a valid incoming one', async () => {
+  it('sets a request id of its own, whatever id the client sends (shared/http/request-ids.test.ts)', async () => {
     const generated = await login({ username: 'johnwick', password: 'johnwick' });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const echoed = await callFunction('auth-login')
+    const named = await callFunction('auth-login')
       .post('/api/v1/auth/login/')
       .set('X-Request-Id', 'abc-123')
       .send({ username: 'johnwick', password: 'johnwick' });
-    expect(echoed.headers['x-request-id']).toBe('abc-123');
+    expect(named.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   describe('CORS', () => {

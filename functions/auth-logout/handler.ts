@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { revokeSession } from '../../shared/auth/tokens';
+import { detailJson } from '../../shared/http/detail';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 
@@ -10,7 +10,7 @@ export default defineEndpoint({
   responses: {
     200: {
       description: 'Logged out',
-      schema: z.object({ detail: z.string() }).meta({ id: 'Detail', description: 'A confirmation in words' }),
+      schema: detailJson,
       example: { detail: 'Successfully logged out.' },
     },
     ...errorResponses(401),

@@ -5,7 +5,7 @@ import type { FunctionDefinition } from '../../shared/http/endpoint';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { notFound } from '../../shared/core/errors';
 import { buildOpenApiDocument } from '../../shared/openapi/document';
-import { SWAGGER_ASSET_NAMES, swaggerAsset, swaggerPage } from './swagger-ui';
+import { SWAGGER_ASSET_NAMES, SWAGGER_PAGE_POLICY, swaggerAsset, swaggerPage } from './swagger-ui';
 
 /**
  * The `docs` function: `/openapi.json` is the OpenAPI document of every
@@ -24,9 +24,13 @@ interface Rendered {
 // Optional because the other two paths have no parameter; a name not listed is a 404.
 const docsParams = z.object({ asset: z.enum(SWAGGER_ASSET_NAMES).optional() });
 
+// What this function serves carries no key and no user's data, so unlike every
+// other answer (shared/http/security-headers: no-store) it may be kept.
 // The UI's files only change with a deploy; an hour of caching spares the
 // megabytes of its bundle on every visit, and the ETag Express adds revalidates it after that.
 const ASSET_CACHE = { 'Cache-Control': 'public, max-age=3600' };
+// The page and the document change with a deploy too, and are small: kept, but asked about (the ETag) each time.
+const REVALIDATED = { 'Cache-Control': 'no-cache' };
 
 /**
  * The built output carries the document `npm run build` wrote from this same
@@ -65,8 +69,12 @@ export function docsEndpoint(registry: () => readonly FunctionDefinition[]) {
       }
       rendered ??= render();
       return route === '/swagger/'
-        ? { status: 200, raw: { contentType: 'text/html; charset=utf-8', payload: rendered.page } }
-        : { status: 200, raw: { contentType: 'application/json; charset=utf-8', payload: rendered.json } };
+        ? {
+            status: 200,
+            headers: { ...REVALIDATED, 'Content-Security-Policy': SWAGGER_PAGE_POLICY },
+            raw: { contentType: 'text/html; charset=utf-8', payload: rendered.page },
+          }
+        : { status: 200, headers: REVALIDATED, raw: { contentType: 'application/json; charset=utf-8', payload: rendered.json } };
     },
   });
 }

@@ -20,16 +20,19 @@ const JS = 'text/javascript; charset=utf-8';
 
 /**
  * Ours, in place of the package's swagger-initializer.js (which loads the
- * petstore). The API wants `Authorization: token <key>`; the document's
+ * petstore), served as a file so the page needs no inline script. The API
+ * wants `Authorization: token <key>`; the document's
  * `token` scheme (apiKey, header Authorization) sends whatever is typed into
  * Authorize, so a bare key gets its `token ` prefix here and one typed with
- * `token`/`Bearer` is left alone.
+ * `token`/`Bearer` is left alone. The key lives only as long as the page:
+ * `persistAuthorization` would keep it in localStorage, where any script on
+ * this origin, and anyone at the browser later, could read it.
  */
 const INITIALIZER = `window.ui = SwaggerUIBundle({
   url: '/openapi.json',
   dom_id: '#swagger-ui',
   deepLinking: true,
-  persistAuthorization: true,
+  persistAuthorization: false,
   displayRequestDuration: true,
   presets: [SwaggerUIBundle.presets.apis],
   layout: 'BaseLayout',
@@ -48,6 +51,27 @@ export const SWAGGER_ASSETS: Readonly<Record<string, Asset>> = {
 };
 
 export const SWAGGER_ASSET_NAMES = Object.keys(SWAGGER_ASSETS) as [string, ...string[]];
+
+/**
+ * The page's Content-Security-Policy: scripts only from files of this origin
+ * (the bundle and init.js; swagger-ui-dist 5 needs no eval: its
+ * `Function("return this")` fallbacks are never reached in a browser, which
+ * has globalThis), requests only to this origin (the document and "Try it
+ * out"), images from here or inline (the stylesheet's icons are data: URIs),
+ * and nobody may frame it. Styles allow 'unsafe-inline': Swagger UI's
+ * components set inline style attributes (swagger-api/swagger-ui#10655); a
+ * style can restyle the page but run nothing.
+ */
+export const SWAGGER_PAGE_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** The page itself; absolute asset paths so `/swagger` without the slash works too. */
 export function swaggerPage(title: string): string {

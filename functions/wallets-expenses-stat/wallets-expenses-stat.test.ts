@@ -5,7 +5,7 @@ import { Decimal } from '../../shared/money/decimal';
 import { callFunction, loginAs, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 import { hashPassword } from '../../shared/auth/passwords';
-import { dailyFlowsOutOfStep, rebuildFlowsOfWallet, walletsOutOfBalance } from '../../testing/wallets';
+import { dailyFlowsOutOfStep, rebuildFlowsOfWallet, storedCardData, walletsOutOfBalance } from '../../testing/wallets';
 
 useTestDatabase();
 
@@ -141,7 +141,9 @@ describe('GET /api/v1/wallets/expenses/stat/', () => {
 
   it('answers years of days in full, in day order, with exact sums (the JSON is built by the database)', async () => {
     const user = await db().user.create({ data: { username: 'longhistory', passwordHash: await hashPassword('longhistory'), mlUuid: 'u' } });
-    const wallet = await db().wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber: '100000000777', balance: new Decimal('0') } });
+    const wallet = await db().wallet.create({
+      data: { userId: user.id, bankName: 'B', ...storedCardData(user.id, '100000000777'), balance: new Decimal('0') },
+    });
     // 1,500 days of one top-up of 1,000,000.01 and one purchase of 0.01: far past MySQL's default 1 KB group_concat_max_len.
     const first = Date.UTC(2020, 0, 1);
     const days = Array.from({ length: 1500 }, (_, index) => first + index * 86_400_000);

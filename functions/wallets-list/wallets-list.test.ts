@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 const listWallets = (key: string) => callFunction('wallets-list').get('/api/v1/wallets/').set(tokenHeader(key));
 
-/** SPEC §5's wallets of one demo user, as the API writes them. */
+/** SPEC §5's wallets of one demo user, as the API writes them: the card masked to its last four digits, at its length. */
 function expectedWalletsJson(username: string): string {
   const user = DEMO_USERS.find((demo) => demo.username === username)!;
   const balances = user.wallets.map(() => new Decimal(0));
@@ -22,7 +22,7 @@ function expectedWalletsJson(username: string): string {
   // The seed opens each wallet at its first top-up, and SPEC §5 lists a user's top-ups wallet by wallet: oldest first is SPEC order.
   const wallets = user.wallets.map(
     (wallet, index) =>
-      `{"id":"${demoId(username, 'wallet', index)}","bank_name":"${wallet.bankName}","card_number":"${wallet.cardNumber}","balance":${balances[index].toFixed(2)}}`,
+      `{"id":"${demoId(username, 'wallet', index)}","bank_name":"${wallet.bankName}","card_number":"${'*'.repeat(wallet.cardNumber.length - 4)}${wallet.cardNumber.slice(-4)}","balance":${balances[index].toFixed(2)}}`,
   );
   return `[${wallets.join(',')}]`;
 }

@@ -9,8 +9,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { passwordRefusals, type PasswordFieldNames } from '../../shared/auth/password-rules';
 import { hashPassword } from '../../shared/auth/passwords';
+import { personNameSchema, usernameSchema } from '../../shared/auth/profile';
 import { Prisma, type PrismaClient } from '../../shared/db/prisma';
-import { checkDatabaseConnection, databaseHint, redact } from '../first-run';
+import { checkDatabaseConnection } from '../first-run';
+import { AdminCommandError, describeFailure, UsageError } from './admin-errors';
 
 export interface Terminal {
   isTTY?: boolean;
@@ -43,17 +45,12 @@ USER_PASSWORD when stdin is not a terminal. It is never taken from the
 command line, where shell history and the process list would keep it.
 `;
 
-// The rules the API and the old Django service apply: Django's username
-// validator, the columns' lengths, and the login body's password limit.
+// The rules the API (PUT/PATCH auth/user/) and the old Django service apply.
 const profileSchema = z.object({
-  username: z
-    .string()
-    .min(1)
-    .max(150)
-    .regex(/^[\p{L}\p{N}_.@+-]+$/u, 'may contain only letters, digits and @ . + - _'),
+  username: usernameSchema,
   email: z.email().max(254),
-  firstName: z.string().trim().max(150).default(''),
-  lastName: z.string().trim().max(150).default(''),
+  firstName: personNameSchema.default(''),
+  lastName: personNameSchema.default(''),
   // The ML service knows a user by this id; a new one is unknown to it until registered there.
   mlUuid: z
     .string()
@@ -75,7 +72,7 @@ const OPTION_NAMES: Record<string, string> = {
   mlUuid: '--ml-uuid',
 };
 
-export class CreateUserError extends Error {}
+export class CreateUserError extends AdminCommandError {}
 
 /** Creates the user and returns the exit code; every refusal is one line on stderr. */
 export async function runCreateUser(io: CreateUserIo): Promise<number> {
@@ -103,12 +100,10 @@ export async function runCreateUser(io: CreateUserIo): Promise<number> {
     io.stdout.write(`Created user "${user.username}" (id ${user.id}, ml_uuid ${user.mlUuid}); they can log in at POST /api/v1/auth/login/.\n`);
     return 0;
   } catch (error) {
-    io.stderr.write(`${describe(error, io)}\n`);
+    io.stderr.write(`${describeFailure(error, io, 'npm run user:create')}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
 }
-
-class UsageError extends CreateUserError {}
 
 function parseCommandLine(argv: readonly string[]): Record<string, string | undefined> | 'help' {
   // Checked before parsing, and the value never repeated: it is a password.
@@ -239,16 +234,4 @@ export function readHiddenLines(stdin: Terminal, prompts: { write(text: string):
     stdin.resume();
     prompts.write(questions[0]);
   });
-}
-
-function describe(error: unknown, io: CreateUserIo): string {
-  if (error instanceof CreateUserError) return error.message;
-  const hint = databaseHint(error, { databaseUrl: io.databaseUrl, fromEnvironment: io.databaseUrlFromEnvironment });
-  if (hint) return hint.replace(/npm start/g, 'npm run user:create');
-  // No such database, or no users table in it (P2021): it was never migrated.
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ER_BAD_DB_ERROR' || (error instanceof Prisma.PrismaClientKnownRequestError && code === 'P2021')) {
-    return `The database ${redact(io.databaseUrl)} has no users table yet: run \`npm run migrate\` (or \`npm start\`) first, with the same DATABASE_URL.`;
-  }
-  return `Failed: ${(error as Error).message ?? String(error)}`;
 }

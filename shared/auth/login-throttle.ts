@@ -71,6 +71,15 @@ export async function recordLoginFailure(username: string): Promise<void> {
   );
 }
 
+/**
+ * The reserved check will not be made after all (the client's own limit
+ * refused it, or the user could not be read): its reservation given back,
+ * nothing counted.
+ */
+export async function releasePasswordCheck(username: string): Promise<void> {
+  await sqlExecute('UPDATE login_throttle SET checks_in_flight = GREATEST(checks_in_flight - 1, 0) WHERE username = ?', [username]);
+}
+
 /** The reserved check succeeded: the username starts afresh. */
 export async function clearLoginFailures(username: string): Promise<void> {
   await sqlExecute('DELETE FROM login_throttle WHERE username = ?', [username]);

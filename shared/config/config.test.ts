@@ -9,7 +9,14 @@ describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(valid);
     expect(config).toEqual(
-      expect.objectContaining({ DATABASE_POOL_SIZE: 5, TOKEN_TTL_SECONDS: 86400, ML_TIMEOUT_MS: 5000, ALLOWED_ORIGINS: [], IDEMPOTENCY_TTL_HOURS: 48 }),
+      expect.objectContaining({
+        DATABASE_POOL_SIZE: 5,
+        TOKEN_TTL_SECONDS: 86400,
+        ML_TIMEOUT_MS: 5000,
+        ALLOWED_ORIGINS: [],
+        IDEMPOTENCY_TTL_HOURS: 48,
+        MAX_WALLETS_PER_USER: 20,
+      }),
     );
   });
 
@@ -28,6 +35,10 @@ describe('parseConfig', () => {
     ['JWT_SECRET_VERSION', { DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'my-secret' }],
     ['DATABASE_POOL_SIZE', { ...valid, DATABASE_POOL_SIZE: 'many' }],
     ['ML_SERVICE_URL', { ...valid, ML_SERVICE_URL: 'not a url' }],
+    ['INSTANCE_CONNECTION_NAME', { ...valid, INSTANCE_CONNECTION_NAME: 'my-project/fulfillment' }],
+    ['CLOUD_SQL_IP_TYPE', { ...valid, INSTANCE_CONNECTION_NAME: 'p:europe-west1:i', CLOUD_SQL_IP_TYPE: 'public' }],
+    ['CARD_HMAC_KEY', { ...valid, CARD_HMAC_KEY: 'short' }],
+    ['MAX_WALLETS_PER_USER', { ...valid, MAX_WALLETS_PER_USER: '0' }],
     ['SMTP_URL', { ...valid, SMTP_URL: 'https://smtp.example.com' }],
     ['PASSWORD_RESET_LINK', { ...valid, PASSWORD_RESET_LINK: 'https://app.example.com/reset/{token}/' }],
     ['PASSWORD_RESET_ANSWER_MS', { ...valid, PASSWORD_RESET_ANSWER_MS: '0' }],
@@ -40,6 +51,23 @@ describe('parseConfig', () => {
     expect(() => parseConfig(slow, { database: true, mail: true })).toThrow('PASSWORD_RESET_ANSWER_MS must be less than REQUEST_DEADLINE_MS');
     expect(parseConfig({ ...slow, REQUEST_DEADLINE_MS: '20000' }, { database: true, mail: true }).PASSWORD_RESET_ANSWER_MS).toBe(10000);
     expect(parseConfig(slow).PASSWORD_RESET_ANSWER_MS).toBe(10000);
+  });
+
+  it('takes the Cloud SQL connector’s instance, its public IP unless told otherwise', () => {
+    const local = parseConfig(valid);
+    expect([local.INSTANCE_CONNECTION_NAME, local.CLOUD_SQL_IP_TYPE]).toEqual([undefined, 'PUBLIC']);
+    expect(parseConfig({ ...valid, INSTANCE_CONNECTION_NAME: 'p:europe-west1:i', CLOUD_SQL_IP_TYPE: 'PRIVATE' })).toMatchObject({
+      INSTANCE_CONNECTION_NAME: 'p:europe-west1:i',
+      CLOUD_SQL_IP_TYPE: 'PRIVATE',
+    });
+    // A domain-scoped project's connection name has four parts.
+    expect(parseConfig({ ...valid, INSTANCE_CONNECTION_NAME: 'example.com:p:europe-west1:i' }).INSTANCE_CONNECTION_NAME).toBe('example.com:p:europe-west1:i');
+  });
+
+  it('requires CARD_HMAC_KEY only of a function that hashes card numbers', () => {
+    expect(() => parseConfig(valid, { database: true })).not.toThrow();
+    expect(() => parseConfig(valid, { database: true, cardKey: true })).toThrow('CARD_HMAC_KEY is required');
+    expect(parseConfig({ ...valid, CARD_HMAC_KEY: 'k'.repeat(32) }, { database: true, cardKey: true }).CARD_HMAC_KEY).toBe('k'.repeat(32));
   });
 
   it('accepts a Secret Manager version instead of the secret itself', () => {

@@ -7,6 +7,10 @@ import { z } from 'zod';
  */
 /** The body limit when MAX_BODY_BYTES is unset, and the one body-limit keeps when the configuration cannot be read. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/** The largest ML answer read: far above any real one (a 150-day history is about 4 KB; the longest allowed, about 100 KB). */
+export const DEFAULT_ML_MAX_RESPONSE_BYTES = 1024 * 1024;
+/** Likewise for REQUEST_RECEIVE_TIMEOUT_MS (shared/http/slow-requests). */
+export const DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS = 5_000;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -15,6 +19,15 @@ const configSchema = z.object({
     .string()
     .regex(/^(mysql|mariadb):\/\//, 'must start with mysql:// or mariadb://')
     .optional(),
+  // Set in production: the database is reached through the Cloud SQL Node.js
+  // connector (shared/db/cloud-sql-connector) instead of DATABASE_URL's host.
+  INSTANCE_CONNECTION_NAME: z
+    .string()
+    .regex(/^([^:/]+:)?[^:/]+:[^:/]+:[^:/]+$/, 'must be PROJECT:REGION:INSTANCE')
+    .optional(),
+  // Which of the instance's addresses the connector dials: PUBLIC needs no VPC
+  // from Cloud Run; PRIVATE or PSC need Direct VPC egress or a connector.
+  CLOUD_SQL_IP_TYPE: z.enum(['PUBLIC', 'PRIVATE', 'PSC']).default('PUBLIC'),
   DATABASE_POOL_SIZE: positiveInt(5),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
   // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
@@ -28,6 +41,11 @@ const configSchema = z.object({
   // until keys signed with it have expired: docs/deploy.md, "Rotating the JWT secret".
   JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
+  // The HMAC key of card-number hashes (shared/cards): mounted from Secret Manager
+  // (card-hmac-key) for the functions that hash a number, a fixed value in dev and tests.
+  CARD_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  // Wallets one user may hold; the next create is 422 (shared/wallets/new-wallet).
+  MAX_WALLETS_PER_USER: positiveInt(20),
   ALLOWED_ORIGINS: z
     .string()
     .default('')
@@ -39,6 +57,8 @@ const configSchema = z.object({
     ),
   ML_SERVICE_URL: z.string().url('must be a URL').optional(),
   ML_TIMEOUT_MS: positiveInt(5000),
+  // A larger answer is a 502, cut off as it arrives (shared/ml/answer-limits).
+  ML_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_ML_MAX_RESPONSE_BYTES),
   // How old a quote shown in holdings and advice, and advice's recommendation, may be (0: always ask). Purchases: ML_QUOTE_MAX_AGE_MS.
   ML_STAT_TTL_MS: z.coerce.number().int().min(0).default(2000),
   // How old a quote a purchase may trade at (0: every purchase asks for its own). See shared/portfolio/quotes.
@@ -49,6 +69,15 @@ const configSchema = z.object({
   MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(15 * 60),
+  // Password checks one client address (an IPv6 client's /64) may cause per window, whatever the usernames (shared/auth/client-throttle).
+  LOGIN_CLIENT_MAX_CHECKS: positiveInt(20),
+  LOGIN_CLIENT_WINDOW_SECONDS: positiveInt(60),
+  // Password checks (bcrypt, ~70 ms of CPU each) running at once on one instance; past it, 429 at once (shared/auth/password-check-slots).
+  PASSWORD_CHECKS_PER_INSTANCE: positiveInt(4),
+  // How many X-Forwarded-For entries, counted from the right, Google's infrastructure appends after the client's address (shared/http/client-address).
+  CLIENT_ADDRESS_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+  // The most a request may take to arrive, headers and body (node's requestTimeout); past it, 408 (shared/http/slow-requests). Capped at REQUEST_DEADLINE_MS.
+  REQUEST_RECEIVE_TIMEOUT_MS: positiveInt(DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS),
   IDEMPOTENCY_TTL_HOURS: positiveInt(48),
   // Password reset (docs/auth.md, Password reset). The mail server: smtp:// (STARTTLS when offered,
   // port 587) or smtps:// (TLS from the start, 465), with the relay's user and password; Secret Manager in deploy.
@@ -95,11 +124,14 @@ export interface ConfigNeeds {
   ml?: boolean;
   /** Accepts Cloud Scheduler's calls. */
   scheduler?: boolean;
+  /** Hashes card numbers (CARD_HMAC_KEY). */
+  cardKey?: boolean;
   /** Sends e-mail (SMTP_URL). */
   mail?: boolean;
 }
 
 const missingDatabaseUrl = () => new ConfigError('Invalid configuration: DATABASE_URL is required (mysql://user:pass@host:port/db)');
+const missingCardKey = () => new ConfigError('Invalid configuration: CARD_HMAC_KEY is required');
 const ambiguousJwtSecret = () => new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
 
 export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { database: true }): Config {
@@ -114,6 +146,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { datab
     if (!config.DATABASE_URL) throw missingDatabaseUrl();
     if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
   }
+  if (needs.cardKey && !config.CARD_HMAC_KEY) throw missingCardKey();
   if (needs.ml && !config.ML_SERVICE_URL) throw new ConfigError('Invalid configuration: ML_SERVICE_URL is required');
   if (needs.mail && !config.SMTP_URL) throw new ConfigError('Invalid configuration: SMTP_URL is required');
   // The password reset answers at this time, inside the request: at or past the deadline, every reset would be a 503.
@@ -153,6 +186,11 @@ export function jwtSecretSetting(settings = config()): { secret: string } | { ve
 export function smtpUrl(settings = config()): string {
   if (!settings.SMTP_URL) throw new ConfigError('Invalid configuration: SMTP_URL is required');
   return settings.SMTP_URL;
+}
+
+export function cardHmacKey(settings = config()): string {
+  if (!settings.CARD_HMAC_KEY) throw missingCardKey();
+  return settings.CARD_HMAC_KEY;
 }
 
 /** Tests change the environment between cases; production never calls this. */

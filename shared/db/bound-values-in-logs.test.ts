@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mariadb, { type Connection } from 'mariadb';
+import { cardNumberHash } from '../cards/card-number';
+import { cardHmacKey } from '../config/config';
 import { db } from './prisma';
 import { poolConfigFromUrl } from './connection-options';
 import { seedDemoUsers } from '../demo/seed';
@@ -68,16 +70,18 @@ const withoutCallerField = (lines: string[]) =>
     })
     .join('\n');
 
-it('keeps the card number, the key and the user id of a failed wallet creation out of the log', async () => {
+it('keeps the card number, its hash, the key and the user id of a failed wallet creation out of the log', async () => {
   const cardNumber = '4111112222333370';
-  // Another user's uncommitted wallet with that card: the creation's INSERT waits on the unique key.
-  const alexsId = (await db().user.findUniqueOrThrow({ where: { username: 'alexray' } })).id;
+  const cardHash = cardNumberHash(cardHmacKey(), johnsId, cardNumber);
+  // An uncommitted wallet of john's with that card: the creation's INSERT waits on the unique key. Without
+  // foreign-key checks the side takes no lock on john's row, so the creation's lock on it is granted first.
+  await side.query('SET SESSION foreign_key_checks = 0');
   await side.beginTransaction();
-  await side.query("INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES (?, ?, 'Other', ?, 0, NOW(6))", [
-    randomUUID(),
-    alexsId,
-    cardNumber,
-  ]);
+  await side.query(
+    "INSERT INTO wallets (id, user_id, bank_name, card_number, card_hash, card_last4, card_length, balance, created_at) VALUES (?, ?, 'Other', '************3370', ?, '3370', 16, 0, NOW(6))",
+    [randomUUID(), johnsId, cardHash],
+  );
+  await side.query('SET SESSION foreign_key_checks = 1');
 
   const { status, log } = await killedWhileWaiting('INSERT INTO wallets', () =>
     callFunction('wallets-create').post('/api/v1/wallets/').set(tokenHeader(johnsKey)).send({ bank_name: 'LeakTest', card_number: cardNumber }),
@@ -87,7 +91,7 @@ it('keeps the card number, the key and the user id of a failed wallet creation o
   const text = withoutCallerField(log);
   // The failure was logged (with its SQL), just not what was bound to it.
   expect(text).toContain('INSERT INTO wallets');
-  for (const secret of [cardNumber, johnsKey, johnsId, 'LeakTest']) expect(text).not.toContain(secret);
+  for (const secret of [cardNumber, cardHash, johnsKey, johnsId, 'LeakTest']) expect(text).not.toContain(secret);
 });
 
 it('keeps the Idempotency-Key, the card number and the user id of a failed purchase out of the log', async () => {
@@ -113,8 +117,8 @@ it('keeps the Idempotency-Key, the card number and the user id of a failed purch
   expect(status).toBe(503);
   const text = withoutCallerField(log);
   expect(text).toContain('INSERT INTO idempotency_records');
-  // The purchase's answer, bound to that INSERT, names the paying wallet's card.
-  for (const secret of [idempotencyKey, '4532580928888213', johnsKey, johnsId]) expect(text).not.toContain(secret);
+  // The purchase's answer, bound to that INSERT, names the paying wallet (its card only masked now).
+  for (const secret of [idempotencyKey, '************8213', johnsKey, johnsId]) expect(text).not.toContain(secret);
 });
 
 it('blanks the values a database error quotes in its own message, as the server writes some', () => {

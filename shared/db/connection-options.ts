@@ -52,9 +52,17 @@ export function poolConfigFromUrl(databaseUrl: string, settings: PoolSettings): 
  * either has (`cachingRsaPublicKey`) or asks the server for
  * (`allowPublicKeyRetrieval`), else it fails with 45044.
  *
- * - Cloud Run's `/cloudsql/…` unix socket: the password as is, which is what
- *   the Cloud SQL connector behind the socket expects from a socket client
- *   (and it carries it to the instance over its own TLS). Nothing to set.
+ * - a unix socket (`?socket=`): the password as is. mysqld's own socket takes
+ *   it, but Cloud Run's `/cloudsql/…` socket is the Auth Proxy in unix-socket
+ *   mode, which hands it to the instance as a plain connection: the instance
+ *   refuses it (1045) whenever its cache is cold, after every restart,
+ *   failover or maintenance, until a login over TCP warms it (Google's
+ *   cloud-sql-proxy#2317, #2359; reproduced in ./mysql-cold-login.test.ts).
+ *   So this path is for a local mysqld; production uses the Cloud SQL
+ *   connector (docs/database.md).
+ * - the Cloud SQL connector (INSTANCE_CONNECTION_NAME, production): the key
+ *   is asked for inside the connector's mutual TLS, whose far end is the
+ *   instance Google's CA names (./cloud-sql-connector.ts).
  * - TCP to this machine (the Cloud SQL Auth Proxy on 127.0.0.1:3307 for
  *   `deploy:migrate`, or a local server): the key is asked for, over a
  *   connection that never leaves the machine, and the proxy carries it over

@@ -91,7 +91,8 @@ function watch(conn: PoolConnection, deadline: RequestDeadline): PoolConnection 
     try {
       return await run();
     } catch (error) {
-      if (deadline.signal.aborted || classifyDbError(error) === 'unavailable') deadline.commitOutcomeUnknown = true;
+      const failure = classifyDbError(error);
+      if (deadline.signal.aborted || failure === 'unavailable' || failure === 'commit-outcome-unknown') deadline.commitOutcomeUnknown = true;
       throw error;
     } finally {
       deadline.commitsInFlight -= 1;

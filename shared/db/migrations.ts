@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import mariadb from 'mariadb';
+import mariadb, { type Connection } from 'mariadb';
+import { cardHmacKey } from '../config/config';
+import { logger } from '../core/logging';
+import { backfillCardHashes } from './card-number-backfill';
 import { databaseName, poolConfigFromUrl, serverUrl } from './connection-options';
 
 /**
@@ -37,6 +40,19 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
       return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     });
 }
+
+/**
+ * Data steps: work SQL cannot do, run right after their migration on every
+ * migrate (applied now or before), until a later migration retires them
+ * (removes the entry in the same commit). Each is idempotent and cheap when
+ * there is nothing left to do.
+ */
+export const DATA_STEPS: Record<string, (conn: Connection) => Promise<void>> = {
+  '20261207110000_card_number_hash': async (conn) => {
+    const { converted, withoutHash, answersMasked } = await backfillCardHashes(conn, () => cardHmacKey());
+    if (converted || answersMasked) logger.info('Card numbers converted to hashes and masks', { converted, withoutHash, answersMasked });
+  },
+};
 
 const BOOKKEEPING_TABLE = `CREATE TABLE IF NOT EXISTS \`_prisma_migrations\` (
     \`id\` VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -98,6 +114,7 @@ export async function applyMigrations(databaseUrl: string, migrations = readMigr
         if (previous.checksum !== migration.checksum) {
           throw new Error(`Migration ${migration.name} was edited after it was applied (checksum differs); add a new migration instead`);
         }
+        await runDataStep(conn, migration.name);
         continue;
       }
       const id = randomUUID();
@@ -114,10 +131,21 @@ export async function applyMigrations(databaseUrl: string, migrations = readMigr
       }
       await conn.query('UPDATE `_prisma_migrations` SET finished_at = NOW(3), applied_steps_count = 1 WHERE id = ?', [id]);
       applied.push(migration.name);
+      await runDataStep(conn, migration.name);
     }
   } finally {
     await conn.query("SELECT RELEASE_LOCK('prisma_migrate')").catch(() => undefined);
     await conn.end();
   }
   return applied;
+}
+
+async function runDataStep(conn: Connection, migrationName: string): Promise<void> {
+  const step = DATA_STEPS[migrationName];
+  if (!step) return;
+  try {
+    await step(conn);
+  } catch (error) {
+    throw new Error(`The data step of migration ${migrationName} failed: ${(error as Error).message}`, { cause: error });
+  }
 }

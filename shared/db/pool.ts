@@ -1,6 +1,7 @@
 import type { Pool } from 'mariadb';
 import { config, databaseUrl } from '../config/config';
 import { logger } from '../core/logging';
+import { closeCloudSqlConnector, cloudSqlConnectorPoolOptions } from './cloud-sql-connector';
 import { poolConfigFromUrl } from './connection-options';
 import { guardedByDeadline } from './deadline-guard';
 import { sessionSql } from './session-settings';
@@ -21,6 +22,7 @@ export function sqlPool(): Pool {
     const mariadb = require('mariadb') as typeof import('mariadb');
     const created = mariadb.createPool({
       ...poolConfigFromUrl(databaseUrl(settings), { poolSize: settings.DATABASE_POOL_SIZE, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS }),
+      ...cloudSqlConnectorPoolOptions(settings),
       initSql: sessionSql(settings.REQUEST_DEADLINE_MS),
     });
     // The pool reports a connection it failed to open as an 'error' event,
@@ -38,4 +40,5 @@ export async function closePool(): Promise<void> {
   const current = pool;
   pool = undefined;
   await current?.end();
+  closeCloudSqlConnector();
 }

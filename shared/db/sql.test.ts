@@ -1,5 +1,6 @@
 import { db } from './prisma';
 import { useTestDatabase } from '../../testing/test-database';
+import { storedCardData } from '../../testing/wallets';
 import { inSqlTransaction, sqlExecute, type SqlTx } from './sql';
 
 useTestDatabase();
@@ -23,7 +24,9 @@ function meetingPoint(): { bothHoldOne: () => void; barrier: Promise<void> } {
 /** A user with two wallets whose rows the transactions lock in opposite orders. */
 async function twoWallets(username: string, cards: [string, string]) {
   const user = await db().user.create({ data: { username, passwordHash: 'x', mlUuid: 'u' } });
-  const [a, b] = await Promise.all(cards.map((cardNumber) => db().wallet.create({ data: { userId: user.id, bankName: 'B', cardNumber } })));
+  const [a, b] = await Promise.all(
+    cards.map((cardNumber) => db().wallet.create({ data: { userId: user.id, bankName: 'B', ...storedCardData(user.id, cardNumber) } })),
+  );
   return { user, a, b };
 }
 

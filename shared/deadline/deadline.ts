@@ -37,12 +37,17 @@ const storage = new AsyncLocalStorage<RequestDeadline>();
 /** Deadlines of requests still running, each with a way to bring it forward (shutdown). */
 const running = new Map<RequestDeadline, (ms: number) => void>();
 
+/** When set (shutdown), no deadline ends later than this (performance.now() time). */
+let latestEnd = Infinity;
+
 /**
- * Brings every running deadline forward to at most `ms` from now: an instance
- * told to stop answers each request in flight, with its result or a 503,
- * before it is killed.
+ * Brings every deadline forward to at most `ms` from now, running ones and
+ * those of requests that start later (a body that finishes arriving after
+ * the signal): an instance told to stop answers each request, with its result
+ * or a 503, before it is killed.
  */
-export function capRunningDeadlines(ms: number): void {
+export function capDeadlines(ms: number): void {
+  latestEnd = Math.min(latestEnd, performance.now() + ms);
   for (const bringForward of running.values()) bringForward(ms);
 }
 
@@ -53,7 +58,7 @@ export function currentDeadline(): RequestDeadline | undefined {
 
 export function startDeadline(deadlineMs: number): RequestDeadline {
   const controller = new AbortController();
-  let expiresAt = performance.now() + deadlineMs;
+  let expiresAt = Math.min(performance.now() + deadlineMs, latestEnd);
   const deadline: RequestDeadline = {
     deadlineMs,
     signal: controller.signal,

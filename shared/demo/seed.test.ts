@@ -1,4 +1,7 @@
+import { cardNumberHash } from '../cards/card-number';
+import { cardHmacKey } from '../config/config';
 import { db } from '../db/prisma';
+import { storedCardData } from '../../testing/wallets';
 import { useTestDatabase } from '../../testing/test-database';
 import { TOP_UP_NAME } from '../wallets/transaction-names';
 import { DEMO_USERS, demoEmail } from './demo-data';
@@ -15,7 +18,7 @@ async function snapshot() {
     include: {
       metrics: true,
       wallets: {
-        orderBy: { cardNumber: 'asc' },
+        orderBy: { id: 'asc' },
         include: { transactions: { orderBy: { createdAt: 'asc' }, include: { assets: { orderBy: { assetName: 'asc' } } } } },
       },
     },
@@ -34,13 +37,15 @@ describe('seedDemoUsers', () => {
     ]);
   });
 
-  it('creates the wallets with the balances of SPEC §5, each equal to the sum of its transactions', async () => {
-    const wallets = await db().wallet.findMany({ include: { user: true, transactions: true }, orderBy: { cardNumber: 'asc' } });
-    expect(wallets.map((w) => [w.user.username, w.bankName, w.cardNumber, w.balance.toFixed(2)])).toEqual([
-      ['alexray', 'The Bank', '378285203711297', '2650.00'],
-      ['johnwick', 'The name of bank', '4532580928888213', '650.00'],
-      ['lyraking', 'Bank of Banks', '5587258023401650', '1950.50'],
-      ['lyraking', 'Bank example', '6011453600253939', '1281.99'],
+  it('creates the wallets with the balances of SPEC §5, each equal to the sum of its transactions, cards stored as hash and last four', async () => {
+    const wallets = await db().wallet.findMany({ include: { user: true, transactions: true }, orderBy: [{ user: { username: 'asc' } }, { createdAt: 'asc' }] });
+    const key = cardHmacKey();
+    const owner = (index: number) => wallets[index].userId;
+    expect(wallets.map((w) => [w.user.username, w.bankName, w.cardHash, w.cardLast4, w.cardLength, w.cardNumber, w.balance.toFixed(2)])).toEqual([
+      ['alexray', 'The Bank', cardNumberHash(key, owner(0), '378285203711297'), '1297', 15, '***********1297', '2650.00'],
+      ['johnwick', 'The name of bank', cardNumberHash(key, owner(1), '4532580928888213'), '8213', 16, '************8213', '650.00'],
+      ['lyraking', 'Bank of Banks', cardNumberHash(key, owner(2), '5587258023401650'), '1650', 16, '************1650', '1950.50'],
+      ['lyraking', 'Bank example', cardNumberHash(key, owner(3), '6011453600253939'), '3939', 16, '************3939', '1281.99'],
     ]);
     for (const wallet of wallets) {
       const total = wallet.transactions.reduce((sum, t) => sum.plus(t.sum), wallet.balance.minus(wallet.balance));
@@ -129,10 +134,10 @@ describe('seedDemoUsers', () => {
   it('resets a demo user the app has changed, and leaves other users alone', async () => {
     const canonical = await snapshot();
     const stranger = await db().user.create({ data: { username: 'stranger', passwordHash: 'x', mlUuid: 'u' } });
-    const wallet = await db().wallet.findFirstOrThrow({ where: { cardNumber: '378285203711297' } });
+    const wallet = await db().wallet.findFirstOrThrow({ where: { user: { username: 'alexray' } } });
     await db().transaction.create({ data: { walletId: wallet.id, name: TOP_UP_NAME, sum: 5 } });
     await db().wallet.update({ where: { id: wallet.id }, data: { balance: { increment: 5 } } });
-    await db().wallet.create({ data: { userId: wallet.userId, bankName: 'Extra', cardNumber: '1111222233334444' } });
+    await db().wallet.create({ data: { userId: wallet.userId, bankName: 'Extra', ...storedCardData(wallet.userId, '1111222233334444') } });
     await db().metrics.deleteMany({ where: { user: { username: 'johnwick' } } });
 
     await seedDemoUsers(seededAt);
@@ -141,22 +146,21 @@ describe('seedDemoUsers', () => {
     expect(after.find((user) => user.id === stranger.id)).toBeDefined();
   });
 
-  it('refuses to take a demo card number from a real user, and writes nothing (one transaction)', async () => {
+  it('seeds a demo card that a real user holds too, and leaves that user’s wallet alone (uniqueness is per user)', async () => {
     const stranger = await db().user.findUniqueOrThrow({ where: { username: 'stranger' } });
-    // johnwick is reset before alexray's card clash is found: his reset must be rolled back too.
-    await db().metrics.deleteMany({ where: { user: { username: 'johnwick' } } });
-    await db().wallet.deleteMany({ where: { cardNumber: '378285203711297' } });
-    await db().wallet.create({ data: { userId: stranger.id, bankName: 'Mine', cardNumber: '378285203711297' } });
-    const before = await snapshot();
-    await expect(seedDemoUsers(seededAt)).rejects.toThrow(/belongs to another user/);
-    expect(await snapshot()).toEqual(before);
+    const strangers = await db().wallet.create({ data: { userId: stranger.id, bankName: 'Mine', ...storedCardData(stranger.id, '378285203711297') } });
+    const canonical = (await snapshot()).filter((user) => user.id !== stranger.id);
+
+    await seedDemoUsers(seededAt);
+    expect((await snapshot()).filter((user) => user.id !== stranger.id)).toEqual(canonical);
+    expect(await db().wallet.findUnique({ where: { id: strangers.id } })).toEqual(strangers);
     await db().user.delete({ where: { id: stranger.id } });
   });
 
   it('moves the history forward on a later day', async () => {
     const later = new Date('2026-11-25T08:00:00Z');
     await seedDemoUsers(later);
-    const first = await db().transaction.findFirstOrThrow({ where: { wallet: { cardNumber: '4532580928888213' } }, orderBy: { createdAt: 'asc' } });
+    const first = await db().transaction.findFirstOrThrow({ where: { wallet: { user: { username: 'johnwick' } } }, orderBy: { createdAt: 'asc' } });
     expect(first.createdAt).toEqual(demoEventTimes(4, later)[0]);
   });
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
-import { inSqlTransaction, placeholderList, placeholderRows, type SqlTx } from '../db/sql';
+import { storedCard, type StoredCard } from '../cards/card-number';
+import { cardHmacKey } from '../config/config';
+import { inSqlTransaction, placeholderRows, type SqlTx } from '../db/sql';
 import { Decimal, toCents } from '../money/decimal';
 import { findTicker } from '../ml/tickers';
 import { TOP_UP_NAME, purchaseName } from '../wallets/transaction-names';
@@ -68,7 +70,10 @@ export function demoEventTimes(count: number, seededAt: Date): Date[] {
 /** A Date as the DATETIME(6) text the database stores, in UTC (every connection's time zone). */
 const datetime = (date: Date) => `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
 
-async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void> {
+/** card_number (only the mask, for the revision serving during the rollout that adds hashes), card_hash, card_last4, card_length. */
+const storedCardColumns = (card: StoredCard) => [card.masked, card.hash, card.lastFour, card.length];
+
+async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date, cardKey: string): Promise<void> {
   const userId = demoId(user.username);
   const [existing] = await tx.rows<{ id: string; passwordHash: string }>('SELECT id, password_hash AS passwordHash FROM users WHERE username = ?', [
     user.username,
@@ -86,14 +91,8 @@ async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void
 
   // Reset: everything the user owns goes (transactions and assets with their wallets), then the canonical state comes back.
   await tx.execute('DELETE FROM metrics WHERE user_id = ?', [userId]);
+  // Card numbers are unique per user only, so another user holding a demo card takes nothing from the demo user.
   await tx.execute('DELETE FROM wallets WHERE user_id = ?', [userId]);
-  const cards = user.wallets.map((wallet) => wallet.cardNumber);
-  const [taken] = await tx.rows<{ cardNumber: string }>(
-    `SELECT card_number AS cardNumber FROM wallets WHERE card_number IN (${placeholderList(cards.length)}) LIMIT 1`,
-    cards,
-  );
-  // Never delete a real user's wallet to make room for demo data.
-  if (taken) throw new Error(`Demo card ${taken.cardNumber} belongs to another user; demo seed refused`);
 
   const events = demoEvents(user);
   const times = demoEventTimes(events.length, seededAt);
@@ -101,12 +100,12 @@ async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void
   for (const event of events) balances[event.walletIndex] = balances[event.walletIndex].plus(event.sum);
 
   await tx.execute(
-    `INSERT INTO wallets (id, user_id, bank_name, card_number, balance, created_at) VALUES ${placeholderRows(user.wallets.length, 6)}`,
+    `INSERT INTO wallets (id, user_id, bank_name, card_number, card_hash, card_last4, card_length, balance, created_at) VALUES ${placeholderRows(user.wallets.length, 9)}`,
     user.wallets.flatMap((wallet, index) => [
       demoId(user.username, 'wallet', index),
       userId,
       wallet.bankName,
-      wallet.cardNumber,
+      ...storedCardColumns(storedCard(cardKey, userId, wallet.cardNumber)),
       balances[index].toFixed(2),
       // Opened when its first top-up arrived, so the wallets list in SPEC order.
       datetime(times[events.findIndex((event) => event.walletIndex === index)]),
@@ -153,8 +152,9 @@ async function seedUser(tx: SqlTx, user: DemoUser, seededAt: Date): Promise<void
 
 /** On the driver, as every request's transactions are (shared/db/sql). */
 export async function seedDemoUsers(seededAt = new Date()): Promise<{ users: string[] }> {
+  const cardKey = cardHmacKey();
   await inSqlTransaction(async (tx) => {
-    for (const user of DEMO_USERS) await seedUser(tx, user, seededAt);
+    for (const user of DEMO_USERS) await seedUser(tx, user, seededAt, cardKey);
   });
   return { users: DEMO_USERS.map((user) => user.username) };
 }

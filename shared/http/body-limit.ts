@@ -66,7 +66,6 @@ function countBody(req: IncomingMessage, res: ServerResponse, limit: number): vo
   let received = 0;
   const push = req.push;
   req.push = function countedPush(chunk: unknown, encoding?: BufferEncoding) {
-    if (isRefused(res)) return false;
     if (chunk !== null && chunk !== undefined) {
       received += (chunk as Buffer).length;
       if (received > limit) {
@@ -85,8 +84,15 @@ export function isRefused(res: ServerResponse): boolean {
   return (res as ServerResponse & { [refusedAlready]?: boolean })[refusedAlready] === true;
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, error: ApiError): void {
+/**
+ * Answers a request whose body is refused (too large, too slow, or arriving
+ * at shutdown: ./slow-requests, ./graceful-shutdown) with the JSON error, and
+ * closes its connection. Nothing more of its body reaches the request stream,
+ * so express never finishes reading it and no function runs for it.
+ */
+export function refuse(req: IncomingMessage, res: ServerResponse, error: ApiError): void {
   (res as ServerResponse & { [refusedAlready]?: boolean })[refusedAlready] = true;
+  req.push = () => false;
   // The request object express would have made is not made; what the log line and CORS read of it, node's has.
   const request = Object.create(req, {
     get: { value: (name: string) => headerValue(req, name) },

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { maxHeaderSize, type Server } from 'node:http';
+import { maxHeaderSize, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from '../core/errors';
 import { createLogger } from '../core/logging';
+import { SECURITY_HEADERS } from './security-headers';
+import { refuse } from './body-limit';
 
 /**
  * Requests Node's HTTP parser refuses never become a request object, so no
@@ -10,13 +12,15 @@ import { createLogger } from '../core/logging';
  * line and headers (Node's maxHeaderSize: a huge Authorization, query string, or thousands of
  * headers), a request line that is not HTTP, a header with a control byte.
  * Node's own answer is a bare status line; this writes SPEC §2's JSON error,
- * a fresh request id (the one the client sent may be in the part that did
- * not parse) and one log line, then closes the connection — the parser
- * cannot find where the next request would start.
+ * the security headers every answer carries, a fresh request id and one log
+ * line, then closes the connection — the parser cannot find where the next
+ * request would start.
  */
 interface ParserError extends Error {
   code?: string;
 }
+
+const isTimeout = (error: ParserError) => error.code === 'HPE_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
 
 function toApiError(error: ParserError): ApiError {
   switch (error.code) {
@@ -34,9 +38,15 @@ const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Time
 
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (error: ParserError, socket: Duplex) => {
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    // A body that did not arrive within REQUEST_RECEIVE_TIMEOUT_MS (./slow-requests): its
+    // request exists, unanswered; it gets the 408 with its own request id and log line.
+    if (isTimeout(error) && inFlight && !inFlight.headersSent && socket.writable) {
+      refuse(inFlight.req, inFlight, toApiError(error));
+      return;
+    }
     // A connection reset, or an error after a response has begun on this
     // socket: there is nobody to answer, or no clean place in the stream.
-    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (error.code === 'ECONNRESET' || !socket.writable || inFlight) {
       socket.destroy();
       return;
@@ -50,6 +60,7 @@ export function answerClientErrors(server: Server): void {
         'Content-Type: application/json; charset=utf-8',
         `Content-Length: ${Buffer.byteLength(body)}`,
         `X-Request-Id: ${requestId}`,
+        ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
         'Connection: close',
         '',
         body,

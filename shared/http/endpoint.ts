@@ -37,6 +37,8 @@ interface RequestContext<P, Q, B> {
   query: Q;
   body: B;
   headers: Record<string, string | string[] | undefined>;
+  /** The client's address as Google's front end saw it (./client-address): for per-client limits, never for logs. */
+  clientAddress: string;
   requestId: string;
   log: Logger;
   /**
@@ -77,6 +79,12 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown, S extends Sessi
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * Where methods of one function take different bodies, the body of each
+   * that differs from `body` (PUT auth/user/ wants every required field,
+   * PATCH only those it changes).
+   */
+  bodyByMethod?: Partial<Record<HttpMethod, z.ZodType<B>>>;
   bodyExample?: unknown;
   /** Honours the Idempotency-Key header (SPEC §2). */
   idempotent?: boolean;
@@ -102,6 +110,8 @@ export interface DeploySettings {
   database: boolean;
   /** Calls the ML service (ML_SERVICE_URL). */
   ml: boolean;
+  /** Hashes card numbers: gets the card-hmac-key secret as CARD_HMAC_KEY (shared/cards). */
+  cardKey: boolean;
   /** Sends e-mail (SMTP_URL, mounted from Secret Manager for these functions only). */
   mail: boolean;
 }

@@ -18,6 +18,8 @@ export function toApiError(error: unknown): ApiError {
       return new ApiError(503, 'busy', 'The service is busy; retry the request', [], { 'Retry-After': '1' });
     case 'unavailable':
       return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry the request', [], { 'Retry-After': '5' });
+    case 'commit-outcome-unknown':
+      return commitOutcomeUnknown(error);
     case 'constraint':
       // The database kept an invariant the request would have broken (a race
       // the checks before the write did not see): nothing was written.
@@ -35,8 +37,8 @@ export function toApiError(error: unknown): ApiError {
 }
 
 /**
- * The connection was lost while a COMMIT was on its way, or the deadline
- * passed before its answer came: the writes may or may not have happened,
+ * The connection was lost while a COMMIT was on its way, the deadline passed
+ * before its answer came, or the server said the COMMIT failed part way: the writes may or may not have happened,
  * and the server alone knows. A client that sent an Idempotency-Key retries
  * with it and gets either the stored answer or a first run; one that did not
  * must look (the transactions list) before trying again.

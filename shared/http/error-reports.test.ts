@@ -7,9 +7,9 @@ import { setLogSink } from '../core/logging';
 import { traceContextOf } from './trace-context';
 
 /**
- * The log line of a 500 is an error report Error Reporting reads, and every
- * line carries the trace the request belongs to, from W3C traceparent or
- * Google's X-Cloud-Trace-Context.
+ * The log line of a 500 is an error report Error Reporting reads, and on
+ * Cloud Run every line carries the trace the request belongs to, from W3C
+ * traceparent or Google's X-Cloud-Trace-Context (off it: request-ids.test.ts).
  */
 beforeAll(() => {
   const probes: Record<string, () => Promise<never>> = {
@@ -76,8 +76,8 @@ describe('the log line of a 500', () => {
   });
 });
 
-describe('the trace of a log line', () => {
-  const project = { GOOGLE_CLOUD_PROJECT: 'my-project' };
+describe('the trace of a log line, on Cloud Run (K_SERVICE set, Google’s front end sets the trace headers)', () => {
+  const project = { GOOGLE_CLOUD_PROJECT: 'my-project', K_SERVICE: 'assets-stat' };
 
   it('comes from W3C traceparent alone, span and sampling included', async () => {
     const line = await logOf('throws-a-bug', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, project);
@@ -94,7 +94,7 @@ describe('the trace of a log line', () => {
   });
 
   it('is absent without a project to name it in', async () => {
-    const line = await logOf('throws-a-bug', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    const line = await logOf('throws-a-bug', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, { K_SERVICE: 'assets-stat' });
     expect(line['logging.googleapis.com/trace']).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import { closePool } from '../db/pool';
 import { answerClientErrors } from './client-errors';
 import { ApiError } from '../core/errors';
 import { drainOnSignals } from './graceful-shutdown';
+import { limitReceiveTime } from './slow-requests';
 import { beginRequest, endRequest, errorResult } from './request-lifecycle';
 
 /**
@@ -89,13 +90,14 @@ interface FrameworkServerModule {
  * The framework builds its HTTP server in one function, for `functions-framework
  * --target` and for `getTestServer` alike, and both look it up on the module's
  * exports when called — so wrapping it there reaches every server it makes and
- * no other server in the process. Three things change:
+ * no other server in the process. Four things change:
  * - By default the framework answers GET /favicon.ico and /robots.txt itself,
  *   404 with an empty body; an empty ignored-routes setting (the framework's
  *   own option) lets them through to the function, whose router answers the
  *   JSON 404. An operator's explicit --ignored-routes is left alone.
  * - Requests Node's HTTP parser refuses get a JSON answer (client-errors.ts).
  * - Bodies past MAX_BODY_BYTES are refused before express reads them (body-limit.ts).
+ * - A request must arrive within REQUEST_RECEIVE_TIMEOUT_MS (slow-requests.ts).
  */
 function wrapServerCreation(frameworkEntry: string): void {
   // The package's exports map hides build/src/server; its absolute path does not.
@@ -107,6 +109,7 @@ function wrapServerCreation(frameworkEntry: string): void {
     const server = original.call(this, userFunction, ownRoutes);
     answerClientErrors(server);
     refuseOversizedBodies(server);
+    limitReceiveTime(server);
     return server;
   };
 }

@@ -3,11 +3,12 @@ import { authenticate, SessionToConfirm, verifyKeyHeader, type Authenticated } f
 import { config } from '../config/config';
 import { startDeadline, type RequestDeadline } from '../deadline/deadline';
 import { inSqlTransaction, type SqlTx } from '../db/sql';
-import type { FunctionDefinition } from './endpoint';
+import type { FunctionDefinition, HttpMethod } from './endpoint';
 import type { Result } from '../core/result';
 import { ApiError, notFound } from '../core/errors';
 import { idempotencyScope, runIdempotent, storedAnswerLookup, storedResponse } from '../idempotency/idempotency';
 import { checkJsonLimits } from './json-limits';
+import { clientAddressOf } from './client-address';
 import { commitOutcomeUnknown } from './error-mapping';
 import { beginRequest, endRequest, errorResult, type LoggedError, type RequestScope } from './request-lifecycle';
 import { compilePath } from './route-path';
@@ -76,7 +77,8 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
 
       const params = endpoint.params ? parseParams(endpoint.params, rawParams) : {};
       const query = endpoint.query ? parseInput(endpoint.query, req.query ?? {}, 'query') : {};
-      const body = endpoint.body && BODY_METHODS.has(req.method) ? parseInput(endpoint.body, readBody(req), 'body') : undefined;
+      const bodySchema = endpoint.bodyByMethod?.[req.method as HttpMethod] ?? endpoint.body;
+      const body = bodySchema && BODY_METHODS.has(req.method) ? parseInput(bodySchema, readBody(req), 'body') : undefined;
 
       // Scoped by the route pattern and the parsed parameters, not the raw path:
       // /wallets/ABC…/ and /wallets/abc…/ are one wallet, one request.
@@ -90,6 +92,7 @@ export function toHttpFunction(definition: FunctionDefinition, options: HttpFunc
         query,
         body,
         headers: req.headers,
+        clientAddress: clientAddressOf(req.get('x-forwarded-for'), req.socket.remoteAddress, config().CLIENT_ADDRESS_HOPS),
         requestId: scope.requestId,
         log: scope.log,
         sqlTransaction: (work: (tx: SqlTx) => Promise<Result>) =>

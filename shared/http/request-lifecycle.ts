@@ -6,14 +6,21 @@ import type { Result } from '../core/result';
 import { toApiError } from './error-mapping';
 import { ApiError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logging';
-import { traceContextOf, traceLogFields } from './trace-context';
+import { setSecurityHeaders } from './security-headers';
+import { frontEndTraceContext, traceLogFields } from './trace-context';
 
 /**
  * The start and end every request shares, whoever answers it — a function's
  * pipeline, the local router, or the framework-level error handler: a request
- * id, CORS headers, the response, and exactly one JSON log line.
+ * id, the security and CORS headers, the response, and exactly one JSON log line.
+ *
+ * The request id is always ours, a fresh UUID: a client's X-Request-Id is
+ * logged under `clientRequestId` (cut to 128 characters of [A-Za-z0-9_.:-],
+ * anything else replaced), so two lines can never share an id by a client's
+ * choice. The trace comes only from Google's front end (./trace-context).
  */
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const CLIENT_REQUEST_ID_LENGTH = 128;
+const clientRequestIdOf = (header: string | undefined) => header?.slice(0, CLIENT_REQUEST_ID_LENGTH).replace(/[^\w.:-]/g, '_') || undefined;
 
 export interface RequestScope {
   requestId: string;
@@ -26,14 +33,16 @@ export interface RequestScope {
 }
 
 export function beginRequest(req: Request, res: Response, functionName: string | undefined, corsMethods: readonly string[]): RequestScope {
-  const incomingId = req.get('x-request-id');
-  const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
-  const trace = traceContextOf(req.get('traceparent'), req.get('x-cloud-trace-context'));
+  const requestId = randomUUID();
+  const clientRequestId = clientRequestIdOf(req.get('x-request-id'));
+  const trace = frontEndTraceContext((name) => req.get(name));
   const log = createLogger({
     requestId,
+    ...(clientRequestId ? { clientRequestId } : {}),
     ...(functionName ? { function: functionName } : {}),
     ...traceLogFields(trace, process.env.GOOGLE_CLOUD_PROJECT),
   });
+  setSecurityHeaders(res);
   res.set('X-Request-Id', requestId);
   try {
     applyCors(req, res, config().ALLOWED_ORIGINS, corsMethods);

@@ -4,6 +4,16 @@
  * as `logging.googleapis.com/trace`, `…/spanId`, `…/trace_sampled`). Google's
  * front end sends W3C `traceparent`, and, for older callers, its own
  * `X-Cloud-Trace-Context`; either may be alone.
+ *
+ * Trusted only as Google's front end sets them: on Cloud Run (K_SERVICE is
+ * set), where it populates `traceparent` on every request, pointing at its own
+ * span of the request. Anywhere else (npm start, tests, any other host) no
+ * front end stands between the client and us, so both headers are the
+ * client's own and are ignored: a client does not get to attach our lines to
+ * a trace of its choosing. Never echoed: no answer carries a trace header.
+ * (On Cloud Run, Google keeps the trace id of a well-formed `traceparent` a
+ * caller sent, so the trace it records, ours included, may be the caller's;
+ * the request id never is.)
  */
 export interface TraceContext {
   /** 32 lower-case hex digits. */
@@ -18,6 +28,10 @@ const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(?:-.
 // TRACE_ID/SPAN_ID;o=OPTIONS, the span id in decimal (an unsigned 64-bit number).
 const CLOUD_TRACE = /^([\da-f]{32})(?:\/(\d{1,20}))?(?:;o=([01]))?$/i;
 const ALL_ZERO = /^0+$/;
+
+export function frontEndTraceContext(header: (name: string) => string | undefined, env: NodeJS.ProcessEnv = process.env): TraceContext | undefined {
+  return env.K_SERVICE ? traceContextOf(header('traceparent'), header('x-cloud-trace-context')) : undefined;
+}
 
 export function traceContextOf(traceparent: string | undefined, cloudTrace: string | undefined): TraceContext | undefined {
   const w3c = traceparent && TRACEPARENT.exec(traceparent.trim().toLowerCase());

@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startMlStandin, type MlStandin } from '../../scripts/ml-standin/server';
+import { startHostileMl, type HostileMl } from '../../testing/hostile-ml';
 import { ApiError } from '../core/errors';
 import { createMlClient, type MlClient } from './client';
 import { MlRejectedError } from './errors';
+import { MAX_HISTORY_ENTRIES } from './schemas';
 
 const JOHN = 'user-0000000000000001';
 
@@ -246,5 +248,75 @@ describe('getQuotes with quoteMaxAgeMs (the prices a purchase trades at)', () =>
     const before = standin.requests;
     await Promise.all([quoting.getQuotes(['AAPL']), quoting.getQuotes(['AAPL'])]);
     expect(standin.requests - before).toBe(2);
+  });
+});
+
+describe('answers a hostile service sends (shared/ml/answer-limits)', () => {
+  const MB = 1024 * 1024;
+  let hostile: HostileMl;
+  let elsewhere: HostileMl;
+  // A minute per attempt: each refusal below is a 502 decided by what arrived, never a timeout.
+  const patient = () => createMlClient({ baseUrl: hostile.url, timeoutMs: 60_000, retries: 0 });
+
+  beforeAll(async () => {
+    [hostile, elsewhere] = await Promise.all([startHostileMl(), startHostileMl()]);
+    // The host a redirect points at prices AAPL at 1.00, as in the attack.
+    elsewhere.answer({ kind: 'stat', price: 1 });
+  });
+  afterAll(async () => {
+    await Promise.all([hostile.close(), elsewhere.close()]);
+  });
+
+  async function expectBadResponse(call: Promise<unknown>): Promise<void> {
+    const error = await failure(call);
+    expect([error.status, error.code]).toEqual([502, 'ml_bad_response']);
+  }
+
+  it.each([
+    ['with its length declared', true],
+    ['chunked, with no length', false],
+  ])('refuses an answer past ML_MAX_RESPONSE_BYTES %s, long before it has all been sent', async (_case, declareLength) => {
+    // A valid stat padded to 32 MB: read whole, it would parse.
+    hostile.answer({ kind: 'padded-stat', bytes: 32 * MB, declareLength });
+    const before = hostile.sent;
+    await expectBadResponse(patient().getStat('AAPL'));
+    // Give the server a moment to notice the closed connection, then look at what it managed to send.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Up to ~10 MB fit in the two sockets' kernel buffers before the client reads anything.
+    expect(hostile.sent - before).toBeLessThan(16 * MB);
+  });
+
+  it('takes an answer within the limit, and refuses one just past a smaller limit', async () => {
+    hostile.answer({ kind: 'padded-stat', bytes: 4096, declareLength: false });
+    expect(await patient().getStat('AAPL')).toMatchObject({ current_price: 100, long_name: 'Apple Inc.' });
+    await expectBadResponse(createMlClient({ baseUrl: hostile.url, maxResponseBytes: 4095, retries: 0 }).getStat('AAPL'));
+  });
+
+  it('refuses a compressed answer (a gzip bomb) without inflating it, and asks for none', async () => {
+    hostile.answer({ kind: 'gzip-bomb', inflatedBytes: 64 * MB });
+    await expectBadResponse(patient().getStat('AAPL'));
+    expect(hostile.lastAcceptEncoding).toBe('identity');
+  });
+
+  it(`refuses a history of more than ${MAX_HISTORY_ENTRIES} entries, and takes one of exactly that many`, async () => {
+    hostile.answer({ kind: 'history', entries: MAX_HISTORY_ENTRIES + 1 });
+    await expectBadResponse(patient().getHistory('AAPL'));
+    hostile.answer({ kind: 'history', entries: MAX_HISTORY_ENTRIES });
+    expect(Object.keys(await patient().getHistory('AAPL'))).toHaveLength(MAX_HISTORY_ENTRIES);
+  });
+
+  it('reports 504 for a body that stops arriving: the body is bounded in time too, not only in size', async () => {
+    hostile.answer({ kind: 'trickle' });
+    const error = await failure(createMlClient({ baseUrl: hostile.url, timeoutMs: 300, retries: 0 }).getStat('AAPL'));
+    expect([error.status, error.code]).toEqual([504, 'ml_timeout']);
+  });
+
+  it.each([301, 302, 303, 307, 308] as const)('refuses a %i to another origin without following it', async (status) => {
+    hostile.answer({ kind: 'redirect', status, location: `${elsewhere.url}/stat/?asset_name=AAPL` });
+    const before = elsewhere.requests;
+    await expectBadResponse(patient().getStat('AAPL'));
+    // Through getQuotes too, the path a purchase takes its prices by.
+    await expectBadResponse(patient().getQuotes(['AAPL']));
+    expect(elsewhere.requests - before).toBe(0);
   });
 });

@@ -1,6 +1,9 @@
 import ky, { isTimeoutError } from 'ky';
 import { z } from 'zod';
+import { DEFAULT_ML_MAX_RESPONSE_BYTES } from '../config/config';
 import { currentDeadline } from '../deadline/deadline';
+import { ApiError } from '../core/errors';
+import { readBounded, screenedFetch } from './answer-limits';
 import { MlRejectedError, mlBadResponse, mlTimeout, mlUnavailable } from './errors';
 import { detailedStatSchema, historySchema, portfolioSchema, statSchema, type DetailedStat, type History, type Portfolio, type Stat } from './schemas';
 
@@ -13,8 +16,10 @@ import { detailedStatSchema, historySchema, portfolioSchema, statSchema, type De
 export interface MlClientOptions {
   /** The service's base URL (ML_SERVICE_URL); a path prefix is kept. */
   baseUrl: string;
-  /** Per attempt, for the response and its body. */
+  /** Per attempt for the response; the body must have arrived within this of the call's start. */
   timeoutMs?: number;
+  /** The largest answer read (ML_MAX_RESPONSE_BYTES); a larger one is a 502, cut off as it arrives (./answer-limits). */
+  maxResponseBytes?: number;
   /** Extra attempts after a network error or a 5xx; timeouts are not retried. */
   retries?: number;
   /** How long getStats may reuse a quote, and recommendPortfolio a recommendation, for display (0: never). getStat always asks. */
@@ -94,11 +99,21 @@ function sharedCalls<T>(ttlMs: number): (key: string, call: () => Promise<T>) =>
 /** Enough of a rejection's text to recognise it, without storing whatever page a proxy sent. */
 const MAX_REJECTION_TEXT = 500;
 
-export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtlMs = 0, quoteMaxAgeMs = 0 }: MlClientOptions): MlClient {
+export function createMlClient({
+  baseUrl,
+  timeoutMs = 5000,
+  maxResponseBytes = DEFAULT_ML_MAX_RESPONSE_BYTES,
+  retries = 2,
+  statTtlMs = 0,
+  quoteMaxAgeMs = 0,
+}: MlClientOptions): MlClient {
   const api = ky.create({
     prefix: baseUrl,
     timeout: timeoutMs,
-    headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.8' },
+    // Bounded answers (./answer-limits): no redirect is followed, nothing compressed is inflated.
+    redirect: 'manual',
+    headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.8', 'accept-encoding': 'identity' },
+    fetch: screenedFetch(maxResponseBytes),
     // A 4xx carries the service's reason as plain text, which we read; only 5xx
     // must throw, because ky retries thrown HTTP errors.
     throwHttpErrors: (status) => status >= 500,
@@ -113,16 +128,17 @@ export function createMlClient({ baseUrl, timeoutMs = 5000, retries = 2, statTtl
   });
 
   async function get<S extends z.ZodType>(path: string, searchParams: Record<string, string | undefined>, schema: S): Promise<z.output<S>> {
-    let status: number;
-    let body: string;
+    const started = performance.now();
+    const limits = withinDeadline(timeoutMs);
+    let response: Response;
     try {
-      const request = api.get(path, { searchParams, ...withinDeadline(timeoutMs) });
-      // Reading through the shortcut keeps the timeout running while the body arrives.
-      body = await request.text();
-      status = (await request).status;
+      response = await api.get(path, { searchParams, ...limits });
     } catch (error) {
-      throw isTimeoutError(error) ? mlTimeout(error) : mlUnavailable(error);
+      throw error instanceof ApiError ? error : isTimeoutError(error) ? mlTimeout(error) : mlUnavailable(error);
     }
+    const bodyTimeoutMs = Math.max(1, Math.min(timeoutMs, limits.totalTimeout ?? Infinity) - (performance.now() - started));
+    const body = await readBounded(response, maxResponseBytes, bodyTimeoutMs);
+    const { status } = response;
     if (status >= 400) throw new MlRejectedError(status, body.trim().slice(0, MAX_REJECTION_TEXT));
 
     // The history comes labelled text/html, so the body is parsed whatever the content type says.

@@ -55,8 +55,17 @@ export const detailedStatSchema = z.object({
   timestamp: z.number().nonnegative().transform(Math.trunc),
 });
 
+/**
+ * Ten years of daily prices, weekends included: the contract fixes no length
+ * (the stand-in sends 150 days), and an answer is shown whole to the client,
+ * so a longer one is refused rather than passed on (about 100 KB as JSON).
+ */
+export const MAX_HISTORY_ENTRIES = 3660;
+
 /** `{"<epoch ms>": open_price}`. */
-export const historySchema = z.record(z.string().regex(/^\d+$/, 'must be epoch milliseconds'), price);
+export const historySchema = z
+  .record(z.string().regex(/^\d+$/, 'must be epoch milliseconds'), price)
+  .refine((history) => Object.keys(history).length <= MAX_HISTORY_ENTRIES, `must have at most ${MAX_HISTORY_ENTRIES} entries`);
 
 export type Portfolio = z.output<typeof portfolioSchema>;
 export type Stat = z.output<typeof statSchema>;

@@ -37,7 +37,7 @@ Every error is JSON, never a stack trace:
 | 409 | an \`Idempotency-Key\` reused with another request |
 | 413 | request body too large |
 | 415 | request body is not JSON |
-| 422 | a valid request the rules refuse (no wallet can pay) |
+| 422 | a valid request the rules refuse (no wallet can pay; a wallet past the per-user limit) |
 | 429 | too many failed logins, or password reset requests for one address (see \`Retry-After\`) |
 | 502 / 503 / 504 | the investment service answered badly / is unavailable / timed out (the old service answered 500); 503 \`mail_unavailable\`: the mail server failed a password reset |
 `;

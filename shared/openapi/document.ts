@@ -57,7 +57,7 @@ export interface OpenApiDocument {
 }
 
 const TAGS: Record<string, string> = {
-  auth: 'Log in and out, and who is logged in',
+  auth: 'Log in and out, who is logged in, their profile, password and sessions',
   wallets: 'Wallets (bank cards), top-ups, transactions and the expenses stat',
   assets: 'Portfolio advice, purchase, holdings and asset statistics',
 };
@@ -152,14 +152,17 @@ function operation(route: Route, components: SchemaComponents): Operation {
     'x-function': definition.name,
   };
   if (endpoint.idempotent) op.parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
-  if (endpoint.body) {
+  const body = bodyOf(route);
+  if (body) {
     op.requestBody = {
-      required: !endpoint.body.safeParse(undefined).success,
-      content: { 'application/json': withExample({ schema: components.use(endpoint.body, 'input') }, endpoint.bodyExample) },
+      required: !body.safeParse(undefined).success,
+      content: { 'application/json': withExample({ schema: components.use(body, 'input') }, endpoint.bodyExample) },
     };
   }
   return op;
 }
+
+const bodyOf = ({ definition: { endpoint }, method }: Route): z.ZodType | undefined => endpoint.bodyByMethod?.[method] ?? endpoint.body;
 
 function pathParameters(route: Route, components: SchemaComponents): Parameter[] {
   const { properties } = objectShape(route.definition.endpoint.params, components);
@@ -212,7 +215,7 @@ function responses(route: Route, components: SchemaComponents): Record<string, R
   const layerStatuses = [
     ...(definition.auth === 'user' ? [401] : []),
     ...(endpoint.query || endpoint.idempotent ? [400] : []),
-    ...(endpoint.body ? [400, 413, 415] : []),
+    ...(bodyOf(route) ? [400, 413, 415] : []),
     ...(endpoint.params ? [404] : []),
     ...(endpoint.idempotent ? [409] : []),
     405,

@@ -4,6 +4,7 @@ import { placeholderList, placeholderRows, sqlRows, type SqlTx } from '../db/sql
 import type { Result } from '../core/result';
 import type { StoredAnswerLookup } from '../idempotency/idempotency';
 import { Decimal } from '../money/decimal';
+import { MASKED_CARD_NUMBER } from '../wallets/card-columns';
 import { LOCKED_AT } from '../wallets/money-moves';
 import type { StoredAsset, StoredMetrics } from './holdings';
 import type { Funds } from './paying-wallet';
@@ -24,7 +25,7 @@ export interface HeldAsset extends StoredAsset {
 
 export interface PayingWalletRow extends Funds {
   bankName: string;
-  cardNumber: string;
+  maskedCardNumber: string;
   /** The database's clock once the locks were held (LOCKED_AT). */
   lockedAt: string;
 }
@@ -102,15 +103,15 @@ export async function purchaseStart(session: SessionToConfirm, storedAnswer: Sto
  * with it, read once the locks were granted.
  */
 export async function lockForPurchase(tx: SqlTx, session: SessionToConfirm): Promise<PayingWalletRow[]> {
-  const rows = await tx.rows<SessionRow & { walletId: string | null; balance: string; bankName: string; cardNumber: string; lockedAt: string }>(
-    `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, w.bank_name AS bankName, w.card_number AS cardNumber, ${LOCKED_AT} AS lockedAt
+  const rows = await tx.rows<SessionRow & { walletId: string | null; balance: string; bankName: string; maskedCardNumber: string; lockedAt: string }>(
+    `SELECT STRAIGHT_JOIN ${SESSION_COLUMNS}, w.id AS walletId, w.balance, w.bank_name AS bankName, ${MASKED_CARD_NUMBER} AS maskedCardNumber, ${LOCKED_AT} AS lockedAt
      FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id
      WHERE s.id = ? ORDER BY w.id FOR UPDATE`,
     [session.key.sessionId],
   );
   session.confirm(rows[0], tx);
-  return rows.flatMap(({ walletId, balance, bankName, cardNumber, lockedAt }) =>
-    walletId === null ? [] : [{ id: walletId, balance: new Decimal(balance), bankName, cardNumber, lockedAt }],
+  return rows.flatMap(({ walletId, balance, bankName, maskedCardNumber, lockedAt }) =>
+    walletId === null ? [] : [{ id: walletId, balance: new Decimal(balance), bankName, maskedCardNumber, lockedAt }],
   );
 }
 

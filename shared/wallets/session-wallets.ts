@@ -1,11 +1,13 @@
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from '../auth/tokens';
 import { sqlRows } from '../db/sql';
+import { MASKED_CARD_NUMBER } from './card-columns';
 import type { AuthenticatedUser } from '../auth/user';
 
 export interface OwnWallet {
   id: string;
   bankName: string;
-  cardNumber: string;
+  /** `************8213` (./card-columns). */
+  maskedCardNumber: string;
   /** DECIMAL(17,2) as exact text. */
   balance: string;
 }
@@ -17,13 +19,15 @@ export interface OwnWallet {
  * the pipeline's session read (see SessionToConfirm).
  */
 export async function confirmSessionWithWallets(session: SessionToConfirm): Promise<{ user: AuthenticatedUser; wallets: OwnWallet[] }> {
-  const rows = await sqlRows<SessionRow & { walletId: string | null; bankName: string; cardNumber: string; balance: string }>(
-    `SELECT ${SESSION_COLUMNS}, w.id AS walletId, w.bank_name AS bankName, w.card_number AS cardNumber, w.balance
+  const rows = await sqlRows<SessionRow & { walletId: string | null; bankName: string; maskedCardNumber: string; balance: string }>(
+    `SELECT ${SESSION_COLUMNS}, w.id AS walletId, w.bank_name AS bankName, ${MASKED_CARD_NUMBER} AS maskedCardNumber, w.balance
      FROM ${SESSION_FROM} LEFT JOIN wallets w ON w.user_id = u.id
      WHERE s.id = ? ORDER BY w.created_at, w.id`,
     [session.key.sessionId],
   );
   const user = session.confirm(rows[0]);
-  const wallets = rows.flatMap(({ walletId, bankName, cardNumber, balance }) => (walletId === null ? [] : [{ id: walletId, bankName, cardNumber, balance }]));
+  const wallets = rows.flatMap(({ walletId, bankName, maskedCardNumber, balance }) =>
+    walletId === null ? [] : [{ id: walletId, bankName, maskedCardNumber, balance }],
+  );
   return { user, wallets };
 }

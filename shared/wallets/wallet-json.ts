@@ -11,7 +11,10 @@ export const walletJson = z
   .object({
     id: z.uuid(),
     bank_name: z.string(),
-    card_number: z.string(),
+    card_number: z
+      .string()
+      .regex(/^\*{8,15}\d{4}$/)
+      .describe('The card number masked to its last four digits, as long as the number (`************8213`); the full number is never stored or answered'),
     balance: moneyNumber,
   })
   .meta({ id: 'Wallet', description: 'A bank card and the money on it' });
@@ -28,7 +31,7 @@ export const transactionJson = z
 export const walletExample = {
   id: '0b5d6c3e-8a1f-4b2c-9d3e-4f5a6b7c8d9e',
   bank_name: 'The name of bank',
-  card_number: '4532580928888213',
+  card_number: '************8213',
   balance: 650.0,
 };
 
@@ -39,8 +42,8 @@ export const transactionExample = {
   sum_direction: '+',
 };
 
-export function renderWallet(wallet: { id: string; bankName: string; cardNumber: string; balance: Decimal.Value }) {
-  return { id: wallet.id, bank_name: wallet.bankName, card_number: wallet.cardNumber, balance: jsonNumber(wallet.balance) };
+export function renderWallet(wallet: { id: string; bankName: string; maskedCardNumber: string; balance: Decimal.Value }) {
+  return { id: wallet.id, bank_name: wallet.bankName, card_number: wallet.maskedCardNumber, balance: jsonNumber(wallet.balance) };
 }
 
 /** `createdAt` is the stored stamp as text (see ./statement): a Date would lose its microseconds. */

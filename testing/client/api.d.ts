@@ -13,7 +13,7 @@ export interface paths {
         put?: never;
         /**
          * Log in and get an API key
-         * @description Exchanges a username and password for a key. Repeated failures for one username are throttled (429 with Retry-After).
+         * @description Exchanges a username and password for a key. Repeated failures for one username, too many attempts from one client address, and too many logins at once on one instance are refused (429 with Retry-After).
          */
         post: operations["authLogin"];
         delete?: never;
@@ -58,9 +58,77 @@ export interface paths {
          * @description The user the key belongs to. `pk` is the user id (a UUID); `ml_uuid` is the id the investment recommendation service knows the user by. Behind the API Gateway the key may arrive in `X-Forwarded-Authorization`.
          */
         get: operations["authUser"];
+        /**
+         * Update the logged-in user
+         * @description Changes `username`, `first_name` and `last_name`: PUT requires `username`, PATCH changes only what it sends. `pk`, `email` and `ml_uuid` are read-only: sent, they are ignored. A username is at most 150 letters, digits and `@ . + - _`; one taken by another user, in any case or with trailing spaces (the database compares usernames so), is 400 naming `username`. Answers the user as GET does.
+         */
+        put: operations["authUserUpdate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update the logged-in user
+         * @description Changes `username`, `first_name` and `last_name`: PUT requires `username`, PATCH changes only what it sends. `pk`, `email` and `ml_uuid` are read-only: sent, they are ignored. A username is at most 150 letters, digits and `@ . + - _`; one taken by another user, in any case or with trailing spaces (the database compares usernames so), is 400 naming `username`. Answers the user as GET does.
+         */
+        patch: operations["authUserUpdatePatch"];
+        trace?: never;
+    };
+    "/api/v1/auth/password/change/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the logged-in user’s password
+         * @description Sets a new password once the old one checks out; every other session of the user ends (their keys answer 401), the one making the request stays. A new password the rules refuse is 400 naming the field and its `rule` (`password_mismatch`, `password_too_short`, `password_too_long`, `password_too_similar`, `password_too_common`). A wrong old password is 400 naming `old_password`, and counts as a failed login of the user: once the login throttle is spent, 429 with Retry-After.
+         */
+        post: operations["authPasswordChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The logged-in user’s live sessions
+         * @description Every key of the user that still works (neither logged out, ended nor expired), newest first; `current` marks the one making the request. When a session was last used is not recorded.
+         */
+        get: operations["authSessionsList"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{session_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of the logged-in user’s sessions
+         * @description Its key stops working at once. The session of the key making the request may be ended too (a logout). Another user’s session, an unknown id and a session already ended all answer the same 404.
+         */
+        delete: operations["authSessionsEnd"];
         options?: never;
         head?: never;
         patch?: never;
@@ -121,7 +189,7 @@ export interface paths {
         put?: never;
         /**
          * Add a wallet (bank card)
-         * @description `bank_name`: 1–50 characters after trimming surrounding spaces. `card_number`: a JSON string of 12–19 digits (surrounding spaces are trimmed; no inner spaces or dashes; a JSON number is refused because it cannot keep leading zeros or 19 digits). Card numbers are unique across all users: a card already registered, by anyone, is a 400 naming `card_number`. The new wallet starts with balance 0.
+         * @description `bank_name`: 1–50 characters after trimming surrounding spaces. `card_number`: a JSON string of 12–19 digits (surrounding spaces are trimmed; no inner spaces or dashes; a JSON number is refused because it cannot keep leading zeros or 19 digits) that passes the Luhn check. A card the same user already registered is a 400 naming `card_number`; another user holding the same card makes no difference. A user holds at most `MAX_WALLETS_PER_USER` wallets (20 unless configured): the next one is a 422 `wallet_limit`. The new wallet starts with balance 0; the answer, like every answer, shows the card masked to its last four digits.
          */
         post: operations["walletsCreate"];
         delete?: never;
@@ -428,6 +496,14 @@ export interface components {
             bank_name: string;
             card_number: string;
         };
+        PasswordChange: {
+            /** @description Required here, unlike the original by default: a stolen key alone cannot change the password */
+            old_password: string;
+            /** @description 8 characters to 72 bytes, not the username or e-mail, not a commonly used password */
+            new_password1: string;
+            /** @description new_password1 again */
+            new_password2: string;
+        };
         PasswordResetConfirm: {
             /** @description From the link the reset e-mail carries */
             uid: string;
@@ -449,6 +525,12 @@ export interface components {
              * @constant
              */
             detail: "Password reset e-mail has been sent.";
+        };
+        /** @description Any of the writable fields of the user; what is left out stays as it is */
+        PatchedUserUpdate: {
+            username?: string;
+            first_name?: string;
+            last_name?: string;
         };
         /** @description What advice answered, plus the amount to invest */
         PurchaseOrder: {
@@ -478,6 +560,23 @@ export interface components {
             metrics: components["schemas"]["Metrics"];
             assets: components["schemas"]["BoughtAsset"][];
             invested_sum: components["schemas"]["MoneyString"];
+        };
+        /** @description A live session: a key that still works */
+        Session: {
+            /**
+             * Format: uuid
+             * @description End it with `DELETE /api/v1/auth/sessions/{id}/`
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the key was issued (logged in)
+             */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Whether this is the session of the key making this request */
+            current: boolean;
         };
         /**
          * @description The symbol of one of the assets the investment service knows
@@ -517,11 +616,18 @@ export interface components {
             last_name: string;
             ml_uuid: string;
         };
+        /** @description The writable fields of the user; `pk`, `email` and `ml_uuid` are read-only and ignored if sent */
+        UserUpdate: {
+            username: string;
+            first_name?: string;
+            last_name?: string;
+        };
         /** @description A bank card and the money on it */
         Wallet: {
             /** Format: uuid */
             id: string;
             bank_name: string;
+            /** @description The card number masked to its last four digits, as long as the number (`************8213`); the full number is never stored or answered */
             card_number: string;
             balance: components["schemas"]["MoneyNumber"];
         };
@@ -632,7 +738,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many failed logins, or password reset requests for one address; see Retry-After */
+            /** @description Too many login attempts for the username or from the client address, too many logins at once, or too many password reset requests; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -918,6 +1024,556 @@ export interface operations {
             };
         };
     };
+    authUserUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "johnwick",
+                 *       "first_name": "Jonathan",
+                 *       "last_name": "Wick"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description The user, as changed */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pk": "5b0c1d2e-3f40-5a6b-8c7d-9e0f1a2b3c4d",
+                     *       "username": "johnwick",
+                     *       "email": "johnwick@example.com",
+                     *       "first_name": "Jonathan",
+                     *       "last_name": "Wick",
+                     *       "ml_uuid": "user-0000000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input; `details` names each bad field */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked key (or bad credentials) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authUserUpdatePatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "johnwick",
+                 *       "first_name": "Jonathan",
+                 *       "last_name": "Wick"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PatchedUserUpdate"];
+            };
+        };
+        responses: {
+            /** @description The user, as changed */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pk": "5b0c1d2e-3f40-5a6b-8c7d-9e0f1a2b3c4d",
+                     *       "username": "johnwick",
+                     *       "email": "johnwick@example.com",
+                     *       "first_name": "Jonathan",
+                     *       "last_name": "Wick",
+                     *       "ml_uuid": "user-0000000000000001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input; `details` names each bad field */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked key (or bad credentials) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authPasswordChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "old_password": "johnwick",
+                 *       "new_password1": "a-new-and-long-passphrase",
+                 *       "new_password2": "a-new-and-long-passphrase"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "New password has been saved."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Invalid input; `details` names each bad field */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked key (or bad credentials) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many login attempts for the username or from the client address, too many logins at once, or too many password reset requests; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authSessionsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live sessions */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+                     *         "created_at": "2026-12-07T09:15:02.123456Z",
+                     *         "expires_at": "2026-12-08T09:15:02.123456Z",
+                     *         "current": true
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["Session"][];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked key (or bad credentials) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authSessionsEnd: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `id` from `GET /api/v1/auth/sessions/` */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked key (or bad credentials) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, or a resource that does not exist or is not yours */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     authPasswordReset: {
         parameters: {
             query?: never;
@@ -992,7 +1648,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many failed logins, or password reset requests for one address; see Retry-After */
+            /** @description Too many login attempts for the username or from the client address, too many logins at once, or too many password reset requests; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1167,7 +1823,7 @@ export interface operations {
                      *       {
                      *         "id": "0b5d6c3e-8a1f-4b2c-9d3e-4f5a6b7c8d9e",
                      *         "bank_name": "The name of bank",
-                     *         "card_number": "4532580928888213",
+                     *         "card_number": "************8213",
                      *         "balance": 650
                      *       }
                      *     ]
@@ -1260,7 +1916,7 @@ export interface operations {
                      * @example {
                      *       "id": "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
                      *       "bank_name": "Bank of Banks",
-                     *       "card_number": "5587258023401650",
+                     *       "card_number": "************1650",
                      *       "balance": 0
                      *     }
                      */
@@ -1311,6 +1967,16 @@ export interface operations {
             };
             /** @description Request body is not JSON */
             415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A valid request the rules refuse */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -1947,7 +2613,7 @@ export interface operations {
                      *       "wallet": {
                      *         "id": "e9f23058-02b5-5939-9a0c-8b55d8744e9b",
                      *         "bank_name": "Bank of Banks",
-                     *         "card_number": "5587258023401650",
+                     *         "card_number": "************1650",
                      *         "balance": 6005.11
                      *       },
                      *       "transactions": [

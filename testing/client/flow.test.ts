@@ -29,6 +29,8 @@ useSettings({ PASSWORD_RESET_ANSWER_MS: '20' });
 
 type Wallet = components['schemas']['Wallet'];
 type Transaction = components['schemas']['Transaction'];
+type User = components['schemas']['User'];
+type Session = components['schemas']['Session'];
 
 let server: Server;
 let baseUrl: string;
@@ -60,7 +62,7 @@ it('logs in, tops up with a key, reads its money, takes advice, buys it, sees it
   expect(me.data?.username).toBe('johnwick');
 
   const wallets = await api.GET('/api/v1/wallets/');
-  expect(wallets.data!.map(({ card_number, balance }) => [card_number, balance])).toEqual([['4532580928888213', 650]]);
+  expect(wallets.data!.map(({ card_number, balance }) => [card_number, balance])).toEqual([['************8213', 650]]);
   const wallet: Wallet = wallets.data![0];
 
   // A top-up with an Idempotency-Key, sent twice as a retry would be: the second answer replays the first.
@@ -110,16 +112,16 @@ it('logs in, tops up with a key, reads its money, takes advice, buys it, sees it
 
 it('forgets a password, asks for a reset, follows the mailed link, and logs in with the new password', async () => {
   const anonymous = createClient<paths>({ baseUrl });
-  const before = await anonymous.POST('/api/v1/auth/login/', { body: { username: 'lyraking', password: 'lyraking' } });
+  const before = await anonymous.POST('/api/v1/auth/login/', { body: { username: 'alexray', password: 'alexray' } });
   const oldSession = clientWithKey(before.data!.key);
 
-  const asked = await anonymous.POST('/api/v1/auth/password/reset/', { body: { email: 'lyraking@example.com' } });
+  const asked = await anonymous.POST('/api/v1/auth/password/reset/', { body: { email: 'alexray@example.com' } });
   expect([asked.response.status, asked.data?.detail]).toEqual([200, 'Password reset e-mail has been sent.']);
-  const [message] = mail.messagesTo('lyraking@example.com');
+  const [message] = mail.messagesTo('alexray@example.com');
   const confirmation: components['schemas']['PasswordResetConfirm'] = {
     ...mail.resetLinkIn(message),
-    new_password1: 'a lyre in the morning',
-    new_password2: 'a lyre in the morning',
+    new_password1: 'a ray in the morning',
+    new_password2: 'a ray in the morning',
   };
   const confirmed = await anonymous.POST('/api/v1/auth/password/reset/confirm/', { body: confirmation });
   expect([confirmed.response.status, confirmed.data?.detail]).toEqual([200, 'Password has been reset with the new password.']);
@@ -127,6 +129,49 @@ it('forgets a password, asks for a reset, follows the mailed link, and logs in w
   const reused = await anonymous.POST('/api/v1/auth/password/reset/confirm/', { body: confirmation });
   expect([reused.response.status, reused.error?.error.details.map((detail) => detail.field)]).toEqual([400, ['token']]);
   expect((await oldSession.GET('/api/v1/auth/user/')).response.status).toBe(401);
-  const after = await anonymous.POST('/api/v1/auth/login/', { body: { username: 'lyraking', password: 'a lyre in the morning' } });
+  const after = await anonymous.POST('/api/v1/auth/login/', { body: { username: 'alexray', password: 'a ray in the morning' } });
   expect(after.response.status).toBe(200);
+});
+
+it('edits the profile, sees and ends sessions, and changes the password, ending the other sessions', async () => {
+  const anonymous = createClient<paths>({ baseUrl });
+  const logIn = async (password: string) => {
+    const { data, response } = await anonymous.POST('/api/v1/auth/login/', { body: { username: 'lyraking', password } });
+    expect(response.status).toBe(200);
+    return data!.key;
+  };
+  const api = clientWithKey(await logIn('lyraking'));
+  const phone = clientWithKey(await logIn('lyraking'));
+
+  const patched = await api.PATCH('/api/v1/auth/user/', { body: { first_name: 'Lyra-Rose' } });
+  const user: User = patched.data!;
+  expect([user.username, user.first_name, user.last_name]).toEqual(['lyraking', 'Lyra-Rose', 'King']);
+  const put = await api.PUT('/api/v1/auth/user/', { body: { username: 'lyraking', first_name: 'Lyra', last_name: 'King' } });
+  expect(put.data!.first_name).toBe('Lyra');
+
+  const sessions = await api.GET('/api/v1/auth/sessions/');
+  const listed: Session[] = sessions.data!;
+  expect(listed.filter((session) => session.current)).toHaveLength(1);
+  const phoneSession = (await phone.GET('/api/v1/auth/sessions/')).data!.find((session) => session.current)!;
+
+  // A refused password names the field and the rule, in the types as in the answer.
+  const common = await api.POST('/api/v1/auth/password/change/', {
+    body: { old_password: 'lyraking', new_password1: 'iloveyou', new_password2: 'iloveyou' },
+  });
+  expect(common.error?.error.details.map(({ field, rule }) => [field, rule])).toEqual([['new_password1', 'password_too_common']]);
+
+  const changed = await api.POST('/api/v1/auth/password/change/', {
+    body: { old_password: 'lyraking', new_password1: 'a-starlit-passphrase-2026', new_password2: 'a-starlit-passphrase-2026' },
+  });
+  expect(changed.data?.detail).toBe('New password has been saved.');
+  expect((await phone.GET('/api/v1/auth/user/')).response.status).toBe(401);
+  expect((await api.GET('/api/v1/auth/sessions/')).data!.map((session) => session.id)).not.toContain(phoneSession.id);
+
+  const laptop = clientWithKey(await logIn('a-starlit-passphrase-2026'));
+  const laptopSession = (await laptop.GET('/api/v1/auth/sessions/')).data!.find((session) => session.current)!;
+  const ended = await api.DELETE('/api/v1/auth/sessions/{session_id}/', { params: { path: { session_id: laptopSession.id } } });
+  expect(ended.response.status).toBe(204);
+  expect((await laptop.GET('/api/v1/auth/user/')).error?.error.code).toBe('unauthorized');
+  const again = await api.DELETE('/api/v1/auth/sessions/{session_id}/', { params: { path: { session_id: laptopSession.id } } });
+  expect([again.response.status, again.error?.error.code]).toEqual([404, 'not_found']);
 });
