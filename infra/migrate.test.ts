@@ -64,10 +64,7 @@ net.createServer((client) => {
 `,
     );
     // printf: a secret's payload has no newline unless one was stored.
-    script(
-      'gcloud',
-      `#!/bin/sh\ncase "$*" in *card-hmac-key*) printf '%s' '${CARD_KEY}' ;; *) echo "mysql://root@cloudsql/${database}" ;; esac\n`,
-    );
+    script('gcloud', `#!/bin/sh\ncase "$*" in *card-hmac-key*) printf '%s' '${CARD_KEY}' ;; *) echo "mysql://root@cloudsql/${database}" ;; esac\n`);
   });
 
   afterAll(async () => {

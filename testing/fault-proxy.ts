@@ -13,6 +13,10 @@ import net from 'node:net';
  *   connections are accepted and never answered — a partition, or a frozen
  *   server. `restore` lets the held bytes through, as TCP would once the
  *   network heals.
+ * - refuse: the port stops listening, so a new connection is refused by the
+ *   kernel (ECONNREFUSED), as from a stopped or restarting server; open
+ *   connections are left alone (`cut` them too for a server that is gone).
+ *   `restore` listens again on the same port.
  */
 export interface CutTrigger {
   /**
@@ -53,10 +57,13 @@ export interface FaultProxy {
   /** Arms a cut that fires on connections' future client bytes (open ones and new ones) until restored. */
   cutWhen(trigger: CutTrigger): void;
   blackHole(): void;
-  /** Back to passing bytes: disarms triggers and releases black-holed connections. */
+  refuse(): void;
+  /** Back to passing bytes: disarms triggers, releases black-holed connections, listens again after `refuse`. */
   restore(): void;
   /** Connections currently open through the proxy. */
   openConnections(): number;
+  /** Connections accepted so far (a refused one never is): every attempt the functions made to open one. */
+  accepted(): number;
   /** Connections destroyed by a cut so far. */
   cuts(): number;
   close(): Promise<void>;
@@ -74,6 +81,8 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   let mode: 'pass' | 'black-hole' = 'pass';
   let trigger: (CutTrigger & { remaining: number; skipped: number }) | undefined;
   let cutCount = 0;
+  let acceptedCount = 0;
+  let refusing = false;
 
   const destroy = (link: Link) => {
     link.client.destroy();
@@ -121,6 +130,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   };
 
   const proxy = net.createServer((client) => {
+    acceptedCount += 1;
     const link: Link = { client, bytesSinceArmed: 0 };
     links.add(link);
     client.on('data', (chunk) => onClientBytes(link, chunk));
@@ -159,9 +169,16 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         link.server?.pause();
       }
     },
+    refuse() {
+      refusing = true;
+      proxy.close();
+    },
     restore() {
       mode = 'pass';
       trigger = undefined;
+      // An address in numbers: bound at once, before the next connection can be tried.
+      if (refusing) proxy.listen(port, '127.0.0.1');
+      refusing = false;
       for (const link of links) {
         if (link.server) {
           link.server.resume();
@@ -173,8 +190,10 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     openConnections: () => links.size,
     cuts: () => cutCount,
+    accepted: () => acceptedCount,
     async close() {
       for (const link of [...links]) destroy(link);
+      if (refusing) return;
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     },
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { endSessionOf } from '../../shared/auth/sessions';
 import { notFound } from '../../shared/core/errors';
+import { detailJson } from '../../shared/http/detail';
 import { defineEndpoint } from '../../shared/http/endpoint';
 import { errorResponses } from '../../shared/http/error-docs';
 
@@ -17,11 +18,11 @@ export default defineEndpoint({
       .describe('The `id` from `GET /api/v1/auth/sessions/`'),
   }),
   responses: {
-    204: { description: 'Ended' },
+    200: { description: 'Ended', schema: detailJson, example: { detail: 'Session ended.' } },
     ...errorResponses(401, 404),
   },
   async handle({ user, params }) {
     if (!(await endSessionOf(user.id, params.session_id))) throw notFound();
-    return { status: 204 };
+    return { status: 200, body: { detail: 'Session ended.' } };
   },
 });

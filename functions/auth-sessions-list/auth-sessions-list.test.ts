@@ -29,7 +29,8 @@ describe('GET /api/v1/auth/sessions/', () => {
     expect(response.body.map((session: { id: string }) => session.id)).toEqual([third, second, first].map(sessionOf));
     expect(response.body.map((session: { current: boolean }) => session.current)).toEqual([false, true, false]);
     for (const session of response.body) {
-      expect(Object.keys(session).sort()).toEqual(['created_at', 'current', 'expires_at', 'id']);
+      expect(Object.keys(session).sort()).toEqual(['created_at', 'current', 'expires_at', 'id', 'last_used_at']);
+      expect(session.last_used_at).toBeNull();
       expect(session.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
       // TOKEN_TTL_SECONDS after it was created, by the database's clock.
       expect(Date.parse(session.expires_at) - Date.parse(session.created_at)).toBe(86_400_000);

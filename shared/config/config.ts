@@ -29,7 +29,10 @@ const configSchema = z.object({
   // from Cloud Run; PRIVATE or PSC need Direct VPC egress or a connector.
   CLOUD_SQL_IP_TYPE: z.enum(['PUBLIC', 'PRIVATE', 'PSC']).default('PUBLIC'),
   DATABASE_POOL_SIZE: positiveInt(5),
-  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  // A new connection's bound: a database that never answers (a black hole) is known to be away after this long.
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3000),
+  // While the database is known to be away (shared/db/database-breaker), one request this often tries it again; the rest are answered 503 at once.
+  DATABASE_PROBE_INTERVAL_MS: positiveInt(500),
   // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
   // or the Secret Manager version to fetch it from.
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -4,6 +4,7 @@ import { logger } from '../core/logging';
 import { closeCloudSqlConnector, cloudSqlConnectorPoolOptions } from './cloud-sql-connector';
 import { poolConfigFromUrl } from './connection-options';
 import { guardedByDeadline } from './deadline-guard';
+import { createFailFastPool } from './fail-fast';
 import { sessionSql } from './session-settings';
 
 /**
@@ -20,11 +21,15 @@ export function sqlPool(): Pool {
     // Required here, not imported: a function that never touches the database skips loading the driver.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mariadb = require('mariadb') as typeof import('mariadb');
-    const created = mariadb.createPool({
-      ...poolConfigFromUrl(databaseUrl(settings), { poolSize: settings.DATABASE_POOL_SIZE, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS }),
-      ...cloudSqlConnectorPoolOptions(settings),
-      initSql: sessionSql(settings.REQUEST_DEADLINE_MS),
-    });
+    const created = createFailFastPool(
+      mariadb,
+      {
+        ...poolConfigFromUrl(databaseUrl(settings), { poolSize: settings.DATABASE_POOL_SIZE, connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS }),
+        ...cloudSqlConnectorPoolOptions(settings),
+        initSql: sessionSql(settings.REQUEST_DEADLINE_MS),
+      },
+      settings.DATABASE_PROBE_INTERVAL_MS,
+    );
     // The pool reports a connection it failed to open as an 'error' event,
     // which, unheard, would crash the process. The request waiting for that
     // connection fails on its own (and is answered 503); the pool retries.

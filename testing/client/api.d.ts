@@ -573,6 +573,8 @@ export interface components {
              * @description When the key was issued (logged in)
              */
             created_at: string;
+            /** @description When the key was last used; not recorded (it would cost a write on every request), so null for now */
+            last_used_at: string | null;
             /** Format: date-time */
             expires_at: string;
             /** @description Whether this is the session of the key making this request */
@@ -1426,6 +1428,7 @@ export interface operations {
                      *       {
                      *         "id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
                      *         "created_at": "2026-12-07T09:15:02.123456Z",
+                     *         "last_used_at": null,
                      *         "expires_at": "2026-12-08T09:15:02.123456Z",
                      *         "current": true
                      *       }
@@ -1502,12 +1505,19 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Ended */
-            204: {
+            200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Session ended."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Detail"];
+                };
             };
             /** @description Missing, invalid, expired or revoked key (or bad credentials) */
             401: {
