@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withPasswordCheckSlot } from '../../shared/auth/password-check-slots';
 import { encodeUid, makeResetToken } from '../../shared/auth/reset-tokens';
 import { secretManagerReader, setSecretReaderForTests } from '../../shared/auth/signing-keys';
 import { resetConfigForTests } from '../../shared/config/config';
@@ -231,6 +232,31 @@ describe('POST /api/v1/auth/password/reset/confirm/ refuses', () => {
     const response = await confirm({ uid: encodeUid((await userRow('johnwick')).id), token: await tokenFor('johnwick'), ...override });
     expect(response.status).toBe(400);
     expect(fieldsOf(response)).toContain(field);
+  });
+
+  describe('past the instance’s password checks at once', () => {
+    useSettings({ PASSWORD_CHECKS_PER_INSTANCE: '2' });
+
+    it('a valid confirmation: 429 with Retry-After at once, nothing written, the token still good once a slot frees', async () => {
+      const { uid, token } = await resetLinkFor('johnwick@example.com');
+      const before = (await userRow('johnwick')).passwordHash;
+      // Two checks of someone else's hold both slots until released: no timing involved.
+      const releases: Array<() => void> = [];
+      const held = Array.from({ length: 2 }, () => withPasswordCheckSlot(() => new Promise<void>((resolve) => releases.push(resolve))));
+      try {
+        const refused = await confirm({ uid, token });
+        expect(refused.status).toBe(429);
+        expect(refused.body.error.code).toBe('too_many_requests');
+        expect(refused.headers['retry-after']).toBe('1');
+        expect((await userRow('johnwick')).passwordHash).toBe(before);
+        // A bad token never reaches bcrypt, so it is answered as usual.
+        expect(fieldsOf(await confirm({ uid, token: `${token.split('-')[0]}-${'A'.repeat(43)}` }))).toEqual(['token']);
+      } finally {
+        for (const release of releases) release();
+        await Promise.all(held);
+      }
+      expect([(await confirm({ uid, token })).status, (await login('johnwick', NEW_PASSWORD)).status]).toEqual([200, 200]);
+    });
   });
 
   it('the same token sent 6 times at once: exactly one sets the password', async () => {

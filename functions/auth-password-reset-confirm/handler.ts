@@ -23,7 +23,8 @@ export default defineEndpoint({
   description:
     'Sets the password of the account `uid` names, if `token` is its unused, unexpired reset token, and ends every session of that account. ' +
     'A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`; then a new password the password rules refuse ' +
-    '(too short, over 72 bytes, like the username or e-mail, too common, or two copies that differ) is 400 naming the field and the rule.',
+    '(too short, over 72 bytes, like the username or e-mail, too common, or two copies that differ) is 400 naming the field and the rule. ' +
+    'When the instance is already hashing as many passwords as it will at once, 429 with Retry-After, and nothing is written.',
   body: confirmBody,
   bodyExample: {
     uid: 'NWIwYzFkMmUtM2Y0MC01YTZiLThjN2QtOWUwZjFhMmIzYzRk',
@@ -33,7 +34,7 @@ export default defineEndpoint({
   },
   responses: {
     200: { description: 'The password is set; every session of the account has ended', schema: doneResponse, example: { detail: DONE } },
-    ...errorResponses(400),
+    ...errorResponses(400, 429),
   },
   async handle({ body }) {
     const user = await userOfUid(body.uid);

@@ -155,6 +155,64 @@ describe('POST /api/v1/auth/password/reset/', () => {
     });
   });
 
+  describe('limited per client address (shared with login)', () => {
+    const from = (client: string) => ({ 'X-Forwarded-For': `${client}, 35.191.7.1` });
+    const askFrom = (client: string, email: string) =>
+      callFunction('auth-password-reset').post('/api/v1/auth/password/reset/').set(from(client)).send({ email });
+    useSettings({ LOGIN_CLIENT_MAX_CHECKS: '10' });
+    beforeEach(() => db().loginClientThrottle.deleteMany());
+
+    it('serves exactly LOGIN_CLIENT_MAX_CHECKS of a burst of 30 addresses from one client, refuses the rest 429, and serves another client', async () => {
+      const addresses = Array.from({ length: 30 }, (_, index) => (index % 10 === 0 ? 'alexray@example.com' : `probe-${index}@example.com`));
+      const burst = await Promise.all(addresses.map((email) => askFrom('203.0.113.9', email)));
+      const statuses = burst.map((response) => response.status);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+      const refused = burst.find((response) => response.status === 429)!;
+      expect(refused.body.error.code).toBe('too_many_attempts');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+      // Only the served requests were counted against their addresses.
+      expect(await db().passwordResetThrottle.count()).toBe(new Set(addresses.filter((_, index) => burst[index].status === 200)).size);
+      // Another client is served, and johnwick's mail goes out.
+      expect(await askFrom('203.0.113.10', 'johnwick@example.com')).toMatchObject({ status: 200, body: SENT });
+      expect(mail.messagesTo('johnwick@example.com')).toHaveLength(1);
+    });
+
+    it('shares the client’s allowance with login: a client that spent it on logins is refused a reset', async () => {
+      const logins = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          callFunction('auth-login')
+            .post('/api/v1/auth/login/')
+            .set(from('203.0.113.11'))
+            .send({ username: `spray-${Math.random().toString(36).slice(2)}`, password: 'x' }),
+        ),
+      );
+      expect(logins.map((response) => response.status)).toEqual(Array(10).fill(401));
+      expect((await askFrom('203.0.113.11', 'johnwick@example.com')).status).toBe(429);
+      expect(mail.catcher().connections).toBe(0);
+    });
+
+    describe('refused alike for a known and an unknown address', () => {
+      // A served request would answer only after 2 minutes, past jest's 30 s timeout: these answers come before the fixed answer time.
+      useSettings({ PASSWORD_RESET_ANSWER_MS: '120000', REQUEST_DEADLINE_MS: '180000' });
+
+      it('answers 429 at once, before the address is looked up or counted: same status, body and headers, no mail, no SMTP', async () => {
+        // The client's window is spent (as 10 earlier requests would have left it).
+        await db().$executeRawUnsafe("INSERT INTO login_client_throttle (client, window_started_at, password_checks) VALUES ('203.0.113.12', NOW(6), 10)");
+        const known = await askFrom('203.0.113.12', 'johnwick@example.com');
+        const unknown = await askFrom('203.0.113.12', 'nobody-at-all@example.com');
+        expect([known.status, unknown.status]).toEqual([429, 429]);
+        expect(unknown.body).toEqual(known.body);
+        const headerNames = (response: { headers: Record<string, string> }) => Object.keys(response.headers).sort();
+        expect(headerNames(unknown)).toEqual(headerNames(known));
+        expect(unknown.headers['content-length']).toBe(known.headers['content-length']);
+        expect(await db().passwordResetThrottle.count()).toBe(0);
+        expect(mail.catcher().connections).toBe(0);
+      });
+    });
+  });
+
   describe('when the mail server fails', () => {
     it.each(['refuse', 'reject-messages'] as const)('answers 503 with Retry-After (%s), and then every address at once, without trying', async (mode) => {
       mail.catcher().setMode(mode);

@@ -22,15 +22,16 @@ export default defineEndpoint({
   description:
     'Mails a link carrying `uid` and `token` to every active account with this address, for `POST /api/v1/auth/password/reset/confirm/`. ' +
     'The answer is the same, and takes as long, whether or not an account has the address. The token works once, and for an hour by default. ' +
-    'A few requests per address per hour (429 with Retry-After after that); 503 with Retry-After when the mail server fails.',
+    'A few requests per address per hour, and a limit per client address shared with login (429 with Retry-After after either); ' +
+    '503 with Retry-After when the mail server fails.',
   body: resetBody,
   bodyExample: { email: 'johnwick@example.com' },
   responses: {
     200: { description: 'Sent if an account has the address', schema: sentResponse, example: { detail: SENT } },
     ...errorResponses(400, 429, 503),
   },
-  async handle({ body }) {
-    await requestPasswordReset(body.email);
+  async handle({ body, clientAddress }) {
+    await requestPasswordReset(body.email, clientAddress);
     return { status: 200, body: { detail: SENT } };
   },
 });

@@ -3,6 +3,8 @@ import { config } from '../config/config';
 import { badRequest } from '../core/errors';
 import { inSqlTransaction, sqlRows } from '../db/sql';
 import { checkMailServer, refuseWhileMailServerDown, sendMail, type MailMessage } from '../mail/mailer';
+import { reserveClientCheck } from './client-throttle';
+import { withPasswordCheckSlot } from './password-check-slots';
 import { hashPassword } from './passwords';
 import { reservePasswordReset } from './password-reset-throttle';
 import { decodeUid, encodeUid, makeResetToken, resetTokenIsValid, type ResetSubject } from './reset-tokens';
@@ -46,8 +48,12 @@ async function resetMessage(user: ResetUser): Promise<MailMessage> {
  * POST /auth/password/reset/: mails a reset link to each active user of
  * `email`, and answers the same whether there is one or not (docs/auth.md,
  * Password reset):
- * - the same statements either way: the throttle's reservation and the user
- *   lookup, at once;
+ * - the client's reservation first (./client-throttle, shared with login), on
+ *   its own: a client past its limit is refused 429 at once, before anything
+ *   about the address is read or counted, so the refusal is alike for every
+ *   address and spends nothing of the address's own allowance;
+ * - then the same statements either way: the address's reservation and the
+ *   user lookup, at once;
  * - the mail server is spoken to either way: a message per user, or, for an
  *   address nobody has, the same conversation up to the message (connect,
  *   TLS, AUTH, QUIT), so both fail alike when the server does (503);
@@ -57,10 +63,10 @@ async function resetMessage(user: ResetUser): Promise<MailMessage> {
  * A mail server already known to be down fails it at once, before any of
  * this, whatever the address.
  */
-export async function requestPasswordReset(email: string): Promise<void> {
+export async function requestPasswordReset(email: string, clientAddress: string): Promise<void> {
   const answerAt = Date.now() + config().PASSWORD_RESET_ANSWER_MS;
   refuseWhileMailServerDown();
-  // A per-client limit (issue 23's, once merged) goes here, before the per-address reservation.
+  await reserveClientCheck(clientAddress);
   const [, users] = await Promise.all([reservePasswordReset(email), usersByEmail(email)]);
   try {
     if (users.length === 0) await checkMailServer();
@@ -89,12 +95,13 @@ export async function checkResetToken(user: ResetUser, token: string): Promise<v
 /**
  * POST /auth/password/reset/confirm/, once uid, token and the new password
  * have passed: the password is hashed first (bcrypt takes a tenth of a
- * second), then set in one transaction with the user's row locked, the token
+ * second), in one of the instance's password-check slots (429 at once when
+ * none is free, nothing written), then set in one transaction with the user's row locked, the token
  * checked again against the locked row, so of two confirmations with one
  * token exactly one gets in; every session of the user ends with it.
  */
 export async function resetPassword(user: ResetUser, token: string, newPassword: string): Promise<void> {
-  const passwordHash = await hashPassword(newPassword);
+  const passwordHash = await withPasswordCheckSlot(() => hashPassword(newPassword));
   await inSqlTransaction(async (tx) => {
     const [locked] = await tx.rows<ResetUser>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND is_active FOR UPDATE`, [user.id]);
     if (!locked || !(await resetTokenIsValid(locked, token))) throw invalidToken();

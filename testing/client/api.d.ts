@@ -145,7 +145,7 @@ export interface paths {
         put?: never;
         /**
          * Ask for a password reset link by e-mail
-         * @description Mails a link carrying `uid` and `token` to every active account with this address, for `POST /api/v1/auth/password/reset/confirm/`. The answer is the same, and takes as long, whether or not an account has the address. The token works once, and for an hour by default. A few requests per address per hour (429 with Retry-After after that); 503 with Retry-After when the mail server fails.
+         * @description Mails a link carrying `uid` and `token` to every active account with this address, for `POST /api/v1/auth/password/reset/confirm/`. The answer is the same, and takes as long, whether or not an account has the address. The token works once, and for an hour by default. A few requests per address per hour, and a limit per client address shared with login (429 with Retry-After after either); 503 with Retry-After when the mail server fails.
          */
         post: operations["authPasswordReset"];
         delete?: never;
@@ -165,7 +165,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with the link from the reset e-mail
-         * @description Sets the password of the account `uid` names, if `token` is its unused, unexpired reset token, and ends every session of that account. A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`; then a new password the password rules refuse (too short, over 72 bytes, like the username or e-mail, too common, or two copies that differ) is 400 naming the field and the rule.
+         * @description Sets the password of the account `uid` names, if `token` is its unused, unexpired reset token, and ends every session of that account. A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`; then a new password the password rules refuse (too short, over 72 bytes, like the username or e-mail, too common, or two copies that differ) is 400 naming the field and the rule. When the instance is already hashing as many passwords as it will at once, 429 with Retry-After, and nothing is written.
          */
         post: operations["authPasswordResetConfirm"];
         delete?: never;
@@ -740,7 +740,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many login attempts for the username or from the client address, too many logins at once, or too many password reset requests; see Retry-After */
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1363,7 +1363,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many login attempts for the username or from the client address, too many logins at once, or too many password reset requests; see Retry-After */
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1658,7 +1658,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many login attempts for the username or from the client address, too many logins at once, or too many password reset requests; see Retry-After */
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1773,6 +1773,17 @@ export interface operations {
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
