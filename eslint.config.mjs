@@ -18,7 +18,7 @@ const LAYERS = [
   ['config'],
   ['deadline', 'cards'],
   ['db'],
-  ['idempotency', 'money'],
+  ['idempotency', 'money', 'mail'],
   ['ml', 'auth'],
   ['wallets'],
   ['portfolio', 'demo'],

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { registry } from '../functions/registry';
 import { startMlStandin } from '../scripts/ml-standin/server';
+import { startMailCatcher } from '../scripts/mail-catcher/server';
 import { BENCH_DATABASE, createBenchDatabase, HEAVY_USER, seedHeavyUser, walletsOutOfBalance, type BenchDatabase } from './database';
 import { percentile, runLoad, type RequestSpec } from './load';
 import { parseOptions, selected, type BenchOptions } from './options';
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
     throw error;
   });
   const standin = await startMlStandin({ port: 0 });
+  const mailCatcher = await startMailCatcher({ port: 0 });
   const scenarios: ScenarioResult[] = [];
   const coldStarts: ColdStartResult[] = [];
   const balanceChecks: Array<Awaited<ReturnType<typeof checkBalances>>> = [];
@@ -224,6 +226,7 @@ async function main(): Promise<void> {
       JWT_SECRET: randomBytes(48).toString('base64'),
       CARD_HMAC_KEY: process.env.CARD_HMAC_KEY,
       ML_SERVICE_URL: standin.url,
+      SMTP_URL: mailCatcher.url,
     });
     const ctx = await prepareContext(env, options);
 
@@ -261,6 +264,7 @@ async function main(): Promise<void> {
   } finally {
     for (const server of [...running]) await stop(server);
     await standin.close();
+    await mailCatcher.close();
     await bench.close();
     await privateDb?.stop();
   }

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { encodeUid } from '../shared/auth/reset-tokens';
 import { passesLuhn } from '../shared/cards/card-number';
 import { demoId } from '../shared/demo/seed';
 import { HEAVY_USER } from './database';
@@ -29,6 +30,7 @@ const benchPassword = (spawn: number) => (spawn < 0 ? HEAVY_USER.username : `ben
 const JOHNWICK_WALLET = demoId('johnwick', 'wallet', 0);
 // Top-ups go to alexray's wallet; the transactions scenario reads johnwick's, so its size stays put.
 const TOPUP_WALLET = demoId('alexray', 'wallet', 0);
+const JOHNWICK_UID = encodeUid(demoId('johnwick'));
 
 export interface LoadScenario {
   id: string;
@@ -183,6 +185,23 @@ export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
       method: 'DELETE',
       path: `/api/v1/auth/sessions/${sessionIdOf(ctx.sessionEndKeys[spawn])}/`,
       headers: auth(ctx.sessionEndKeys[spawn]),
+    }),
+  },
+  'auth-password-reset': {
+    expect: '2xx',
+    // A known address, so the token is made and the message sent (to the bench's mail catcher).
+    request: () => ({ method: 'POST', path: '/api/v1/auth/password/reset/', body: '{"email":"johnwick@example.com"}' }),
+    // The fixed answer time (1.5 s by default) is not start-up; one address asks once per spawn.
+    env: { PASSWORD_RESET_ANSWER_MS: '1', PASSWORD_RESET_MAX_REQUESTS: '1000' },
+  },
+  // A valid token would have to be read from the mail: a well-formed confirmation whose token fails
+  // answers 400 after the user's row is read and the token checked (no bcrypt, no transaction).
+  'auth-password-reset-confirm': {
+    expect: 'any',
+    request: () => ({
+      method: 'POST',
+      path: '/api/v1/auth/password/reset/confirm/',
+      body: JSON.stringify({ uid: JOHNWICK_UID, token: '0-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', new_password1: 'x', new_password2: 'x' }),
     }),
   },
   'seed-demo-users': {

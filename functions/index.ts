@@ -13,7 +13,7 @@ import { findFunction, methodsAtPathsOf, registry } from './registry';
 // serves one function (Cloud Run's FUNCTION_TARGET, or --target), it is checked
 // for exactly what that function needs. Locally and in tests every function is
 // served: the database settings are checked, and the ML service and scheduler
-// settings (which tests and npm start supply per case) when first used.
+// settings and SMTP_URL (which tests and npm start supply per case) when first used.
 const targetName = functionTarget();
 const target = targetName ? findFunction(targetName) : undefined;
 checkStartupConfig(
@@ -21,6 +21,7 @@ checkStartupConfig(
     ? {
         database: target.deploy?.database !== false,
         ml: target.deploy?.ml === true,
+        mail: target.deploy?.mail === true,
         scheduler: target.auth === 'scheduler',
         cardKey: target.deploy?.cardKey === true,
       }

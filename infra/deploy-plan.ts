@@ -12,6 +12,8 @@ export interface SecretVersions {
   /** The previous enabled jwt-secret version, while a rotation is under way. */
   jwtPrevious?: string;
   cardHmacKey: string;
+  /** smtp-url's, looked up only when a function that mails is deployed. */
+  smtpUrl?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface SecretVersions {
 export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
-  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(versions, deploy.cardKey)}`] : [];
+  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(versions, deploy.cardKey, deploy.mail)}`] : [];
 
   return [
     gcloud(
@@ -91,11 +93,16 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
  * environment variable is read once, when an instance starts.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export function secretsFlag(versions: SecretVersions, cardKey: boolean): string {
+export function secretsFlag(versions: SecretVersions, cardKey: boolean, mail = false): string {
   const pairs = [`${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`, `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`];
   if (versions.jwtPrevious) pairs.push(`${SECRET_ENV.jwtPrevious}=${SECRETS.jwt}:${versions.jwtPrevious}`);
   // Only where a card number is hashed (wallets-create, the demo seed): no other function can compute a card's hash.
   if (cardKey) pairs.push(`${SECRET_ENV.cardHmacKey}=${SECRETS.cardHmacKey}:${versions.cardHmacKey}`);
+  // The mail server's credentials only where mail is sent, not in every function's environment.
+  if (mail) {
+    if (!versions.smtpUrl) throw new Error(`No ${SECRETS.smtpUrl} version to mount for a function that mails`);
+    pairs.push(`${SECRET_ENV.smtpUrl}=${SECRETS.smtpUrl}:${versions.smtpUrl}`);
+  }
   return pairs.join(',');
 }
 
@@ -125,6 +132,12 @@ export function environmentOf(definition: FunctionDefinition, settings: InfraSet
     env.CLOUD_SQL_IP_TYPE = 'PUBLIC';
   }
   if (deploy.ml) env.ML_SERVICE_URL = settings.mlServiceUrl;
+  if (deploy.mail) {
+    if (!settings.passwordResetLink) throw new Error(`${definition.name} mails a reset link: --password-reset-link (or PASSWORD_RESET_LINK) is required`);
+    if (!settings.mailFrom) throw new Error(`${definition.name} sends mail: --mail-from (or MAIL_FROM) is required`);
+    env.PASSWORD_RESET_LINK = settings.passwordResetLink;
+    env.MAIL_FROM = settings.mailFrom;
+  }
   if (definition.auth === 'scheduler') {
     // The audience Cloud Scheduler puts in its OIDC token (scheduler.ts) and the account it signs as.
     env.SCHEDULER_AUDIENCE = functionUrl(settings, definition.name);

@@ -84,6 +84,8 @@ describe('deploy --all --dry-run', () => {
           JWT_SECRET: 'jwt-secret:<newest-enabled-version>',
           JWT_SECRET_PREVIOUS: 'jwt-secret:<previous-enabled-version>',
           ...(deploySettingsOf(definition).cardKey ? { CARD_HMAC_KEY: 'card-hmac-key:<newest-enabled-version>' } : {}),
+          // The mail relay's credentials only where mail is sent.
+          ...(deploySettingsOf(definition).mail ? { SMTP_URL: 'smtp-url:<newest-enabled-version>' } : {}),
         });
         expect(env.DATABASE_POOL_SIZE).toBe('5');
       } else {
@@ -94,7 +96,11 @@ describe('deploy --all --dry-run', () => {
       }
       // Only the functions that call the ML service are told where it is (and check it at start).
       expect(env.ML_SERVICE_URL).toBe(deploySettingsOf(definition).ml ? 'https://ipre.example.com' : undefined);
+      expect([env.PASSWORD_RESET_LINK, env.MAIL_FROM]).toEqual(
+        deploySettingsOf(definition).mail ? ['https://app.example.com/password-reset/confirm/{uid}/{token}/', 'no-reply@example.com'] : [undefined, undefined],
+      );
     }
+    expect(registry.filter((definition) => deploySettingsOf(definition).mail).map((definition) => definition.name)).toEqual(['auth-password-reset']);
     expect(registry.some((definition) => !deploySettingsOf(definition).database)).toBe(true);
   });
 
@@ -156,6 +162,7 @@ describe('deploy --all --dry-run', () => {
       "gcloud secrets versions list database-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
       "gcloud secrets versions list jwt-secret --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=2 '--format=value(name)'",
       "gcloud secrets versions list card-hmac-key --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
+      "gcloud secrets versions list smtp-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
     ]);
     expect(printed.indexOf(lookups[1])).toBeLessThan(printed.findIndex((command) => command.words[2] === 'deploy'));
   });
@@ -181,7 +188,8 @@ describe('deploy --all --dry-run', () => {
       .filter((entry) =>
         readdirSync(path.join(functionsDir, entry.name))
           .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-          .some((file) => /\bissueToken\b/.test(readFileSync(path.join(functionsDir, entry.name, file), 'utf8'))),
+          // requestPasswordReset signs reset tokens with a key derived from JWT_SECRET.
+          .some((file) => /\b(issueToken|requestPasswordReset)\b/.test(readFileSync(path.join(functionsDir, entry.name, file), 'utf8'))),
       )
       .map((entry) => entry.name);
     expect(signing.sort()).toEqual([...TOKEN_ISSUERS].sort());
@@ -235,7 +243,14 @@ describe('deploy safeguards', () => {
     );
   });
 
-  const real = ['--all', '--project=p', '--project-number=42', '--ml-service-url=https://ml.example.com'];
+  const real = [
+    '--all',
+    '--project=p',
+    '--project-number=42',
+    '--ml-service-url=https://ml.example.com',
+    '--password-reset-link=https://app.example.com/reset/{uid}/{token}/',
+    '--mail-from=no-reply@example.com',
+  ];
   const versions = (jwt: string) => (command: Command) =>
     command.args.includes('jwt-secret')
       ? jwt
@@ -264,7 +279,8 @@ describe('deploy safeguards', () => {
         .replace('database-url:<newest-enabled-version>', 'database-url:3')
         .replace('jwt-secret:<newest-enabled-version>', 'jwt-secret:7')
         .replace('jwt-secret:<previous-enabled-version>', 'jwt-secret:5')
-        .replace('card-hmac-key:<newest-enabled-version>', 'card-hmac-key:2');
+        .replace('card-hmac-key:<newest-enabled-version>', 'card-hmac-key:2')
+        .replace('smtp-url:<newest-enabled-version>', 'smtp-url:3');
     expect([...lookedUp, ...ran].map(words).sort()).toEqual(planned.map(words).sort());
   });
 
@@ -278,6 +294,28 @@ describe('deploy safeguards', () => {
     });
     const printed = parsePrinted(ran.map(formatCommand));
     expect(gcloudDictionary(printed[0].flags.get('--set-secrets') as string)).toEqual({ DATABASE_URL: 'database-url:3', JWT_SECRET: 'jwt-secret:7' });
+  });
+
+  it('looks up smtp-url only when a function that mails is deployed, and says how to create it', async () => {
+    const lookedUp: string[] = [];
+    const query = (command: Command) => (lookedUp.push(command.args[3] as string), versions('7\n')(command));
+    await main(['auth-user', ...real.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query });
+    expect(lookedUp).toEqual(['database-url', 'jwt-secret', 'card-hmac-key']);
+    const noSmtpUrl = (command: Command) => (command.args.includes('smtp-url') ? '' : versions('7\n')(command));
+    await expect(main(['auth-password-reset', ...real.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: noSmtpUrl })).rejects.toThrow(
+      'Secret smtp-url has no enabled version: run npm run deploy:secrets -- --smtp-url',
+    );
+  });
+
+  it('will not deploy a function that mails without the reset link or the From address', async () => {
+    const withoutFrom = real.filter((arg) => !arg.startsWith('--mail-from'));
+    await expect(
+      main(['auth-password-reset', ...withoutFrom.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: versions('7\n') }),
+    ).rejects.toThrow('auth-password-reset sends mail: --mail-from (or MAIL_FROM) is required');
+    const withoutLink = real.filter((arg) => !arg.startsWith('--password-reset-link'));
+    await expect(
+      main(['auth-password-reset', ...withoutLink.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: versions('7\n') }),
+    ).rejects.toThrow('auth-password-reset mails a reset link: --password-reset-link (or PASSWORD_RESET_LINK) is required');
   });
 
   it('refuses to deploy without an enabled secret version', async () => {
@@ -296,18 +334,18 @@ describe('deploy safeguards', () => {
         query: versions('7\n'),
         execAsync: async (command) => (attempted.push(command.args.slice(0, 3).join(' ')), command.args[2] === 'wallets-list' ? 1 : 0),
       }),
-    ).rejects.toThrow('Failed to deploy wallets-list; held back: auth-login; the others were deployed');
+    ).rejects.toThrow('Failed to deploy wallets-list; held back: auth-login, auth-password-reset; the others were deployed');
     const deployed = attempted.filter((call) => call.startsWith('run deploy')).map((call) => call.split(' ')[2]);
     expect(deployed.sort()).toEqual(
       registry
         .map((definition) => definition.name)
-        .filter((name) => name !== 'auth-login')
+        .filter((name) => !TOKEN_ISSUERS.includes(name))
         .sort(),
     );
     expect(lines).toContain(
       '[wallets-list] FAILED (exit 1): ' + lines.find((line) => line.startsWith('[wallets-list] gcloud run deploy'))!.slice('[wallets-list] '.length),
     );
-    expect(lines.some((line) => line.startsWith('# Not deploying auth-login'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('# Not deploying auth-login, auth-password-reset'))).toBe(true);
   });
 
   it('wants --parallel to be a positive whole number', async () => {

@@ -68,8 +68,14 @@ export async function main(argv: string[], io: Io): Promise<void> {
   }
 
   const needsSecrets = selected.some((definition) => deploySettingsOf(definition).database);
+  const mails = selected.some((definition) => deploySettingsOf(definition).mail);
   const versions = needsSecrets
-    ? resolveSecretVersions(settings, { dropPreviousJwt: flags['drop-previous-jwt-secret'] === true, print: io.print, query: io.query ?? spawnQuery })
+    ? resolveSecretVersions(settings, {
+        dropPreviousJwt: flags['drop-previous-jwt-secret'] === true,
+        mail: mails,
+        print: io.print,
+        query: io.query ?? spawnQuery,
+      })
     : { databaseUrl: '', jwt: '', cardHmacKey: '' };
 
   const verifiers = selected.filter((definition) => !TOKEN_ISSUERS.includes(definition.name));
@@ -128,14 +134,19 @@ export const VERSION_PLACEHOLDERS = {
 
 export function resolveSecretVersions(
   settings: InfraSettings,
-  { dropPreviousJwt, print, query }: { dropPreviousJwt: boolean; print: (line: string) => void; query: (command: Command) => string },
+  {
+    dropPreviousJwt,
+    mail = false,
+    print,
+    query,
+  }: { dropPreviousJwt: boolean; mail?: boolean; print: (line: string) => void; query: (command: Command) => string },
 ): SecretVersions {
   const databaseUrl = versionLookup(SECRETS.databaseUrl, settings, 1);
   const jwt = versionLookup(SECRETS.jwt, settings, dropPreviousJwt ? 1 : 2);
   const cardHmacKey = versionLookup(SECRETS.cardHmacKey, settings, 1);
-  print(formatCommand(databaseUrl));
-  print(formatCommand(jwt));
-  print(formatCommand(cardHmacKey));
+  // Only when a function that mails is deployed: a project without a mail server deploys the rest.
+  const smtpUrl = mail ? versionLookup(SECRETS.smtpUrl, settings, 1) : undefined;
+  for (const lookup of [databaseUrl, jwt, cardHmacKey, smtpUrl]) if (lookup) print(formatCommand(lookup));
 
   if (settings.dryRun) {
     print(`# Dry run: ${VERSION_PLACEHOLDERS.newest} and ${VERSION_PLACEHOLDERS.previous} stand for the version numbers these lookups return.`);
@@ -145,6 +156,7 @@ export function resolveSecretVersions(
       jwt: VERSION_PLACEHOLDERS.newest,
       jwtPrevious: dropPreviousJwt ? undefined : VERSION_PLACEHOLDERS.previous,
       cardHmacKey: VERSION_PLACEHOLDERS.newest,
+      smtpUrl: smtpUrl && VERSION_PLACEHOLDERS.newest,
     };
   }
 
@@ -153,17 +165,22 @@ export function resolveSecretVersions(
       .split('\n')
       .map((line) => line.trim().split('/').at(-1)!)
       .filter(Boolean);
-    if (!found.length) throw new Error(`Secret ${secretName} has no enabled version: run npm run deploy:secrets`);
+    if (!found.length) {
+      const how = secretName === SECRETS.smtpUrl ? 'npm run deploy:secrets -- --smtp-url (docs/deploy.md, Mail)' : 'npm run deploy:secrets';
+      throw new Error(`Secret ${secretName} has no enabled version: run ${how}`);
+    }
     if (!found.every((version) => /^\d+$/.test(version))) throw new Error(`Unexpected version names for ${secretName}: ${found.join(', ')}`);
     return found;
   };
   const [databaseUrlVersion] = numbers(databaseUrl, SECRETS.databaseUrl);
   const [jwtVersion, jwtPrevious] = numbers(jwt, SECRETS.jwt);
   const [cardHmacKeyVersion] = numbers(cardHmacKey, SECRETS.cardHmacKey);
+  const [smtpUrlVersion] = smtpUrl ? numbers(smtpUrl, SECRETS.smtpUrl) : [];
   print(
-    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}, ${SECRETS.cardHmacKey}:${cardHmacKeyVersion}`,
+    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}, ${SECRETS.cardHmacKey}:${cardHmacKeyVersion}` +
+      (smtpUrlVersion ? `, ${SECRETS.smtpUrl}:${smtpUrlVersion}` : ''),
   );
-  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious, cardHmacKey: cardHmacKeyVersion };
+  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious, cardHmacKey: cardHmacKeyVersion, smtpUrl: smtpUrlVersion };
 }
 
 function selectFunctions(names: string[], flags: Record<string, string | boolean | undefined>): FunctionDefinition[] {

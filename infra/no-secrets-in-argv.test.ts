@@ -16,7 +16,7 @@ const SECRET_VALUES = [JWT_SECRET, DATABASE_PASSWORD];
 
 const project = ['--project=p', '--project-number=42', '--ml-service-url=https://ml.example.com'];
 const RUNS: Array<[string, (argv: string[], io: Io) => unknown, string[]]> = [
-  ['deploy', deploy, ['--all', ...project]],
+  ['deploy', deploy, ['--all', ...project, '--password-reset-link=https://app.example.com/reset/{uid}/{token}/', '--mail-from=no-reply@example.com']],
   ['bootstrap', bootstrap, project],
   ['secrets', secrets, project],
   ['secrets --rotate-jwt', secrets, [...project, '--rotate-jwt']],

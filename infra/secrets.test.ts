@@ -2,7 +2,7 @@ import { parseConfig } from '../shared/config/config';
 import { poolConfigFromUrl } from '../shared/db/connection-options';
 import type { Command } from './commands';
 import { formatCommand, runSteps, SecretFile } from './commands';
-import { generateSecrets, main, secretsSteps } from './secrets';
+import { generateSecrets, main, secretsSteps, smtpUrlFromEnvironment } from './secrets';
 import { readSettings } from './settings';
 import { parsePrinted, printedBy } from './testing/printed-commands';
 
@@ -89,6 +89,35 @@ describe('secrets --rotate-jwt', () => {
     ]);
     expect(ran[0].stdin!.value.length).toBeGreaterThanOrEqual(32);
     expect(lines.join('\n')).not.toContain(ran[0].stdin!.value);
+  });
+});
+
+describe('secrets --smtp-url', () => {
+  const relay = 'smtp://apikey:SG.very-secret-key@smtp.sendgrid.net:587';
+
+  it('stores SMTP_URL from the environment on stdin, never printed, readable by the functions', async () => {
+    const lines = await printedBy(main, ['--smtp-url', '--dry-run'], { SMTP_URL: relay });
+    expect(lines.join('\n')).not.toContain('very-secret-key');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'gcloud secrets create smtp-url --replication-policy=automatic --data-file=- --project=my-project  # stdin: <SMTP_URL: smtp://…@smtp.sendgrid.net:587>',
+        expect.stringMatching(/^gcloud secrets add-iam-policy-binding smtp-url .*--member=serviceAccount:fulfillment-functions@/),
+      ]),
+    );
+    expect(lines.join('\n')).not.toMatch(/jwt-secret|database-url/);
+  });
+
+  it('adds a version when smtp-url exists, with the value itself on stdin', async () => {
+    const ran: Command[] = [];
+    await main(['--smtp-url', '--project=p'], { print: () => undefined, env: { SMTP_URL: relay }, exec: (command) => (ran.push(command), 0) });
+    const added = ran.find((command) => command.args.slice(0, 3).join(' ') === 'secrets versions add')!;
+    expect(added.args).toContain('smtp-url');
+    expect(added.stdin?.value).toBe(relay);
+    expect(ran.flatMap((command) => command.args).join(' ')).not.toContain('very-secret-key');
+  });
+
+  it.each([undefined, '', 'https://smtp.example.com', 'not a url'])('refuses SMTP_URL=%p', (value) => {
+    expect(() => smtpUrlFromEnvironment(value === undefined ? {} : { SMTP_URL: value })).toThrow('--smtp-url reads SMTP_URL from the environment');
   });
 });
 

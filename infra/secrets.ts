@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { createOnce, gcloud, runSteps, secret, Secret, SecretFile, type Step } from './commands';
-import { SECRET_ENV, SECRETS, type InfraSettings } from './settings';
+import { registry } from '../functions/registry';
+import { deploySettingsOf, SECRET_ENV, SECRETS, type InfraSettings } from './settings';
 
 /**
  * The secrets the database functions mount (--set-secrets): the JWT signing
@@ -17,7 +18,10 @@ import { SECRET_ENV, SECRETS, type InfraSettings } from './settings';
  * user is created together with its URL secret, so the password exists in
  * exactly one place.
  *
- *   tsx infra/secrets.ts --project=P [--rotate-jwt] [--dry-run]
+ *   tsx infra/secrets.ts --project=P [--rotate-jwt | --smtp-url] [--dry-run]
+ *
+ * The mail relay's URL is the one secret it cannot generate: --smtp-url
+ * stores it from the environment (smtpUrlSteps).
  */
 const SPEC: CommandLineSpec = {
   usage: 'npm run deploy:secrets -- [flags]',
@@ -30,6 +34,10 @@ const SPEC: CommandLineSpec = {
     'rotate-jwt': {
       type: 'boolean',
       help: `add a new random ${SECRETS.jwt} version (first step of a rotation, see docs/deploy.md: Secrets)`,
+    },
+    'smtp-url': {
+      type: 'boolean',
+      help: `store the mail relay's URL, read from the ${SECRET_ENV.smtpUrl} environment variable, as ${SECRETS.smtpUrl} (a new version if it exists; docs/deploy.md: Mail)`,
     },
   },
 };
@@ -67,25 +75,27 @@ export function passwordFlagsFile(password: Secret): SecretFile {
   return new SecretFile('--flags-file', new Secret(`<--password: ${password.shown.slice(1, -1)}>`, JSON.stringify({ '--password': password.value })));
 }
 
+const createSecret = (settings: InfraSettings, name: string, payload: Secret) => ({
+  ...gcloud('secrets', 'create', name, '--replication-policy=automatic', '--data-file=-', `--project=${settings.projectId}`),
+  stdin: payload,
+});
+
+const readableByFunctions = (settings: InfraSettings, name: string) =>
+  gcloud(
+    'secrets',
+    'add-iam-policy-binding',
+    name,
+    `--project=${settings.projectId}`,
+    `--member=serviceAccount:${settings.runtimeServiceAccount}`,
+    '--role=roles/secretmanager.secretAccessor',
+    '--quiet',
+  );
+
 export function secretsSteps(settings: InfraSettings, generated: GeneratedSecrets): Step[] {
   const project = `--project=${settings.projectId}`;
-  const createSecret = (name: string, payload: Secret) => ({
-    ...gcloud('secrets', 'create', name, '--replication-policy=automatic', '--data-file=-', project),
-    stdin: payload,
-  });
-  const readableByFunctions = (name: string) =>
-    gcloud(
-      'secrets',
-      'add-iam-policy-binding',
-      name,
-      project,
-      `--member=serviceAccount:${settings.runtimeServiceAccount}`,
-      '--role=roles/secretmanager.secretAccessor',
-      '--quiet',
-    );
 
   return [
-    createOnce(gcloud('secrets', 'describe', SECRETS.jwt, project), createSecret(SECRETS.jwt, generated.jwtSecret)),
+    createOnce(gcloud('secrets', 'describe', SECRETS.jwt, project), createSecret(settings, SECRETS.jwt, generated.jwtSecret)),
     createOnce(gcloud('secrets', 'describe', SECRETS.databaseUrl, project), [
       gcloud(
         'sql',
@@ -97,13 +107,44 @@ export function secretsSteps(settings: InfraSettings, generated: GeneratedSecret
         project,
         passwordFlagsFile(generated.databasePassword),
       ),
-      createSecret(SECRETS.databaseUrl, databaseUrl(settings, generated.databasePassword)),
+      createSecret(settings, SECRETS.databaseUrl, databaseUrl(settings, generated.databasePassword)),
     ]),
-    createOnce(gcloud('secrets', 'describe', SECRETS.cardHmacKey, project), createSecret(SECRETS.cardHmacKey, generated.cardHmacKey)),
-    readableByFunctions(SECRETS.jwt),
-    readableByFunctions(SECRETS.databaseUrl),
-    readableByFunctions(SECRETS.cardHmacKey),
+    createOnce(gcloud('secrets', 'describe', SECRETS.cardHmacKey, project), createSecret(settings, SECRETS.cardHmacKey, generated.cardHmacKey)),
+    readableByFunctions(settings, SECRETS.jwt),
+    readableByFunctions(settings, SECRETS.databaseUrl),
+    readableByFunctions(settings, SECRETS.cardHmacKey),
   ];
+}
+
+/**
+ * The mail relay's URL (smtp://user:password@host:587, as the provider gives
+ * them), which no script can generate: taken from the SMTP_URL environment
+ * variable (not a flag, which would put the password in argv and the shell's
+ * history), stored as smtp-url or, when it exists, as its new version.
+ * deploy mounts it on the functions that mail only (deploy-plan.ts).
+ */
+export function smtpUrlSteps(settings: InfraSettings, smtpUrl: Secret): Step[] {
+  const project = `--project=${settings.projectId}`;
+  return [
+    createOnce(gcloud('secrets', 'describe', SECRETS.smtpUrl, project), createSecret(settings, SECRETS.smtpUrl, smtpUrl), {
+      ...gcloud('secrets', 'versions', 'add', SECRETS.smtpUrl, '--data-file=-', project),
+      stdin: smtpUrl,
+    }),
+    readableByFunctions(settings, SECRETS.smtpUrl),
+    { note: `Next: npm run deploy -- ${mailingFunctions().join(' ')} (a deploy pins the newest ${SECRETS.smtpUrl} version)` },
+  ];
+}
+
+const mailingFunctions = () => registry.filter((definition) => deploySettingsOf(definition).mail).map((definition) => definition.name);
+
+/** SMTP_URL from the environment, checked as the functions will check it, shown only as its scheme, host and port. */
+export function smtpUrlFromEnvironment(env: NodeJS.ProcessEnv): Secret {
+  const value = env[SECRET_ENV.smtpUrl]?.trim() ?? '';
+  const parsed = URL.canParse(value) ? new URL(value) : undefined;
+  if (!parsed || !/^smtps?:$/.test(parsed.protocol) || !parsed.hostname) {
+    throw new Error(`--smtp-url reads ${SECRET_ENV.smtpUrl} from the environment: set it to smtp://user:password@host:587 (or smtps://…:465) first`);
+  }
+  return new Secret(`<${SECRET_ENV.smtpUrl}: ${parsed.protocol}//…@${parsed.host}>`, value);
 }
 
 /**
@@ -123,7 +164,12 @@ export function main(argv: string[], io: Io): void {
   const parsed = parseCommandLine(argv, io, SPEC);
   if (!parsed) return;
   const { settings, flags } = parsed;
-  const steps = flags['rotate-jwt'] === true ? rotateJwtSteps(settings, generateSecrets()) : secretsSteps(settings, generateSecrets());
+  const steps =
+    flags['rotate-jwt'] === true
+      ? rotateJwtSteps(settings, generateSecrets())
+      : flags['smtp-url'] === true
+        ? smtpUrlSteps(settings, smtpUrlFromEnvironment(io.env))
+        : secretsSteps(settings, generateSecrets());
   runSteps(steps, { dryRun: settings.dryRun, print: io.print, exec: io.exec });
 }
 

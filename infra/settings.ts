@@ -22,6 +22,7 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   database: true,
   ml: false,
   cardKey: false,
+  mail: false,
 };
 
 export function deploySettingsOf(definition: FunctionDefinition): DeploySettings {
@@ -58,24 +59,33 @@ export const BASE_IMAGE = 'nodejs24';
  * started before and after a new version disagree on the value.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', cardHmacKey: 'card-hmac-key' } as const;
+export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', cardHmacKey: 'card-hmac-key', smtpUrl: 'smtp-url' } as const;
 
 /**
  * The environment variables the secrets arrive in. JWT_SECRET signs new keys
  * and verifies; JWT_SECRET_PREVIOUS (the previous enabled version, during a
  * rotation only) verifies keys signed before the rotation and never signs.
  * CARD_HMAC_KEY hashes card numbers, and only the functions that hash one
- * (deploy `cardKey`) get it.
+ * (deploy `cardKey`) get it. SMTP_URL, the mail relay's URL with its
+ * credentials, only the functions that mail (deploy `mail`).
  */
-export const SECRET_ENV = { databaseUrl: 'DATABASE_URL', jwt: 'JWT_SECRET', jwtPrevious: 'JWT_SECRET_PREVIOUS', cardHmacKey: 'CARD_HMAC_KEY' } as const;
+export const SECRET_ENV = {
+  databaseUrl: 'DATABASE_URL',
+  jwt: 'JWT_SECRET',
+  jwtPrevious: 'JWT_SECRET_PREVIOUS',
+  cardHmacKey: 'CARD_HMAC_KEY',
+  smtpUrl: 'SMTP_URL',
+} as const;
 
 /**
- * The functions that sign keys with JWT_SECRET (shared/auth/tokens.ts
- * issueToken). deploy.ts deploys them only after every other function, so no
- * key signed with a new secret version reaches a function that does not know
- * it yet (deploy.test.ts checks this list against the code).
+ * The functions that sign with JWT_SECRET: keys (shared/auth/tokens.ts
+ * issueToken) and password-reset tokens, whose key is derived from it
+ * (shared/auth/reset-tokens.ts, through requestPasswordReset). deploy.ts
+ * deploys them only after every other function, so nothing signed with a new
+ * secret version reaches a function that does not know it yet (deploy.test.ts
+ * checks this list against the code).
  */
-export const TOKEN_ISSUERS: readonly string[] = ['auth-login'];
+export const TOKEN_ISSUERS: readonly string[] = ['auth-login', 'auth-password-reset'];
 
 /**
  * Startup CPU boost (`--cpu-boost`) for what a person waits on: everything the
@@ -147,6 +157,14 @@ export const OPTIONS = {
     fallback: '0',
     help: 'instances kept warm per user-facing function (the scheduled seed always scales to zero)',
   },
+  // For the functions that mail (registry: deploy.mail), the password reset's.
+  passwordResetLink: {
+    flag: 'password-reset-link',
+    env: 'PASSWORD_RESET_LINK',
+    placeholder: 'https://app.example.com/password-reset/confirm/{uid}/{token}/',
+    help: "the web client's page for a new password, with {uid} and {token} (needed to deploy a function that mails)",
+  },
+  mailFrom: { flag: 'mail-from', env: 'MAIL_FROM', placeholder: 'no-reply@example.com', help: 'the From address of the mail the functions send' },
   apiId: { flag: 'api', env: 'API_ID', fallback: 'fulfillment-api', help: 'API Gateway API id' },
   gatewayId: { flag: 'gateway', env: 'GATEWAY_ID', fallback: 'fulfillment-gateway', help: 'API Gateway gateway id' },
   seedSchedule: { flag: 'seed-schedule', env: 'SEED_SCHEDULE', fallback: '0 3 * * *', help: 'cron schedule (UTC) of the demo-user seeding job' },
@@ -177,6 +195,8 @@ export interface InfraSettings {
   reservedConnections: number;
   /** Instances kept warm per user-facing function, unless its registry entry says otherwise. */
   minInstances: number;
+  passwordResetLink: string;
+  mailFrom: string;
   apiId: string;
   gatewayId: string;
   seedSchedule: string;
@@ -242,6 +262,8 @@ export function readSettings(
     maxConnections: count('maxConnections'),
     reservedConnections: count('reservedConnections'),
     minInstances: count('minInstances'),
+    passwordResetLink: value('passwordResetLink'),
+    mailFrom: value('mailFrom'),
     apiId: value('apiId'),
     gatewayId: value('gatewayId'),
     seedSchedule: value('seedSchedule'),

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { applyMigrations } from '../shared/db/migrations';
 import { databaseHint, redact } from './first-run';
-import { mlStandinPort } from './ml-standin/port';
+import { localPort } from './local-port';
 
 /** A port nothing listens on: taken from the OS, then let go. */
 async function closedPort(): Promise<number> {
@@ -78,11 +78,13 @@ describe('npm start without a database', () => {
   }, 60_000);
 });
 
-describe('the ML stand-in port', () => {
-  it('is any free port unless ML_STANDIN_PORT names one', () => {
-    expect(mlStandinPort({})).toBe(0);
-    expect(mlStandinPort({ ML_STANDIN_PORT: '' })).toBe(0);
-    expect(mlStandinPort({ ML_STANDIN_PORT: '9001' })).toBe(9001);
-    expect(() => mlStandinPort({ ML_STANDIN_PORT: 'eighty' })).toThrow('ML_STANDIN_PORT must be a port number');
+describe('the local stand-ins’ ports', () => {
+  it('are any free port unless ML_STANDIN_PORT or MAIL_CATCHER_PORT names one', () => {
+    expect(localPort('ML_STANDIN_PORT', {})).toBe(0);
+    expect(localPort('ML_STANDIN_PORT', { ML_STANDIN_PORT: '' })).toBe(0);
+    expect(localPort('ML_STANDIN_PORT', { ML_STANDIN_PORT: '9001' })).toBe(9001);
+    expect(() => localPort('ML_STANDIN_PORT', { ML_STANDIN_PORT: 'eighty' })).toThrow('ML_STANDIN_PORT must be a port number');
+    expect(localPort('MAIL_CATCHER_PORT', { MAIL_CATCHER_PORT: '1025', ML_STANDIN_PORT: '9001' })).toBe(1025);
+    expect(() => localPort('MAIL_CATCHER_PORT', { MAIL_CATCHER_PORT: '70000' })).toThrow('MAIL_CATCHER_PORT must be a port number');
   });
 });

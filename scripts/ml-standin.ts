@@ -5,11 +5,11 @@
  * Failures can be switched on from outside with
  * `curl -X POST <url>/__control -d '{"mode":"error500","route":"stat"}'`.
  */
-import { mlStandinPort } from './ml-standin/port';
+import { localPort } from './local-port';
 import { startMlStandin } from './ml-standin/server';
 
 async function main(): Promise<void> {
-  const standin = await startMlStandin({ port: mlStandinPort(), host: process.env.ML_STANDIN_HOST ?? '127.0.0.1' });
+  const standin = await startMlStandin({ port: localPort('ML_STANDIN_PORT'), host: process.env.ML_STANDIN_HOST ?? '127.0.0.1' });
   console.log(JSON.stringify({ severity: 'INFO', message: 'ML stand-in listening', url: standin.url }));
 
   const stop = () => {

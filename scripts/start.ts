@@ -1,5 +1,6 @@
 // `npm start`: migrate, seed the demo users if absent, start the ML stand-in
-// when no ML service is configured, and serve every function on one port.
+// when no ML service is configured and the mail catcher when no mail server
+// is, and serve every function on one port.
 import '../shared/config/node-version';
 import { checkStartupConfig, databaseUrl } from '../shared/config/config';
 import { db } from '../shared/db/prisma';
@@ -9,8 +10,9 @@ import { seedDemoUsers } from '../shared/demo/seed';
 import { logger } from '../shared/core/logging';
 import { databaseHint } from './first-run';
 import { LOCAL_CARD_HMAC_KEY, LOCAL_DATABASE_URL } from './local-defaults';
-import { mlStandinPort } from './ml-standin/port';
+import { localPort } from './local-port';
 import { startMlStandin } from './ml-standin/server';
+import { linkIn, startMailCatcher } from './mail-catcher/server';
 
 const developmentDefaults: Record<string, string> = {
   DATABASE_URL: LOCAL_DATABASE_URL,
@@ -27,9 +29,18 @@ async function main(): Promise<void> {
   // Empty counts as unset, as in the configuration itself.
   for (const [name, value] of Object.entries(developmentDefaults)) if (!process.env[name]) process.env[name] = value;
   if (!process.env.ML_SERVICE_URL) {
-    const standin = await startMlStandin({ port: mlStandinPort() });
+    const standin = await startMlStandin({ port: localPort('ML_STANDIN_PORT') });
     process.env.ML_SERVICE_URL = standin.url;
     logger.info(`ML stand-in listening on ${standin.url}`);
+  }
+  if (!process.env.SMTP_URL) {
+    // Development only: the link is printed so a person can follow it, and the message goes nowhere else.
+    const catcher = await startMailCatcher({
+      port: localPort('MAIL_CATCHER_PORT'),
+      onMessage: (mail) => logger.info(`Mail catcher: "${mail.subject}" to ${mail.to.join(', ')}`, { link: linkIn(mail) }),
+    });
+    process.env.SMTP_URL = catcher.url;
+    logger.info(`Mail catcher listening on ${catcher.url}`);
   }
 
   checkStartupConfig({ database: true });
@@ -50,6 +61,7 @@ async function main(): Promise<void> {
       demoLogins: DEMO_USERS.map((user) => `${user.username} / ${user.username}`),
       docs: `http://localhost:${port}/swagger/`,
       mlService: process.env.ML_SERVICE_URL,
+      mailServer: process.env.SMTP_URL?.replace(/\/\/[^@/]*@/, '//'),
     });
   });
 }

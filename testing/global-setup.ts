@@ -28,8 +28,9 @@ export default async function globalSetup(): Promise<void> {
   // Tests switch the ML stand-in's failures on and off between requests; a kept quote would hide them.
   process.env.ML_STAT_TTL_MS ??= '0';
   process.env.ML_QUOTE_MAX_AGE_MS ??= '0';
-  // Every test logs in from this one address, many times a minute and in bursts; the tests
-  // of these two limits (functions/auth-login) set their own.
+  // Every test logs in and asks for password resets from this one address, many times a minute
+  // and in bursts; the tests of these two limits (functions/auth-login, auth-password-reset,
+  // auth-password-reset-confirm) set their own.
   process.env.LOGIN_CLIENT_MAX_CHECKS ??= '1000000';
   process.env.PASSWORD_CHECKS_PER_INSTANCE ??= '1000';
   delete process.env.JWT_SECRET_VERSION;

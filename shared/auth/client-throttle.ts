@@ -9,7 +9,9 @@ import { sqlInsertId } from '../db/sql';
  * instance, whatever the usernames: the per-username throttle
  * (./login-throttle) cannot stop one client trying a new username each time,
  * and each try costs a full bcrypt check (an unknown username too, so its
- * timing tells nothing). Login uses it; the password-reset endpoints are to.
+ * timing tells nothing). Login and the password-reset request use it, one
+ * allowance per client for both (a reset request costs mail, and probes
+ * addresses as a login probes usernames).
  *
  * - Every check counts, a success as much as a failure: a client that logs in
  *   to its own account over and over costs as much CPU as one guessing.
@@ -48,7 +50,7 @@ export async function reserveClientCheck(address: string): Promise<void> {
   const decision = await sqlInsertId(RESERVE, [clientKey(address), window, limit, window, window]);
   if (decision === 1) return;
   if (!(decision >= 2)) throw new Error(`The client throttle's reservation came back with ${decision}: LAST_INSERT_ID(expr) did not reach the client`);
-  throw new ApiError(429, 'too_many_attempts', 'Too many login attempts from this network; try again later', [], { 'Retry-After': String(decision - 1) });
+  throw new ApiError(429, 'too_many_attempts', 'Too many attempts from this network; try again later', [], { 'Retry-After': String(decision - 1) });
 }
 
 /**

@@ -10,15 +10,15 @@ import { ApiError } from '../core/errors';
  * client retries, perhaps on another instance) — the total a spray from many
  * addresses can cost is this times the function's max instances.
  *
- * Login uses it; the password-reset endpoints are to (any bcrypt hash or
- * compare on a request's behalf belongs inside a slot).
+ * Login and the password-reset confirmation (its hash of the new password)
+ * use it; any bcrypt hash or compare on a request's behalf belongs inside a slot.
  */
 let running = 0;
 
 /** Runs `check` in one of the instance's password-check slots, or throws 429 when none is free. */
 export async function withPasswordCheckSlot<T>(check: () => Promise<T>): Promise<T> {
   if (running >= config().PASSWORD_CHECKS_PER_INSTANCE) {
-    throw new ApiError(429, 'too_many_requests', 'Too many logins at once; retry the request shortly', [], { 'Retry-After': '1' });
+    throw new ApiError(429, 'too_many_requests', 'Too many password checks at once; retry the request shortly', [], { 'Retry-After': '1' });
   }
   running += 1;
   try {

@@ -39,8 +39,18 @@ describe('parseConfig', () => {
     ['CLOUD_SQL_IP_TYPE', { ...valid, INSTANCE_CONNECTION_NAME: 'p:europe-west1:i', CLOUD_SQL_IP_TYPE: 'public' }],
     ['CARD_HMAC_KEY', { ...valid, CARD_HMAC_KEY: 'short' }],
     ['MAX_WALLETS_PER_USER', { ...valid, MAX_WALLETS_PER_USER: '0' }],
+    ['SMTP_URL', { ...valid, SMTP_URL: 'https://smtp.example.com' }],
+    ['PASSWORD_RESET_LINK', { ...valid, PASSWORD_RESET_LINK: 'https://app.example.com/reset/{token}/' }],
+    ['PASSWORD_RESET_ANSWER_MS', { ...valid, PASSWORD_RESET_ANSWER_MS: '0' }],
   ])('names %s when it is missing or malformed', (name, env) => {
     expect(() => parseConfig(env)).toThrow(name);
+  });
+
+  it('wants the password reset’s answer time inside the deadline, for a function that mails only', () => {
+    const slow = { ...valid, SMTP_URL: 'smtp://127.0.0.1:25', PASSWORD_RESET_ANSWER_MS: '10000' };
+    expect(() => parseConfig(slow, { database: true, mail: true })).toThrow('PASSWORD_RESET_ANSWER_MS must be less than REQUEST_DEADLINE_MS');
+    expect(parseConfig({ ...slow, REQUEST_DEADLINE_MS: '20000' }, { database: true, mail: true }).PASSWORD_RESET_ANSWER_MS).toBe(10000);
+    expect(parseConfig(slow).PASSWORD_RESET_ANSWER_MS).toBe(10000);
   });
 
   it('takes the Cloud SQL connector’s instance, its public IP unless told otherwise', () => {
@@ -104,8 +114,9 @@ describe('a function instance', () => {
   it.each([
     ['assets-stat', 'ML_SERVICE_URL is'],
     ['seed-demo-users', 'SCHEDULER_AUDIENCE and SCHEDULER_SERVICE_ACCOUNT are'],
+    ['auth-password-reset', 'SMTP_URL is'],
   ])('fails at start for %s deployed without what it needs (%s required)', (target, names) => {
-    const result = start({ ...process.env, FUNCTION_TARGET: target, ML_SERVICE_URL: '', SCHEDULER_AUDIENCE: '', SCHEDULER_SERVICE_ACCOUNT: '' });
+    const result = start({ ...process.env, FUNCTION_TARGET: target, ML_SERVICE_URL: '', SCHEDULER_AUDIENCE: '', SCHEDULER_SERVICE_ACCOUNT: '', SMTP_URL: '' });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(`Invalid configuration: ${names} required`);
   });

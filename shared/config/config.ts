@@ -82,6 +82,29 @@ const configSchema = z.object({
   // The most a request may take to arrive, headers and body (node's requestTimeout); past it, 408 (shared/http/slow-requests). Capped at REQUEST_DEADLINE_MS.
   REQUEST_RECEIVE_TIMEOUT_MS: positiveInt(DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS),
   IDEMPOTENCY_TTL_HOURS: positiveInt(48),
+  // Password reset (docs/auth.md, Password reset). The mail server: smtp:// (STARTTLS when offered,
+  // port 587) or smtps:// (TLS from the start, 465), with the relay's user and password; Secret Manager in deploy.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/]+/, 'must be smtp://[user:pass@]host[:port] or smtps://…')
+    .optional(),
+  // Each wait on the mail server (connecting, its greeting, each reply) at most this long.
+  SMTP_TIMEOUT_MS: positiveInt(3000),
+  // After the mail server failed, every reset answers 503 at once for this long (Retry-After).
+  SMTP_RETRY_AFTER_SECONDS: positiveInt(30),
+  MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
+  // The page of the web client that asks for the new password; {uid} and {token} are filled in.
+  PASSWORD_RESET_LINK: z
+    .string()
+    .url('must be a URL')
+    .refine((link) => link.includes('{uid}') && link.includes('{token}'), 'must contain {uid} and {token}')
+    .default('http://localhost:3000/password-reset/confirm/{uid}/{token}/'),
+  PASSWORD_RESET_TTL_SECONDS: positiveInt(60 * 60),
+  // Every reset request answers this long after it arrived, mail sent or not, so a known and an
+  // unknown address cannot be told apart by the time the answer takes.
+  PASSWORD_RESET_ANSWER_MS: positiveInt(1500),
+  PASSWORD_RESET_MAX_REQUESTS: positiveInt(3),
+  PASSWORD_RESET_WINDOW_SECONDS: positiveInt(60 * 60),
   // One request in this many that adds a short-lived row also purges expired ones (shared/db/housekeeping).
   HOUSEKEEPING_EVERY: positiveInt(20),
   // Who may call seed-demo-users: the audience Cloud Scheduler puts in its OIDC
@@ -106,6 +129,8 @@ export interface ConfigNeeds {
   scheduler?: boolean;
   /** Hashes card numbers (CARD_HMAC_KEY). */
   cardKey?: boolean;
+  /** Sends e-mail (SMTP_URL). */
+  mail?: boolean;
 }
 
 const missingDatabaseUrl = () => new ConfigError('Invalid configuration: DATABASE_URL is required (mysql://user:pass@host:port/db)');
@@ -126,6 +151,11 @@ export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { datab
   }
   if (needs.cardKey && !config.CARD_HMAC_KEY) throw missingCardKey();
   if (needs.ml && !config.ML_SERVICE_URL) throw new ConfigError('Invalid configuration: ML_SERVICE_URL is required');
+  if (needs.mail && !config.SMTP_URL) throw new ConfigError('Invalid configuration: SMTP_URL is required');
+  // The password reset answers at this time, inside the request: at or past the deadline, every reset would be a 503.
+  if (needs.mail && config.PASSWORD_RESET_ANSWER_MS >= config.REQUEST_DEADLINE_MS) {
+    throw new ConfigError('Invalid configuration: PASSWORD_RESET_ANSWER_MS must be less than REQUEST_DEADLINE_MS');
+  }
   if (needs.scheduler) {
     const missing = (['SCHEDULER_AUDIENCE', 'SCHEDULER_SERVICE_ACCOUNT'] as const).filter((name) => !config[name]);
     if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required`);
@@ -154,6 +184,11 @@ export function databaseUrl(settings = config()): string {
 export function jwtSecretSetting(settings = config()): { secret: string } | { version: string } {
   if (!settings.JWT_SECRET === !settings.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
   return settings.JWT_SECRET ? { secret: settings.JWT_SECRET } : { version: settings.JWT_SECRET_VERSION as string };
+}
+
+export function smtpUrl(settings = config()): string {
+  if (!settings.SMTP_URL) throw new ConfigError('Invalid configuration: SMTP_URL is required');
+  return settings.SMTP_URL;
 }
 
 export function cardHmacKey(settings = config()): string {

@@ -136,7 +136,9 @@ describe(`migration ${HASH_MIGRATION} and its data step`, () => {
     it('migrates a database with no card to convert', async () => {
       const { url, conn } = await previousRelease();
       await conn.end();
-      expect(await applyMigrations(url)).toEqual([HASH_MIGRATION]);
+      // This migration and those after it, the previous release lacking them all.
+      const names = readMigrations().map((migration) => migration.name);
+      expect(await applyMigrations(url)).toEqual(names.slice(names.indexOf(HASH_MIGRATION)));
     });
   });
 });

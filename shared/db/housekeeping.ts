@@ -3,9 +3,9 @@ import { sqlExecute, sqlRows } from './sql';
 
 /**
  * Rows that only matter for a while — sessions, login attempts (per username
- * and per client address), remembered idempotent answers — are purged a batch
- * at a time by the requests that add such rows, so no table grows without
- * bound and no cron job is needed.
+ * and per client address), reset requests, remembered idempotent answers —
+ * are purged a batch at a time by the requests that add such rows, so no
+ * table grows without bound and no cron job is needed.
  *
  * Only one request in HOUSEKEEPING_EVERY pays for it, so the others send no extra
  * statement: each request adds at most one row and a purge removes up to
@@ -20,6 +20,7 @@ const EXPIRY = {
   login_throttle: { key: 'username', expired: 'window_started_at < NOW(6) - INTERVAL ? SECOND' },
   // Likewise per client address (shared/auth/client-throttle): kept one window, no longer.
   login_client_throttle: { key: 'client', expired: 'window_started_at < NOW(6) - INTERVAL ? SECOND' },
+  password_reset_throttle: { key: 'email', expired: 'window_started_at < NOW(6) - INTERVAL ? SECOND' },
   idempotency_records: { key: 'id', expired: 'created_at < NOW(6) - INTERVAL ? HOUR' },
 } as const;
 
@@ -27,6 +28,7 @@ const EXPIRY = {
 function lifetime(table: keyof typeof EXPIRY): number[] {
   if (table === 'login_throttle') return [config().LOGIN_FAILURE_WINDOW_SECONDS];
   if (table === 'login_client_throttle') return [config().LOGIN_CLIENT_WINDOW_SECONDS];
+  if (table === 'password_reset_throttle') return [config().PASSWORD_RESET_WINDOW_SECONDS];
   if (table === 'idempotency_records') return [config().IDEMPOTENCY_TTL_HOURS];
   return [];
 }

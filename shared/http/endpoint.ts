@@ -112,6 +112,8 @@ export interface DeploySettings {
   ml: boolean;
   /** Hashes card numbers: gets the card-hmac-key secret as CARD_HMAC_KEY (shared/cards). */
   cardKey: boolean;
+  /** Sends e-mail (SMTP_URL, mounted from Secret Manager for these functions only). */
+  mail: boolean;
 }
 
 export interface FunctionDefinition {

@@ -30,10 +30,10 @@ const descriptions: Record<number, string> = {
   413: 'Request body too large',
   415: 'Request body is not JSON',
   422: 'A valid request the rules refuse',
-  429: 'Too many login attempts for the username or from the client address, or too many logins at once; see Retry-After',
+  429: 'Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After',
   431: 'Request line and headers over 16 KiB together; the connection is closed',
   502: 'The investment service answered badly',
-  503: 'The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key',
+  503: 'The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key',
   504: 'The investment service timed out',
 };
 

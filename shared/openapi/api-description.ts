@@ -38,6 +38,6 @@ Every error is JSON, never a stack trace:
 | 413 | request body too large |
 | 415 | request body is not JSON |
 | 422 | a valid request the rules refuse (no wallet can pay; a wallet past the per-user limit) |
-| 429 | too many failed logins (see \`Retry-After\`) |
-| 502 / 503 / 504 | the investment service answered badly / is unavailable / timed out (the old service answered 500) |
+| 429 | too many failed logins, too many logins and reset requests from one client address, too many password checks at once, or too many reset requests for one address (see \`Retry-After\`) |
+| 502 / 503 / 504 | the investment service answered badly / is unavailable / timed out (the old service answered 500); 503 \`mail_unavailable\`: the mail server failed a password reset |
 `;

@@ -134,6 +134,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password/reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link by e-mail
+         * @description Mails a link carrying `uid` and `token` to every active account with this address, for `POST /api/v1/auth/password/reset/confirm/`. The answer is the same, and takes as long, whether or not an account has the address. The token works once, and for an hour by default. A few requests per address per hour, and a limit per client address shared with login (429 with Retry-After after either); 503 with Retry-After when the mail server fails.
+         */
+        post: operations["authPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/reset/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the link from the reset e-mail
+         * @description Sets the password of the account `uid` names, if `token` is its unused, unexpired reset token, and ends every session of that account. A bad `uid` is 400 naming `uid`; a bad, used or expired token is 400 naming `token`; then a new password the password rules refuse (too short, over 72 bytes, like the username or e-mail, too common, or two copies that differ) is 400 naming the field and the rule. When the instance is already hashing as many passwords as it will at once, 429 with Retry-After, and nothing is written.
+         */
+        post: operations["authPasswordResetConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallets/": {
         parameters: {
             query?: never;
@@ -464,6 +504,28 @@ export interface components {
             /** @description new_password1 again */
             new_password2: string;
         };
+        PasswordResetConfirm: {
+            /** @description From the link the reset e-mail carries */
+            uid: string;
+            /** @description From the link the reset e-mail carries */
+            token: string;
+            new_password1: string;
+            new_password2: string;
+        };
+        PasswordResetDone: {
+            /** @constant */
+            detail: "Password has been reset with the new password.";
+        };
+        PasswordResetEmail: {
+            email: string;
+        };
+        PasswordResetSent: {
+            /**
+             * @description The same for every address, whether an account has it or not
+             * @constant
+             */
+            detail: "Password reset e-mail has been sent.";
+        };
         /** @description Any of the writable fields of the user; what is left out stays as it is */
         PatchedUserUpdate: {
             username?: string;
@@ -678,7 +740,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many login attempts for the username or from the client address, or too many logins at once; see Retry-After */
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -699,7 +761,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -778,7 +840,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -857,7 +919,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -941,7 +1003,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1066,7 +1128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1191,7 +1253,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1301,7 +1363,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many login attempts for the username or from the client address, or too many logins at once; see Retry-After */
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1322,7 +1384,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1407,7 +1469,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1499,7 +1561,246 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "johnwick@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetEmail"];
+            };
+        };
+        responses: {
+            /** @description Sent if an account has the address */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Password reset e-mail has been sent."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PasswordResetSent"];
+                };
+            };
+            /** @description Invalid input; `details` names each bad field */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure: 500 `internal_error`, its details in the logs */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authPasswordResetConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "uid": "NWIwYzFkMmUtM2Y0MC01YTZiLThjN2QtOWUwZjFhMmIzYzRk",
+                 *       "token": "sxk3bq-8mOkK0dUq0m2m6Ugd3x4mWcTKoxEJkzYpOA9bFGRzDq",
+                 *       "new_password1": "a new passphrase",
+                 *       "new_password2": "a new passphrase"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description The password is set; every session of the account has ended */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Password has been reset with the new password."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PasswordResetDone"];
+                };
+            };
+            /** @description Invalid input; `details` names each bad field */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A method this path does not answer (`Allow` lists those it does) */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many login attempts for the username, too many logins or reset requests from the client address, too many password checks at once, or too many reset requests for one address; see Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request line and headers over 16 KiB together; the connection is closed */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1583,7 +1884,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1715,7 +2016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1818,7 +2119,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -1978,7 +2279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2089,7 +2390,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2241,7 +2542,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2479,7 +2780,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2640,7 +2941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2771,7 +3072,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The investment service or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
+            /** @description The investment service, the mail server or the database is unavailable or too slow (see Retry-After); `commit_outcome_unknown`: retry with the same Idempotency-Key */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];

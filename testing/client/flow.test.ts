@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import createClient, { type Client } from 'openapi-fetch';
 import { createLocalServer } from '../../scripts/local-server';
 import { seedDemoUsers } from '../../shared/demo/seed';
+import { useMailCatcher } from '../mail-catcher';
 import { useMlStandin } from '../ml-standin';
+import { useSettings } from '../settings';
 import { useTestDatabase } from '../test-database';
 import type { components, paths } from './api';
 
@@ -22,6 +24,8 @@ import type { components, paths } from './api';
 
 useTestDatabase();
 useMlStandin();
+const mail = useMailCatcher();
+useSettings({ PASSWORD_RESET_ANSWER_MS: '20' });
 
 type Wallet = components['schemas']['Wallet'];
 type Transaction = components['schemas']['Transaction'];
@@ -104,6 +108,29 @@ it('logs in, tops up with a key, reads its money, takes advice, buys it, sees it
   expect(logout.data?.detail).toBe('Successfully logged out.');
   const afterLogout = await api.GET('/api/v1/auth/user/');
   expect([afterLogout.response.status, afterLogout.error?.error.code]).toEqual([401, 'unauthorized']);
+});
+
+it('forgets a password, asks for a reset, follows the mailed link, and logs in with the new password', async () => {
+  const anonymous = createClient<paths>({ baseUrl });
+  const before = await anonymous.POST('/api/v1/auth/login/', { body: { username: 'alexray', password: 'alexray' } });
+  const oldSession = clientWithKey(before.data!.key);
+
+  const asked = await anonymous.POST('/api/v1/auth/password/reset/', { body: { email: 'alexray@example.com' } });
+  expect([asked.response.status, asked.data?.detail]).toEqual([200, 'Password reset e-mail has been sent.']);
+  const [message] = mail.messagesTo('alexray@example.com');
+  const confirmation: components['schemas']['PasswordResetConfirm'] = {
+    ...mail.resetLinkIn(message),
+    new_password1: 'a ray in the morning',
+    new_password2: 'a ray in the morning',
+  };
+  const confirmed = await anonymous.POST('/api/v1/auth/password/reset/confirm/', { body: confirmation });
+  expect([confirmed.response.status, confirmed.data?.detail]).toEqual([200, 'Password has been reset with the new password.']);
+
+  const reused = await anonymous.POST('/api/v1/auth/password/reset/confirm/', { body: confirmation });
+  expect([reused.response.status, reused.error?.error.details.map((detail) => detail.field)]).toEqual([400, ['token']]);
+  expect((await oldSession.GET('/api/v1/auth/user/')).response.status).toBe(401);
+  const after = await anonymous.POST('/api/v1/auth/login/', { body: { username: 'alexray', password: 'a ray in the morning' } });
+  expect(after.response.status).toBe(200);
 });
 
 it('edits the profile, sees and ends sessions, and changes the password, ending the other sessions', async () => {
