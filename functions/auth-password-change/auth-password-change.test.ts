@@ -1,7 +1,9 @@
 import { IN_FLIGHT_ALLOWANCE } from '../../shared/auth/login-throttle';
+import { withPasswordCheckSlot } from '../../shared/auth/password-check-slots';
 import { setLogSink } from '../../shared/core/logging';
 import { db } from '../../shared/db/prisma';
 import { callFunction, loginAs, logout, tokenHeader } from '../../testing/http';
+import { useSettings } from '../../testing/settings';
 import { useTestDatabase } from '../../testing/test-database';
 import { createUser } from '../../testing/users';
 
@@ -210,5 +212,25 @@ describe('POST /api/v1/auth/password/change/', () => {
       expect(await canLogIn(username, saved[0])).toBe(true);
       for (const other of passwords.filter((password) => password !== saved[0])) expect(await canLogIn(username, other)).toBe(false);
     });
+  });
+});
+
+describe('with every password-check slot of the instance taken', () => {
+  useSettings({ PASSWORD_CHECKS_PER_INSTANCE: '2' });
+
+  it('answers 429 with Retry-After at once, changing and counting nothing, and saves once a slot frees', async () => {
+    const { username, key } = await freshUser();
+    // Two checks of someone else's hold both slots until released: no timing involved.
+    const releases: Array<() => void> = [];
+    const held = Array.from({ length: 2 }, () => withPasswordCheckSlot(() => new Promise<void>((resolve) => releases.push(resolve))));
+    const refused = await changeTo(key, NEW);
+    expect([refused.status, refused.body.error.code, refused.headers['retry-after']]).toEqual([429, 'too_many_requests', '1']);
+    expect(await db().loginThrottle.count()).toBe(0);
+    releases[0]();
+    await held[0];
+    expect(await canLogIn(username, OLD)).toBe(true);
+    expect((await changeTo(key, NEW)).status).toBe(200);
+    releases[1]();
+    await held[1];
   });
 });

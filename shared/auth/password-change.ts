@@ -2,6 +2,7 @@ import { badRequest } from '../core/errors';
 import { sqlRows, type SqlTx } from '../db/sql';
 import { clearLoginFailures, recordLoginFailure, reservePasswordCheck } from './login-throttle';
 import { assertPasswordAllowed } from './password-rules';
+import { withPasswordCheckSlot } from './password-check-slots';
 import { hashPassword, verifyPassword } from './passwords';
 import { endSessionsOf } from './sessions';
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from './tokens';
@@ -33,7 +34,8 @@ export interface CheckedPasswordChange {
  *
  * 1. the session and the user's hash, read (and the session confirmed);
  * 2. the password rules for the new one (no bcrypt spent on a refusal);
- * 3. the old password, checked as a login checks it: a reservation of the
+ * 3. the old password, checked as a login checks it, in one of the
+ *    instance's password-check slots (429 when none is free): a reservation of the
  *    login throttle of the username first (429 once it is spent), a wrong
  *    one counted as a failed login and answered 400 naming `old_password`;
  * 4. the new hash, made before any lock is taken (bcrypt is the slow part).
@@ -44,13 +46,16 @@ export async function checkPasswordChange(session: SessionToConfirm, change: Pas
   const checkedHash = read!.passwordHash; // confirm threw if there was no row
   assertPasswordAllowed({ password: change.newPassword, repeated: change.repeated, username: user.username, email: user.email });
 
-  await reservePasswordCheck(user.username);
-  if (!(await verifyPassword(change.oldPassword, checkedHash))) {
-    await recordLoginFailure(user.username);
-    throw wrongOldPassword();
-  }
-  const [newHash] = await Promise.all([hashPassword(change.newPassword), clearLoginFailures(user.username)]);
-  return { userId: user.id, checkedHash, newHash };
+  // Both bcrypt calls in one of the instance's slots, taken before the throttle's reservation: a 429 for want of a slot counts nothing.
+  return withPasswordCheckSlot(async () => {
+    await reservePasswordCheck(user.username);
+    if (!(await verifyPassword(change.oldPassword, checkedHash))) {
+      await recordLoginFailure(user.username);
+      throw wrongOldPassword();
+    }
+    const [newHash] = await Promise.all([hashPassword(change.newPassword), clearLoginFailures(user.username)]);
+    return { userId: user.id, checkedHash, newHash };
+  });
 }
 
 /**
