@@ -1,8 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { config } from '../config/config';
 import { ApiError } from '../core/errors';
-import { purgeExpiredSometimes } from '../db/housekeeping';
-import { sqlInsertId } from '../db/sql';
+import { windowedCounter } from './windowed-count';
 
 /**
  * Password checks per client address are bounded per window, across every
@@ -27,30 +26,14 @@ import { sqlInsertId } from '../db/sql';
  * at most, then purged (shared/db/housekeeping), and never logged.
  */
 
-/**
- * The decision comes back as the statement's insert id, as in the username
- * throttle (see RESERVE there): 1 is "counted"; n ≥ 2 is "refused, n − 1
- * seconds left in the window". Assignments read the row's old values.
- */
-const RESERVE = `
-  INSERT INTO login_client_throttle (client, window_started_at, password_checks)
-  VALUES (?, NOW(6), LAST_INSERT_ID(1))
-  ON DUPLICATE KEY UPDATE
-    password_checks = CASE
-      WHEN window_started_at <= NOW(6) - INTERVAL ? SECOND THEN LAST_INSERT_ID(1)
-      WHEN password_checks < ? THEN password_checks + LAST_INSERT_ID(1)
-      ELSE IF(LAST_INSERT_ID(1 + GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(6), window_started_at + INTERVAL ? SECOND) + 1)) > 0, password_checks, password_checks)
-    END,
-    window_started_at = IF(window_started_at <= NOW(6) - INTERVAL ? SECOND, NOW(6), window_started_at)`;
+const reserve = windowedCounter({ table: 'login_client_throttle', keyColumn: 'client', countColumn: 'password_checks' });
 
 /** Counts one password check for the client at `address`, or throws 429. */
 export async function reserveClientCheck(address: string): Promise<void> {
   const { LOGIN_CLIENT_MAX_CHECKS: limit, LOGIN_CLIENT_WINDOW_SECONDS: window } = config();
-  await purgeExpiredSometimes('login_client_throttle');
-  const decision = await sqlInsertId(RESERVE, [clientKey(address), window, limit, window, window]);
-  if (decision === 1) return;
-  if (!(decision >= 2)) throw new Error(`The client throttle's reservation came back with ${decision}: LAST_INSERT_ID(expr) did not reach the client`);
-  throw new ApiError(429, 'too_many_attempts', 'Too many attempts from this network; try again later', [], { 'Retry-After': String(decision - 1) });
+  const secondsLeft = await reserve(clientKey(address), limit, window);
+  if (secondsLeft === undefined) return;
+  throw new ApiError(429, 'too_many_attempts', 'Too many attempts from this network; try again later', [], { 'Retry-After': String(secondsLeft) });
 }
 
 /**
