@@ -28,7 +28,7 @@ const databaseUrlFromEnvironment = Boolean(process.env.DATABASE_URL);
 
 async function main(): Promise<void> {
   // Empty counts as unset, as in the configuration itself. A key pair given in the environment is used as a pair, or not at all.
-  const signing = process.env.SIGNING_PUBLIC_KEYS || process.env.SIGNING_PUBLIC_KEYS_VERSION ? {} : localSigningKeys();
+  const signing: Record<string, string> = process.env.SIGNING_PUBLIC_KEYS || process.env.SIGNING_PUBLIC_KEYS_VERSION ? {} : localSigningKeys();
   for (const [name, value] of Object.entries({ ...developmentDefaults, ...signing })) if (!process.env[name]) process.env[name] = value;
   if (!process.env.ML_SERVICE_URL) {
     const standin = await startMlStandin({ port: localPort('ML_STANDIN_PORT') });
