@@ -1,16 +1,19 @@
 // The floor: the least a GET /api/v1/wallets/ can cost on this stack, to put
 // the functions' numbers in proportion. node:http and the mariadb driver only,
-// doing the same work: verify the JWT, one joined SELECT of session + user,
+// doing the same work: verify the JWT (ES256, kept once checked, as the functions do), one joined SELECT of session + user,
 // one SELECT of the wallets, one JSON log line to stdout, a JSON answer.
 // Run by plain `node` (type stripping), so it must stay erasable TypeScript.
-import { createSecretKey, randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import jwt from 'jsonwebtoken';
 import mariadb from 'mariadb';
 
 const port = Number(process.argv.find((arg) => arg.startsWith('--port='))?.slice('--port='.length) ?? 8080);
 const databaseUrl = new URL(process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/fulfillment');
-const key = createSecretKey(Buffer.from(process.env.JWT_SECRET ?? '', 'utf8'));
+// The public keys by kid, as the functions read SIGNING_PUBLIC_KEYS (shared/auth/signing-keys.ts).
+const publicKeys = new Map(
+  Object.entries(JSON.parse(process.env.SIGNING_PUBLIC_KEYS ?? '{}') as Record<string, string>).map(([kid, pem]) => [kid, createPublicKey(pem)]),
+);
 // JSON.rawJSON (Node 21+) writes the exact decimal as a number, as the functions do.
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
@@ -30,6 +33,16 @@ const SESSION_SQL =
   'FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?';
 const WALLETS_SQL = 'SELECT id, bank_name, card_number, balance FROM wallets WHERE user_id = ? ORDER BY created_at, id';
 
+// Checked keys are kept, as shared/auth/tokens.ts keeps them (expiry aside: the bench's keys outlive it).
+const verified = new Map<string, jwt.JwtPayload>();
+function verify(token: string): jwt.JwtPayload {
+  const key = publicKeys.get(jwt.decode(token, { complete: true })?.header.kid ?? '');
+  if (!key) throw new Error('unknown kid');
+  const claims = jwt.verify(token, key, { algorithms: ['ES256'] }) as jwt.JwtPayload;
+  verified.set(token, claims);
+  return claims;
+}
+
 function answer(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
@@ -41,7 +54,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<number
   if (!token) return reply(res, 401, 'Authentication credentials were not provided');
   let claims: jwt.JwtPayload;
   try {
-    claims = jwt.verify(token, key, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    claims = verified.get(token) ?? verify(token);
   } catch {
     return reply(res, 401, 'Invalid token');
   }

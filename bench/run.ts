@@ -1,6 +1,7 @@
 // `npm run bench`: what each function costs per request, against a floor. See docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { newSigningKeyPair, publicKeySetText } from '../shared/auth/signing-key-pairs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { percentile, runLoad, type RequestSpec } from './load';
 import { parseOptions, selected, type BenchOptions } from './options';
 import { startPrivateMariaDb } from './private-mariadb';
 import { cpuMs, rssMb } from './process-stats';
+import { measureSigning, signingTable, type SigningCost } from './signing-cost';
 import { coldStartTable, median, scenarioTable, type ColdStartResult, type ScenarioResult } from './report';
 import { COLD_START_PROBES, LOAD_SCENARIOS, USERS, type BenchContext, type LoadScenario } from './scenarios';
 import { otherClientsActive, perRequest, readCounters, snapshotClients, sqlDelta, waitForQuiet } from './sql-counters';
@@ -216,14 +218,19 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   const coldStarts: ColdStartResult[] = [];
   const balanceChecks: Array<Awaited<ReturnType<typeof checkBalances>>> = [];
+  let signingCost: SigningCost | undefined;
   try {
     const seeding = performance.now();
     await seedHeavyUser(bench.conn, options.heavyTransactions);
     say(`  ${HEAVY_USER.username}: ${options.heavyTransactions} transactions in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
 
+    const signing = newSigningKeyPair();
     const env = functionEnv({
       DATABASE_URL: bench.url,
-      JWT_SECRET: randomBytes(48).toString('base64'),
+      // Each function is given only its own secrets (bench/servers.ts startFunction), as deployed.
+      SIGNING_PUBLIC_KEYS: publicKeySetText([signing.publicKeyPem]),
+      SIGNING_PRIVATE_KEY: signing.privateKeyPem,
+      PASSWORD_RESET_KEY: randomBytes(32).toString('base64'),
       CARD_HMAC_KEY: process.env.CARD_HMAC_KEY,
       ML_SERVICE_URL: standin.url,
       SMTP_URL: mailCatcher.url,
@@ -261,6 +268,10 @@ async function main(): Promise<void> {
     }
     // Cold starts top up and buy too.
     if (coldStarts.length) balanceChecks.push(await checkBalances(bench, 'at the end'));
+    if (selected(options, 'signing')) {
+      say('signing: ES256 and HS256, warm and cold…');
+      signingCost = measureSigning(options.smoke ? { times: 50, spawns: 1 } : undefined);
+    }
   } finally {
     for (const server of [...running]) await stop(server);
     await standin.close();
@@ -279,12 +290,13 @@ async function main(): Promise<void> {
   }
   say(`\nCold starts (spawn → first answer to a real request)\n`);
   say(coldStartTable(coldStarts, options.coldStartSpawns));
+  if (signingCost) say(`\nSigning keys (a warm request checks none: checked keys are kept)\n\n${signingTable(signingCost)}`);
   say(`\ntotal ${totalSeconds.toFixed(0)} s`);
 
   mkdirSync(path.dirname(RESULTS), { recursive: true });
   writeFileSync(
     RESULTS,
-    `${JSON.stringify({ finishedAt: new Date().toISOString(), node: process.version, cpus: cpus().length, options, totalSeconds, scenarios, coldStarts, balanceChecks, failures }, null, 2)}\n`,
+    `${JSON.stringify({ finishedAt: new Date().toISOString(), node: process.version, cpus: cpus().length, options, totalSeconds, scenarios, coldStarts, signingCost, balanceChecks, failures }, null, 2)}\n`,
   );
   say(`written to ${path.relative(process.cwd(), RESULTS)}`);
   if (failures.length) {

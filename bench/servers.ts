@@ -3,7 +3,8 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RUNTIME_ENV } from '../infra/settings';
+import { findFunction } from '../functions/registry';
+import { deploySettingsOf, RUNTIME_ENV } from '../infra/settings';
 import { send, type RequestSpec } from './load';
 
 /**
@@ -93,11 +94,20 @@ export function functionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The secrets only some functions are given (infra/deploy-plan.ts), by the deploy setting that gives them. */
+const SECRETS_BY_SETTING = { signs: 'SIGNING_PRIVATE_KEY', resetKey: 'PASSWORD_RESET_KEY', cardKey: 'CARD_HMAC_KEY', mail: 'SMTP_URL' } as const;
+
 export async function startFunction(target: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
   const port = await freePort();
   // No --source: like Cloud Run, the framework loads package.json's main.
   const args = [FRAMEWORK_BIN, `--target=${target}`, `--port=${port}`];
-  return start(target, args, env, port);
+  const definition = findFunction(target);
+  const own: NodeJS.ProcessEnv = { ...env };
+  // As deployed: a function holds only the secrets it uses.
+  for (const [setting, name] of Object.entries(SECRETS_BY_SETTING)) {
+    if (definition && !deploySettingsOf(definition)[setting as keyof typeof SECRETS_BY_SETTING]) delete own[name];
+  }
+  return start(target, args, own, port);
 }
 
 export async function startFloor(env: NodeJS.ProcessEnv): Promise<ServerProcess> {

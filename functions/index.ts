@@ -1,6 +1,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import { checkStartupConfig } from '../shared/config/config';
 import { functionTarget } from '../shared/config/function-target';
+import { checkSigningKeysAtStart } from '../shared/auth/signing-keys';
 import { skipFrameworkDomains } from '../shared/http/framework-domain';
 import { installFrameworkErrorHandler } from '../shared/http/framework-hooks';
 import { toHttpFunction } from '../shared/http/http-function';
@@ -24,9 +25,13 @@ checkStartupConfig(
         mail: target.deploy?.mail === true,
         scheduler: target.auth === 'scheduler',
         cardKey: target.deploy?.cardKey === true,
+        signs: target.deploy?.signs === true,
+        resetKey: target.deploy?.resetKey === true,
       }
     : { database: true },
 );
+// Every function that checks keys, and the ones that sign, parse their keys now: a malformed one stops the instance.
+if (target?.deploy?.database !== false) checkSigningKeysAtStart({ signs: target?.deploy?.signs === true });
 installFrameworkErrorHandler();
 skipFrameworkDomains();
 

@@ -23,6 +23,8 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   ml: false,
   cardKey: false,
   mail: false,
+  signs: false,
+  resetKey: false,
 };
 
 export function deploySettingsOf(definition: FunctionDefinition): DeploySettings {

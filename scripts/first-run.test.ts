@@ -47,7 +47,7 @@ describe('the first-run hint', () => {
 
   it('stays out of the way for errors that are not about reaching the database', () => {
     expect(
-      databaseHint(new Error('Invalid configuration: JWT_SECRET must be at least 32 characters'), { databaseUrl: 'mysql://x', fromEnvironment: false }),
+      databaseHint(new Error('Invalid configuration: PASSWORD_RESET_KEY must be at least 32 characters'), { databaseUrl: 'mysql://x', fromEnvironment: false }),
     ).toBeUndefined();
   });
 

@@ -12,3 +12,6 @@ export const LOCAL_DATABASE_URL = 'mysql://root@127.0.0.1:3306/fulfillment';
  * functions' would silently stop matching.
  */
 export const LOCAL_CARD_HMAC_KEY = 'local-development-card-key-change-me-0123456789';
+
+/** The password-reset link key of local development (deployed, the password-reset-key secret). */
+export const LOCAL_PASSWORD_RESET_KEY = 'local-development-reset-key-change-me-0123456789';

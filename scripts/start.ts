@@ -9,16 +9,17 @@ import { DEMO_USERS } from '../shared/demo/demo-data';
 import { seedDemoUsers } from '../shared/demo/seed';
 import { logger } from '../shared/core/logging';
 import { databaseHint } from './first-run';
-import { LOCAL_CARD_HMAC_KEY, LOCAL_DATABASE_URL } from './local-defaults';
+import { LOCAL_CARD_HMAC_KEY, LOCAL_DATABASE_URL, LOCAL_PASSWORD_RESET_KEY } from './local-defaults';
+import { localSigningKeys } from './local-signing-key';
 import { localPort } from './local-port';
 import { startMlStandin } from './ml-standin/server';
 import { linkIn, startMailCatcher } from './mail-catcher/server';
 
 const developmentDefaults: Record<string, string> = {
   DATABASE_URL: LOCAL_DATABASE_URL,
-  // Development only; production reads it from Secret Manager (docs/deploy.md, Secrets).
-  JWT_SECRET: 'local-development-secret-change-me-0123456789abcdef',
+  // Development only; production reads these from Secret Manager (docs/deploy.md, Secrets).
   CARD_HMAC_KEY: LOCAL_CARD_HMAC_KEY,
+  PASSWORD_RESET_KEY: LOCAL_PASSWORD_RESET_KEY,
   ALLOWED_ORIGINS: '*',
 };
 
@@ -26,8 +27,9 @@ const developmentDefaults: Record<string, string> = {
 const databaseUrlFromEnvironment = Boolean(process.env.DATABASE_URL);
 
 async function main(): Promise<void> {
-  // Empty counts as unset, as in the configuration itself.
-  for (const [name, value] of Object.entries(developmentDefaults)) if (!process.env[name]) process.env[name] = value;
+  // Empty counts as unset, as in the configuration itself. A key pair given in the environment is used as a pair, or not at all.
+  const signing: Record<string, string> = process.env.SIGNING_PUBLIC_KEYS || process.env.SIGNING_PUBLIC_KEYS_VERSION ? {} : localSigningKeys();
+  for (const [name, value] of Object.entries({ ...developmentDefaults, ...signing })) if (!process.env[name]) process.env[name] = value;
   if (!process.env.ML_SERVICE_URL) {
     const standin = await startMlStandin({ port: localPort('ML_STANDIN_PORT') });
     process.env.ML_SERVICE_URL = standin.url;

@@ -1,6 +1,7 @@
 // First: on a Node without JSON.rawJSON the suite stops here, in one line, rather than as dozens of failing tests and a run that never ends.
 import '../shared/config/node-version';
 import mariadb from 'mariadb';
+import { newSigningKeyPair, publicKeySetText } from '../shared/auth/signing-key-pairs';
 
 /**
  * Runs once before the suite: checks the test server answers (with a message
@@ -21,7 +22,13 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_SERVER = server;
   process.env.TEST_RUN_ID = runId;
   process.env.DATABASE_URL = `${server}/fftest_${runId}`;
-  process.env.JWT_SECRET ??= 'test-secret-that-is-long-enough-for-hs256-0123456789';
+  // One key pair for the run, as the deploy gives it: the private key and the public set holding its key.
+  if (!process.env.SIGNING_PRIVATE_KEY) {
+    const pair = newSigningKeyPair();
+    process.env.SIGNING_PRIVATE_KEY = pair.privateKeyPem;
+    process.env.SIGNING_PUBLIC_KEYS = publicKeySetText([pair.publicKeyPem]);
+  }
+  process.env.PASSWORD_RESET_KEY ??= 'test-password-reset-key-that-is-long-enough-0123456789';
   // Fixed, so tests can compute the card-number hashes they expect to find at rest.
   process.env.CARD_HMAC_KEY ??= 'test-card-hmac-key-that-is-long-enough-0123456789';
   process.env.LOG_LEVEL ??= 'silent';
@@ -33,7 +40,8 @@ export default async function globalSetup(): Promise<void> {
   // auth-password-reset-confirm) set their own.
   process.env.LOGIN_CLIENT_MAX_CHECKS ??= '1000000';
   process.env.PASSWORD_CHECKS_PER_INSTANCE ??= '1000';
-  delete process.env.JWT_SECRET_VERSION;
+  delete process.env.SIGNING_PUBLIC_KEYS_VERSION;
+  delete process.env.SIGNING_PRIVATE_KEY_VERSION;
   delete process.env.ML_SERVICE_URL;
 
   const flavor = await flavorOf(server, chosen === undefined ? START_MARIADB : `the server TEST_DATABASE_SERVER names. ${START_MYSQL}`);

@@ -38,7 +38,7 @@ export default defineEndpoint({
   },
   async handle({ body }) {
     const user = await userOfUid(body.uid);
-    await checkResetToken(user, body.token);
+    checkResetToken(user, body.token);
     // Checked in the original's order: uid, token, then the password (dj-rest-auth's PasswordResetConfirmSerializer).
     assertPasswordAllowed({ password: body.new_password1, repeated: body.new_password2, username: user.username, email: user.email });
     await resetPassword(user, body.token, body.new_password1);

@@ -23,10 +23,10 @@ const USER_COLUMNS = 'id, username, email, password_hash AS passwordHash';
  */
 const usersByEmail = (email: string) => sqlRows<ResetUser>(`SELECT ${USER_COLUMNS} FROM users WHERE email = ? AND is_active`, [email]);
 
-async function resetMessage(user: ResetUser): Promise<MailMessage> {
+function resetMessage(user: ResetUser): MailMessage {
   const link = config()
     .PASSWORD_RESET_LINK.replace('{uid}', encodeURIComponent(encodeUid(user.id)))
-    .replace('{token}', encodeURIComponent(await makeResetToken(user)));
+    .replace('{token}', encodeURIComponent(makeResetToken(user)));
   const minutes = Math.round(config().PASSWORD_RESET_TTL_SECONDS / 60);
   return {
     // The address as stored, never as typed: the mail goes only where the account says.
@@ -70,7 +70,7 @@ export async function requestPasswordReset(email: string, clientAddress: string)
   const [, users] = await Promise.all([reservePasswordReset(email), usersByEmail(email)]);
   try {
     if (users.length === 0) await checkMailServer();
-    for (const user of users) await sendMail(await resetMessage(user));
+    for (const user of users) await sendMail(resetMessage(user));
   } finally {
     await sleep(Math.max(0, answerAt - Date.now()));
   }
@@ -88,8 +88,8 @@ export async function userOfUid(uid: string): Promise<ResetUser> {
 }
 
 /** 400 naming token unless `token` is one of `user`'s, unused and unexpired. */
-export async function checkResetToken(user: ResetUser, token: string): Promise<void> {
-  if (!(await resetTokenIsValid(user, token))) throw invalidToken();
+export function checkResetToken(user: ResetUser, token: string): void {
+  if (!resetTokenIsValid(user, token)) throw invalidToken();
 }
 
 /**
@@ -104,7 +104,7 @@ export async function resetPassword(user: ResetUser, token: string, newPassword:
   const passwordHash = await withPasswordCheckSlot(() => hashPassword(newPassword));
   await inSqlTransaction(async (tx) => {
     const [locked] = await tx.rows<ResetUser>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND is_active FOR UPDATE`, [user.id]);
-    if (!locked || !(await resetTokenIsValid(locked, token))) throw invalidToken();
+    if (!locked || !resetTokenIsValid(locked, token)) throw invalidToken();
     await tx.execute('UPDATE users SET password_hash = ? WHERE id = ?', [passwordHash, user.id]);
     // SYSDATE(6), as logout stamps it (shared/auth/tokens.ts revokeSession).
     await tx.execute('UPDATE sessions SET revoked_at = SYSDATE(6) WHERE user_id = ? AND revoked_at IS NULL', [user.id]);

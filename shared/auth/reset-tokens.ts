@@ -1,6 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { config } from '../config/config';
-import { signingKeys } from './signing-keys';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { config, passwordResetKey } from '../config/config';
 
 /**
  * Password-reset links carry `uid` and `token`, as Django's do (dj-rest-auth
@@ -14,14 +13,11 @@ import { signingKeys } from './signing-keys';
  * - the issue time is signed, and checked against PASSWORD_RESET_TTL_SECONDS;
  * - only the holder of the key can make one.
  *
- * The key is derived from the JWT secret (HKDF-SHA256, its own label), not a
- * secret of its own: nothing more to create, mount or rotate, and the label
- * keeps the two uses apart (a reset token is never a valid API key and the
- * other way round). A rotation of the JWT secret keeps tokens signed with the
- * previous one valid while JWT_SECRET_PREVIOUS is set, like keys; dropping it
- * voids the rest, at worst an hour's links.
+ * The key is PASSWORD_RESET_KEY (the password-reset-key secret), held only
+ * by the two functions that make and check links: not the key that signs API
+ * keys, which lives in auth-login alone. Replacing it voids the links issued
+ * before, at worst an hour's (docs/deploy.md).
  */
-const KEY_LABEL = 'fulfillment-functions password reset token v1';
 
 const TOKEN = /^([0-9a-z]{1,10})-([A-Za-z0-9_-]{43})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -33,18 +29,7 @@ export interface ResetSubject {
   passwordHash: string;
 }
 
-const derived = new WeakMap<KeyObject, Buffer>();
-
-function resetKey(signingKey: KeyObject): Buffer {
-  let key = derived.get(signingKey);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', signingKey, Buffer.alloc(0), KEY_LABEL, 32));
-    derived.set(signingKey, key);
-  }
-  return key;
-}
-
-function signature(key: Buffer, subject: ResetSubject, issuedAt: number): Buffer {
+function signature(key: string, subject: ResetSubject, issuedAt: number): Buffer {
   // NUL-separated: none of the parts can hold one, so no two subjects sign the same text.
   return createHmac('sha256', key)
     .update([subject.id, subject.email, subject.passwordHash, String(issuedAt)].join('\0'))
@@ -62,9 +47,8 @@ export function decodeUid(uid: string): string | undefined {
 }
 
 /** A token for `subject`, issued at `issuedAt` (seconds since the epoch; the parameter is the tests' clock). */
-export async function makeResetToken(subject: ResetSubject, issuedAt = Math.floor(Date.now() / 1000)): Promise<string> {
-  const { current } = await signingKeys();
-  return `${issuedAt.toString(36)}-${signature(resetKey(current), subject, issuedAt).toString('base64url')}`;
+export function makeResetToken(subject: ResetSubject, issuedAt = Math.floor(Date.now() / 1000)): string {
+  return `${issuedAt.toString(36)}-${signature(passwordResetKey(), subject, issuedAt).toString('base64url')}`;
 }
 
 /**
@@ -72,7 +56,7 @@ export async function makeResetToken(subject: ResetSubject, issuedAt = Math.floo
  * PASSWORD_RESET_TTL_SECONDS (`now` in seconds; the tests' clock). A token
  * from the future (beyond a minute of clock skew between instances) is refused too.
  */
-export async function resetTokenIsValid(subject: ResetSubject, token: string, now = Math.floor(Date.now() / 1000)): Promise<boolean> {
+export function resetTokenIsValid(subject: ResetSubject, token: string, now = Math.floor(Date.now() / 1000)): boolean {
   const parts = TOKEN.exec(token);
   if (!parts) return false;
   const issuedAt = parseInt(parts[1], 36);
@@ -80,9 +64,6 @@ export async function resetTokenIsValid(subject: ResetSubject, token: string, no
   // Compared as text: base64url's last character carries two spare bits, so
   // four spellings decode to the same bytes, and only ours is the token.
   const given = Buffer.from(parts[2], 'ascii');
-  const { accepted } = await signingKeys();
-  // Every accepted key is tried, whichever matches, so the time taken does not say which.
-  let valid = false;
-  for (const key of accepted) valid = timingSafeEqual(Buffer.from(signature(resetKey(key), subject, issuedAt).toString('base64url'), 'ascii'), given) || valid;
-  return valid;
+  const expected = Buffer.from(signature(passwordResetKey(), subject, issuedAt).toString('base64url'), 'ascii');
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }

@@ -1,12 +1,19 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
-import { config, jwtSecretSetting } from '../config/config';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError, secretSetting, type SecretName } from '../config/config';
 import { ApiError } from '../core/errors';
+import { logger } from '../core/logging';
+import { keyIdOf } from './signing-key-pairs';
 
 /**
- * Where the JWT signing secret comes from. In production it is either mounted
- * as an env var by `--set-secrets` or fetched by version name from Secret
- * Manager; the fetch is behind this interface so tests can stand in for the
- * one Google API that cannot run here.
+ * The keys API keys are signed and checked with (ES256, docs/auth.md).
+ * Every function that checks keys holds the public keys, `kid` → key
+ * (SIGNING_PUBLIC_KEYS); only the functions that issue keys hold the private
+ * key (SIGNING_PRIVATE_KEY), and a function without it cannot sign.
+ *
+ * In production each arrives as an environment variable mounted from Secret
+ * Manager (--set-secrets), or is fetched by version name; the fetch is behind
+ * this interface so tests can stand in for the one Google API that cannot run here.
  */
 export interface SecretVersionReader {
   read(versionName: string): Promise<string>;
@@ -24,53 +31,142 @@ export const secretManagerReader: SecretVersionReader = {
   },
 };
 
-/**
- * Keys sign with the current secret and verify against it or, during a
- * rotation, the previous one (JWT_SECRET_PREVIOUS): instances started before
- * and after a new version is deployed accept each other's keys.
- */
-export interface SigningKeys {
-  current: KeyObject;
-  /** Every key a token may verify against, current first. */
-  accepted: KeyObject[];
+/** The key that signs: the private key and the `kid` its keys carry. */
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
 }
+
+/** Every key a key may be checked with, by `kid`. */
+export type VerifyingKeys = ReadonlyMap<string, KeyObject>;
 
 let reader: SecretVersionReader = secretManagerReader;
-let cachedKeys: Promise<SigningKeys> | undefined;
+let cachedVerifying: Promise<VerifyingKeys> | undefined;
+let cachedSigning: Promise<SigningKey> | undefined;
 
+/** Also forgets the keys read so far: the next request reads them as a new instance would. */
 export function setSecretReaderForTests(next: SecretVersionReader): void {
   reader = next;
-  cachedKeys = undefined;
+  cachedVerifying = undefined;
+  cachedSigning = undefined;
 }
 
-// A KeyObject made once: jsonwebtoken given a string first tries to parse it as
-// a public key, which throws and is caught on every single verify.
-const toKey = (secret: string) => createSecretKey(Buffer.from(secret, 'utf8'));
+const unavailable = (cause: unknown) =>
+  new ApiError(503, 'unavailable', 'The service is temporarily unavailable; retry the request', [], { 'Retry-After': '1' }, cause);
 
-async function currentSecret(): Promise<string> {
-  const setting = jwtSecretSetting();
-  if ('secret' in setting) return setting.secret;
+async function secretText(name: SecretName): Promise<string> {
+  const setting = secretSetting(name);
+  if ('value' in setting) return setting.value;
   try {
-    const secret = await reader.read(setting.version);
-    if (secret.length < 32) throw new Error('The JWT secret from Secret Manager must be at least 32 characters');
-    return secret;
+    return await reader.read(setting.version);
   } catch (cause) {
-    throw new ApiError(503, 'unavailable', 'The service is temporarily unavailable; retry the request', [], { 'Retry-After': '1' }, cause);
+    throw unavailable(cause);
   }
 }
 
-/** Cached per instance: one Secret Manager call per cold start, not per request. */
-export function signingKeys(): Promise<SigningKeys> {
-  if (!cachedKeys) {
-    cachedKeys = currentSecret().then((secret) => {
-      const current = toKey(secret);
-      const previous = config().JWT_SECRET_PREVIOUS;
-      return { current, accepted: previous && previous !== secret ? [current, toKey(previous)] : [current] };
-    });
-    // A failed fetch must not poison the cache for the next request.
-    cachedKeys.catch(() => {
-      cachedKeys = undefined;
-    });
+// A kid is a base64url SHA-256 thumbprint (43 characters); the PEM is checked by parsing it.
+const publicKeySetSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]{43}$/), z.string()).refine((set) => Object.keys(set).length > 0, 'holds no key');
+
+/**
+ * SIGNING_PUBLIC_KEYS read: each key parsed once, and its `kid` checked
+ * against the key itself, so a set that names a key wrongly fails here,
+ * naming it, rather than refusing that key's holders one by one.
+ */
+export function parsePublicKeySet(text: string): VerifyingKeys {
+  let set: Record<string, string>;
+  try {
+    set = publicKeySetSchema.parse(JSON.parse(text));
+  } catch {
+    throw new ConfigError('Invalid configuration: SIGNING_PUBLIC_KEYS must be a JSON object of kid to PEM public key');
   }
-  return cachedKeys;
+  return new Map(
+    Object.entries(set).map(([kid, pem]) => {
+      let key: KeyObject;
+      try {
+        key = createPublicKey(pem);
+        if (keyIdOf(key) === kid) return [kid, key];
+      } catch {
+        // Reported below, as a key that is not the kid's.
+      }
+      throw new ConfigError(`Invalid configuration: SIGNING_PUBLIC_KEYS holds no EC P-256 public key whose thumbprint is ${kid}`);
+    }),
+  );
+}
+
+/**
+ * SIGNING_PRIVATE_KEY read, and checked against the public keys: a key the
+ * set does not hold would sign keys that no function accepts (a rotation's
+ * steps taken out of order), so such an instance does not start.
+ */
+export function parseSigningKey(pem: string, verifying: VerifyingKeys): SigningKey {
+  let privateKey: KeyObject;
+  let kid: string;
+  try {
+    privateKey = createPrivateKey(pem);
+    kid = keyIdOf(privateKey);
+  } catch {
+    throw new ConfigError('Invalid configuration: SIGNING_PRIVATE_KEY must be an EC P-256 private key in PEM');
+  }
+  const published = verifying.get(kid);
+  if (!published || !published.equals(createPublicKey(privateKey))) {
+    throw new ConfigError(
+      `Invalid configuration: SIGNING_PRIVATE_KEY's key (kid ${kid}) is not in SIGNING_PUBLIC_KEYS, so no function would accept what it signs`,
+    );
+  }
+  return { kid, privateKey };
+}
+
+/**
+ * Checked as an instance starts, for what it is given itself (a version is
+ * fetched on first use): a malformed key stops the instance, naming the variable.
+ */
+export function checkSigningKeysAtStart(needs: { signs: boolean }): void {
+  const publicKeys = secretSetting('SIGNING_PUBLIC_KEYS');
+  if (!('value' in publicKeys)) return;
+  const verifying = parsePublicKeySet(publicKeys.value);
+  if (!needs.signs) return;
+  const privateKey = secretSetting('SIGNING_PRIVATE_KEY');
+  if ('value' in privateKey) parseSigningKey(privateKey.value, verifying);
+}
+
+// Cached per instance: one Secret Manager call per cold start, not per request,
+// and a failed one is not kept (the next request tries again).
+function cachedOrRead<T>(cached: Promise<T> | undefined, read: () => Promise<T>, keep: (value: Promise<T> | undefined) => void): Promise<T> {
+  if (cached) return cached;
+  const reading = read().catch((error: unknown) => {
+    keep(undefined);
+    // A key that cannot be read is an operator's mistake, not the client's: logged, and answered as the service being away.
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      throw unavailable(error);
+    }
+    throw error;
+  });
+  keep(reading);
+  return reading;
+}
+
+/** The public keys, by `kid`. */
+export function verifyingKeys(): Promise<VerifyingKeys> {
+  return cachedOrRead(
+    cachedVerifying,
+    async () => parsePublicKeySet(await secretText('SIGNING_PUBLIC_KEYS')),
+    (value) => {
+      cachedVerifying = value;
+    },
+  );
+}
+
+/** The private key, in a function that issues keys; elsewhere, a ConfigError: it was not given one. */
+export function signingKey(): Promise<SigningKey> {
+  return cachedOrRead(
+    cachedSigning,
+    async () => {
+      const [pem, verifying] = await Promise.all([secretText('SIGNING_PRIVATE_KEY'), verifyingKeys()]);
+      return parseSigningKey(pem, verifying);
+    },
+    (value) => {
+      cachedSigning = value;
+    },
+  );
 }

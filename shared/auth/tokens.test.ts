@@ -12,13 +12,15 @@ import { toHttpFunction } from '../http/http-function';
 import { callFunction, loginAs, logout, tokenHeader } from '../../testing/http';
 import { useTestDatabase } from '../../testing/test-database';
 import { setSecretReaderForTests, secretManagerReader } from './signing-keys';
+import { keyIdOf, newSigningKeyPair, publicKeySetText } from './signing-key-pairs';
+import { es256, handMadeKey, hs256, issuerKey, rs256, signAsIssuer } from '../../testing/signing';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { SqlTx } from '../db/sql';
 import { SESSION_COLUMNS, SESSION_FROM, type SessionRow, type SessionToConfirm } from './tokens';
 
 useTestDatabase();
 beforeAll(() => seedDemoUsers());
 
-const SECRET = () => process.env.JWT_SECRET as string;
 const me = (authorization: string) => callFunction('auth-user').get('/api/v1/auth/user/').set('Authorization', authorization);
 
 async function expectRefusedBy(call: (authorization: string) => Promise<Response>, authorization: string) {
@@ -90,14 +92,14 @@ describe.each([
   });
 
   it('it has expired', async () => {
-    const expired = jwt.sign({ sub: claims.sub, jti: claims.jti, exp: Math.floor(Date.now() / 1000) - 10 }, SECRET(), { algorithm: 'HS256' });
+    const expired = signAsIssuer({ sub: claims.sub, jti: claims.jti, exp: Math.floor(Date.now() / 1000) - 10 });
     expect((await refused(`token ${expired}`)).body.error.message).toBe('Token has expired');
   });
 
   it('it has expired since it was last accepted: a checked signature is kept only until then', async () => {
     // Valid for one to two seconds from now (exp counts whole seconds).
     const exp = Math.floor(Date.now() / 1000) + 2;
-    const shortLived = jwt.sign({ sub: claims.sub, jti: claims.jti, exp }, SECRET(), { algorithm: 'HS256' });
+    const shortLived = signAsIssuer({ sub: claims.sub, jti: claims.jti, exp });
     expect((await call(`token ${shortLived}`)).status).toBe(accepted);
     // Accepted, it may have moved money; what follows its expiry must not.
     moneyBefore = await johnsMoney();
@@ -130,22 +132,73 @@ describe.each([
 
   it('it names a session of another user', async () => {
     const alexs = jwt.decode(await loginAs('alexray')) as jwt.JwtPayload;
-    const mixed = jwt.sign({ sub: claims.sub, jti: alexs.jti }, SECRET(), { algorithm: 'HS256', expiresIn: 60 });
+    const mixed = signAsIssuer({ sub: claims.sub, jti: alexs.jti }, { expiresIn: 60 });
     await refused(`token ${mixed}`);
   });
 
-  it('it uses alg none', async () => {
-    const unsigned = jwt.sign({ sub: claims.sub, jti: claims.jti }, '', { algorithm: 'none' });
-    await refused(`token ${unsigned}`);
-  });
+  // The shapes of a forged key (RFC 8725 §2-3): each is written by hand, and
+  // the control case shows a hand-made key is accepted when it is well formed.
+  describe('its header', () => {
+    const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const payload = () => ({ sub: claims.sub, jti: claims.jti, exp: Math.floor(Date.now() / 1000) + 60 });
+    const ourKid = () => keyIdOf(issuerKey());
+    const ourPublicPem = () => createPublicKey(issuerKey()).export({ format: 'pem', type: 'spki' }).toString();
 
-  it('it was signed with another secret', async () => {
-    const foreign = jwt.sign({ sub: claims.sub, jti: claims.jti }, 'another-secret-that-is-long-enough-0123456789', { algorithm: 'HS256', expiresIn: 60 });
-    await refused(`token ${foreign}`);
+    it('is ours, hand-made: accepted (the control case)', async () => {
+      const key = handMadeKey({ alg: 'ES256', typ: 'JWT', kid: ourKid() }, payload(), es256(issuerKey()));
+      expect((await call(`token ${key}`)).status).toBe(accepted);
+    });
+
+    it.each([
+      ['names alg none, with no signature', () => handMadeKey({ alg: 'none', typ: 'JWT', kid: ourKid() }, payload(), () => Buffer.alloc(0))],
+      [
+        'names HS256, keyed with our public key as the secret',
+        () => handMadeKey({ alg: 'HS256', typ: 'JWT', kid: ourKid() }, payload(), hs256(ourPublicPem())),
+      ],
+      [
+        'names RS256, signed by a key of its own',
+        () => {
+          const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+          return handMadeKey({ alg: 'RS256', typ: 'JWT', kid: ourKid() }, payload(), rs256(rsa.privateKey));
+        },
+      ],
+      ['names no kid, signed by our own key', () => handMadeKey({ alg: 'ES256', typ: 'JWT' }, payload(), es256(issuerKey()))],
+      [
+        "names a kid we never published, its own key's",
+        () => handMadeKey({ alg: 'ES256', typ: 'JWT', kid: keyIdOf(attacker.publicKey) }, payload(), es256(attacker.privateKey)),
+      ],
+      ['names an unknown kid, signed by our own key', () => handMadeKey({ alg: 'ES256', typ: 'JWT', kid: 'A'.repeat(43) }, payload(), es256(issuerKey()))],
+      ['names our kid, signed by another key', () => handMadeKey({ alg: 'ES256', typ: 'JWT', kid: ourKid() }, payload(), es256(attacker.privateKey))],
+      [
+        'carries its own key (jwk), and signs with it',
+        () => {
+          const jwk = attacker.publicKey.export({ format: 'jwk' });
+          return handMadeKey({ alg: 'ES256', typ: 'JWT', kid: keyIdOf(attacker.publicKey), jwk }, payload(), es256(attacker.privateKey));
+        },
+      ],
+      [
+        'carries a jwk beside our kid, even signed by our own key',
+        () => {
+          const jwk = createPublicKey(issuerKey()).export({ format: 'jwk' });
+          return handMadeKey({ alg: 'ES256', typ: 'JWT', kid: ourKid(), jwk }, payload(), es256(issuerKey()));
+        },
+      ],
+      [
+        'points at a key set of its own (jku)',
+        () => handMadeKey({ alg: 'ES256', typ: 'JWT', kid: ourKid(), jku: 'https://attacker.example/keys.json' }, payload(), es256(attacker.privateKey)),
+      ],
+      [
+        'points at a key set of its own (jku), signed by our own key',
+        () => handMadeKey({ alg: 'ES256', typ: 'JWT', kid: ourKid(), jku: 'https://attacker.example/keys.json' }, payload(), es256(issuerKey())),
+      ],
+      ['is not JSON', () => `${Buffer.from('{"alg":"ES256",').toString('base64url')}.${Buffer.from(JSON.stringify(payload())).toString('base64url')}.AAAA`],
+    ])('%s', async (_case, forge) => {
+      expect((await refused(`token ${forge()}`)).body.error.message).toBe('Invalid token');
+    });
   });
 
   it('it names a session that was never issued', async () => {
-    const invented = jwt.sign({ sub: claims.sub, jti: '00000000-0000-4000-8000-000000000000' }, SECRET(), { algorithm: 'HS256', expiresIn: 60 });
+    const invented = signAsIssuer({ sub: claims.sub, jti: '00000000-0000-4000-8000-000000000000' }, { expiresIn: 60 });
     await refused(`token ${invented}`);
   });
 
@@ -255,36 +308,39 @@ describe('a handler that confirms the session itself', () => {
   });
 });
 
-describe('rotating the JWT secret', () => {
-  const OLD = 'the-secret-before-rotation-0123456789abcdef';
-  const NEW = 'the-secret-after-rotation-0123456789abcdefg';
-  const original = process.env.JWT_SECRET;
-  const useSecrets = (current: string, previous?: string) => {
-    process.env.JWT_SECRET = current;
-    if (previous) process.env.JWT_SECRET_PREVIOUS = previous;
-    else delete process.env.JWT_SECRET_PREVIOUS;
+describe('a new public key set, within one instance', () => {
+  const original = { privateKey: process.env.SIGNING_PRIVATE_KEY, publicKeys: process.env.SIGNING_PUBLIC_KEYS };
+  const useKeys = (privateKeyPem: string, publicKeyPems: string[]) => {
+    process.env.SIGNING_PRIVATE_KEY = privateKeyPem;
+    process.env.SIGNING_PUBLIC_KEYS = publicKeySetText(publicKeyPems);
     resetConfigForTests();
-    setSecretReaderForTests(secretManagerReader); // drops the cached keys
+    setSecretReaderForTests(secretManagerReader); // drops the keys read so far
   };
-  afterAll(() => useSecrets(original as string));
-
-  it('accepts keys signed with the previous secret while it is configured, and signs with the current one', async () => {
-    useSecrets(OLD);
-    const oldKey = await loginAs('lyraking');
-    useSecrets(NEW, OLD);
-    expect((await me(`token ${oldKey}`)).status).toBe(200);
-    const newKey = await loginAs('lyraking');
-    expect(() => jwt.verify(newKey, NEW)).not.toThrow();
-    useSecrets(NEW);
-    expect((await me(`token ${newKey}`)).status).toBe(200);
-    await expectRefused(`token ${oldKey}`);
+  afterAll(() => {
+    process.env.SIGNING_PRIVATE_KEY = original.privateKey;
+    process.env.SIGNING_PUBLIC_KEYS = original.publicKeys;
+    resetConfigForTests();
+    setSecretReaderForTests(secretManagerReader);
   });
 
-  it('still refuses an expired key signed with the previous secret as expired', async () => {
-    useSecrets(NEW, OLD);
+  it('refuses an expired key as expired whichever published key signed it', async () => {
+    const [older, newer] = [newSigningKeyPair(), newSigningKeyPair()];
+    useKeys(newer.privateKeyPem, [older.publicKeyPem, newer.publicKeyPem]);
     const key = await loginAs('lyraking');
     const { jti, sub } = jwt.decode(key) as jwt.JwtPayload;
-    const expired = jwt.sign({ sub, jti, exp: Math.floor(Date.now() / 1000) - 10 }, OLD, { algorithm: 'HS256' });
+    const expired = jwt.sign({ sub, jti, exp: Math.floor(Date.now() / 1000) - 10 }, createPrivateKey(older.privateKeyPem), {
+      algorithm: 'ES256',
+      keyid: older.kid,
+    });
     expect((await expectRefused(`token ${expired}`)).body.error.message).toBe('Token has expired');
+  });
+
+  it('forgets the signatures it checked against a set it no longer has', async () => {
+    const [older, newer] = [newSigningKeyPair(), newSigningKeyPair()];
+    useKeys(older.privateKeyPem, [older.publicKeyPem, newer.publicKeyPem]);
+    const key = await loginAs('lyraking');
+    expect((await me(`token ${key}`)).status).toBe(200);
+    useKeys(newer.privateKeyPem, [newer.publicKeyPem]);
+    expect((await expectRefused(`token ${key}`)).body.error.message).toBe('Invalid token');
   });
 });

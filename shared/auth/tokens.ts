@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Secret } from 'jsonwebtoken';
 import { z } from 'zod';
 import { config } from '../config/config';
 import { purgeExpiredSometimes } from '../db/housekeeping';
 import { sqlExecute, sqlRows, type SqlTx } from '../db/sql';
 import type { AuthenticatedUser } from '../auth/user';
 import { unauthorized } from '../core/errors';
-import { signingKeys } from './signing-keys';
+import { signingKey, verifyingKeys, type VerifyingKeys } from './signing-keys';
 
 /**
  * A key is a JWT naming a session row. The signature proves we issued it; the
  * row makes logout real (revoked_at) and lets expiry be enforced server-side.
+ * One algorithm, ES256: only the functions that issue keys hold the private
+ * key, every other one can check a key but not make one (docs/auth.md).
  */
-const ALGORITHM = 'HS256';
+const ALGORITHM = 'ES256';
 
 // Required on first use, not imported: every function loads this module with
 // the request pipeline, but jsonwebtoken and the semver modules it loads (a
@@ -27,13 +28,15 @@ const claimsSchema = z.object({ sub: z.string(), jti: z.string() });
 export async function issueToken(userId: string): Promise<string> {
   const sessionId = randomUUID();
   const ttlSeconds = config().TOKEN_TTL_SECONDS;
+  // The key first: a function that cannot sign writes no session.
+  const { kid, privateKey } = await signingKey();
   await purgeExpiredSometimes('sessions');
   await sqlExecute('INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, NOW(6), NOW(6) + INTERVAL ? SECOND)', [
     sessionId,
     userId,
     ttlSeconds,
   ]);
-  return jwt().sign({}, (await signingKeys()).current, { algorithm: ALGORITHM, subject: userId, jwtid: sessionId, expiresIn: ttlSeconds });
+  return jwt().sign({}, privateKey, { algorithm: ALGORITHM, keyid: kid, subject: userId, jwtid: sessionId, expiresIn: ttlSeconds });
 }
 
 // Schemes are case-insensitive (RFC 7235): old clients send `token`, others `Token` or `Bearer`.
@@ -80,7 +83,7 @@ export async function verifyKeyHeader(header: string | undefined): Promise<Verif
   if (!header) throw unauthorized('Authentication credentials were not provided');
   const key = AUTH_HEADER.exec(header.trim())?.[1];
   if (!key) throw unauthorized('Authorization header must be "token <key>"');
-  const claims = verifyKey(key, (await signingKeys()).accepted);
+  const claims = verifyKey(key, await verifyingKeys());
   return { sessionId: claims.jti, userId: claims.sub };
 }
 
@@ -98,39 +101,56 @@ type Claims = z.infer<typeof claimsSchema>;
 
 /**
  * Keys whose signature checked out, until they expire: a client sends the
- * same key with every request, and checking an HS256 signature and its
+ * same key with every request, and checking an ES256 signature and its
  * claims again costs more than the rest of a cheap read. Keyed by the whole
- * key and the secrets it was checked against, so a rotation starts afresh;
+ * key and the key set it was checked against, so a new set starts afresh;
  * only keys we signed get in, at most MAX_VERIFIED_KEYS of them. The session
  * row is still read for every request: a revoked key is refused as before.
  */
-const verifiedKeys = new Map<string, { claims: Claims; accepted: readonly Secret[]; expiresAtMs: number }>();
+const verifiedKeys = new Map<string, { claims: Claims; keys: VerifyingKeys; expiresAtMs: number }>();
 const MAX_VERIFIED_KEYS = 1000;
 
-function verifyKey(key: string, accepted: readonly Secret[]): Claims {
+function verifyKey(key: string, keys: VerifyingKeys): Claims {
   const known = verifiedKeys.get(key);
-  if (known && known.accepted === accepted && known.expiresAtMs > Date.now()) return known.claims;
+  if (known && known.keys === keys && known.expiresAtMs > Date.now()) return known.claims;
   verifiedKeys.delete(key);
-  const { claims, expiresAtMs } = checkSignature(key, accepted);
+  const { claims, expiresAtMs } = checkSignature(key, keys);
   if (verifiedKeys.size >= MAX_VERIFIED_KEYS) verifiedKeys.delete(verifiedKeys.keys().next().value!);
-  verifiedKeys.set(key, { claims, accepted, expiresAtMs });
+  verifiedKeys.set(key, { claims, keys, expiresAtMs });
   return claims;
 }
 
-function checkSignature(key: string, accepted: readonly Secret[]): { claims: Claims; expiresAtMs: number } {
-  for (const [index, secret] of accepted.entries()) {
-    try {
-      const payload = jwt().verify(key, secret, { algorithms: [ALGORITHM] }) as { exp?: unknown };
-      // Every key we sign expires; one that does not is checked each time rather than kept.
-      return { claims: claimsSchema.parse(payload), expiresAtMs: typeof payload.exp === 'number' ? payload.exp * 1000 : 0 };
-    } catch (error) {
-      if (error instanceof jwt().TokenExpiredError) throw unauthorized('Token has expired');
-      // Only a signature mismatch is worth trying the previous secret for.
-      const wrongSecret = error instanceof jwt().JsonWebTokenError && error.message === 'invalid signature';
-      if (!wrongSecret || index === accepted.length - 1) throw unauthorized('Invalid token');
-    }
+/**
+ * The header we write, and nothing else: our one algorithm and a `kid`. A
+ * key that names another algorithm (`none`, HS256 keyed with a public key),
+ * carries its own key (`jwk`, `jku`, `x5u`, `x5c`) or names none is refused
+ * before any signature is checked, whatever the library would make of it.
+ */
+const headerSchema = z.strictObject({ alg: z.literal(ALGORITHM), typ: z.literal('JWT').optional(), kid: z.string() });
+
+function headerKid(key: string): string | undefined {
+  const dot = key.indexOf('.');
+  if (dot < 1) return undefined;
+  try {
+    const header = headerSchema.safeParse(JSON.parse(Buffer.from(key.slice(0, dot), 'base64url').toString('utf8')));
+    return header.success ? header.data.kid : undefined;
+  } catch {
+    return undefined;
   }
-  throw unauthorized('Invalid token');
+}
+
+function checkSignature(key: string, keys: VerifyingKeys): { claims: Claims; expiresAtMs: number } {
+  const kid = headerKid(key);
+  const publicKey = kid === undefined ? undefined : keys.get(kid);
+  if (!publicKey) throw unauthorized('Invalid token');
+  try {
+    const payload = jwt().verify(key, publicKey, { algorithms: [ALGORITHM] }) as { exp?: unknown };
+    // Every key we sign expires; one that does not is checked each time rather than kept.
+    return { claims: claimsSchema.parse(payload), expiresAtMs: typeof payload.exp === 'number' ? payload.exp * 1000 : 0 };
+  } catch (error) {
+    if (error instanceof jwt().TokenExpiredError) throw unauthorized('Token has expired');
+    throw unauthorized('Invalid token');
+  }
 }
 
 /**

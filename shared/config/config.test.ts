@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { newSigningKeyPair, publicKeySetText } from '../auth/signing-key-pairs';
 import { parseConfig } from './config';
 import { functionTarget } from './function-target';
 
-const valid = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', JWT_SECRET: 's'.repeat(32) };
+const valid = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', SIGNING_PUBLIC_KEYS: '{"kid":"PEM"}' };
 
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
@@ -28,11 +29,12 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    ['DATABASE_URL', { JWT_SECRET: valid.JWT_SECRET }],
+    ['DATABASE_URL', { SIGNING_PUBLIC_KEYS: valid.SIGNING_PUBLIC_KEYS }],
     ['DATABASE_URL', { ...valid, DATABASE_URL: 'postgres://x/y' }],
-    ['JWT_SECRET', { ...valid, JWT_SECRET: 'short' }],
-    ['JWT_SECRET', { DATABASE_URL: valid.DATABASE_URL }],
-    ['JWT_SECRET_VERSION', { DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'my-secret' }],
+    ['SIGNING_PUBLIC_KEYS', { DATABASE_URL: valid.DATABASE_URL }],
+    ['SIGNING_PUBLIC_KEYS', { ...valid, SIGNING_PUBLIC_KEYS_VERSION: 'projects/p/secrets/signing-public-keys/versions/2' }],
+    ['SIGNING_PUBLIC_KEYS_VERSION', { DATABASE_URL: valid.DATABASE_URL, SIGNING_PUBLIC_KEYS_VERSION: 'my-secret' }],
+    ['PASSWORD_RESET_KEY', { ...valid, PASSWORD_RESET_KEY: 'short' }],
     ['DATABASE_POOL_SIZE', { ...valid, DATABASE_POOL_SIZE: 'many' }],
     ['ML_SERVICE_URL', { ...valid, ML_SERVICE_URL: 'not a url' }],
     ['INSTANCE_CONNECTION_NAME', { ...valid, INSTANCE_CONNECTION_NAME: 'my-project/fulfillment' }],
@@ -70,9 +72,15 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...valid, CARD_HMAC_KEY: 'k'.repeat(32) }, { database: true, cardKey: true }).CARD_HMAC_KEY).toBe('k'.repeat(32));
   });
 
-  it('accepts a Secret Manager version instead of the secret itself', () => {
-    const config = parseConfig({ DATABASE_URL: valid.DATABASE_URL, JWT_SECRET_VERSION: 'projects/p/secrets/jwt/versions/latest' });
-    expect(config.JWT_SECRET_VERSION).toBe('projects/p/secrets/jwt/versions/latest');
+  it('accepts a Secret Manager version instead of the key material itself', () => {
+    const config = parseConfig({ DATABASE_URL: valid.DATABASE_URL, SIGNING_PUBLIC_KEYS_VERSION: 'projects/p/secrets/signing-public-keys/versions/3' });
+    expect(config.SIGNING_PUBLIC_KEYS_VERSION).toBe('projects/p/secrets/signing-public-keys/versions/3');
+  });
+
+  it('requires the private key only of a function that signs, and the reset key only of one that makes reset links', () => {
+    expect(() => parseConfig(valid, { database: true })).not.toThrow();
+    expect(() => parseConfig(valid, { database: true, signs: true })).toThrow('set exactly one of SIGNING_PRIVATE_KEY or SIGNING_PRIVATE_KEY_VERSION');
+    expect(() => parseConfig(valid, { database: true, resetKey: true })).toThrow('PASSWORD_RESET_KEY is required');
   });
 });
 
@@ -95,20 +103,48 @@ describe('a function instance', () => {
   const withoutDatabase = () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.DATABASE_URL;
-    delete env.JWT_SECRET;
+    delete env.SIGNING_PUBLIC_KEYS;
+    delete env.SIGNING_PRIVATE_KEY;
     return env;
   };
 
   it('fails at start naming the missing variable', () => {
-    const result = start({ ...withoutDatabase(), JWT_SECRET: 's'.repeat(32) });
+    const result = start({ ...withoutDatabase(), SIGNING_PUBLIC_KEYS: process.env.SIGNING_PUBLIC_KEYS });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/Invalid configuration: DATABASE_URL is required/);
   });
 
-  it('fails at start for a database function deployed without its secret', () => {
+  it('fails at start for a database function deployed without the public keys', () => {
     const result = start({ ...withoutDatabase(), DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', FUNCTION_TARGET: 'wallets-topup' });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/set exactly one of JWT_SECRET or JWT_SECRET_VERSION/);
+    expect(result.stderr).toMatch(/set exactly one of SIGNING_PUBLIC_KEYS or SIGNING_PUBLIC_KEYS_VERSION/);
+  });
+
+  it.each([
+    ['auth-login', { SIGNING_PRIVATE_KEY: '' }, /set exactly one of SIGNING_PRIVATE_KEY or SIGNING_PRIVATE_KEY_VERSION/],
+    ['auth-password-reset-confirm', { PASSWORD_RESET_KEY: '' }, /PASSWORD_RESET_KEY is required/],
+    ['wallets-list', { SIGNING_PUBLIC_KEYS: '{"kid":"not a key"}' }, /SIGNING_PUBLIC_KEYS must be a JSON object of kid to PEM public key/],
+    [
+      'wallets-list',
+      { SIGNING_PUBLIC_KEYS: publicKeySetText([newSigningKeyPair().publicKeyPem]).replace(/"[A-Za-z0-9_-]{43}"/, `"${'A'.repeat(43)}"`) },
+      /holds no EC P-256 public key whose thumbprint is A{43}/,
+    ],
+    // A rotation's steps out of order: signing with a key no function accepts yet.
+    [
+      'auth-login',
+      { SIGNING_PRIVATE_KEY: newSigningKeyPair().privateKeyPem },
+      /SIGNING_PRIVATE_KEY's key \(kid [A-Za-z0-9_-]{43}\) is not in SIGNING_PUBLIC_KEYS/,
+    ],
+  ])('fails at start for %s deployed with %p', (target, env, message) => {
+    const result = start({ ...process.env, ...env, FUNCTION_TARGET: target });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('starts a function that only checks keys with the public keys alone', () => {
+    const result = start({ ...process.env, SIGNING_PRIVATE_KEY: '', FUNCTION_TARGET: 'wallets-list' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 
   it.each([

@@ -13,6 +13,7 @@ export const DEFAULT_ML_MAX_RESPONSE_BYTES = 1024 * 1024;
 export const DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS = 5_000;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const secretVersion = z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/P/secrets/S/versions/V');
 
 const configSchema = z.object({
   DATABASE_URL: z
@@ -33,16 +34,17 @@ const configSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3000),
   // While the database is known to be away (shared/db/database-breaker), one request this often tries it again; the rest are answered 503 at once.
   DATABASE_PROBE_INTERVAL_MS: positiveInt(500),
-  // Exactly one of these two: the secret itself (dev, or mounted with --set-secrets),
-  // or the Secret Manager version to fetch it from.
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  JWT_SECRET_VERSION: z
-    .string()
-    .regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, 'must be projects/P/secrets/S/versions/V')
-    .optional(),
-  // The secret before the last rotation, still accepted (never used to sign)
-  // until keys signed with it have expired: docs/deploy.md, "Rotating the JWT secret".
-  JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+  // API keys are ES256 JWTs (docs/auth.md, Signing keys). Each key material is
+  // given either itself (dev, tests, or mounted with --set-secrets) or as the
+  // Secret Manager version to fetch it from, never both. The public keys, a JSON
+  // object of kid → SPKI PEM (the signing-public-keys secret), in every function that checks keys:
+  SIGNING_PUBLIC_KEYS: z.string().optional(),
+  SIGNING_PUBLIC_KEYS_VERSION: secretVersion.optional(),
+  // The private key (PKCS#8 PEM, the signing-private-key secret), only in the functions that issue keys (deploy `signs`).
+  SIGNING_PRIVATE_KEY: z.string().optional(),
+  SIGNING_PRIVATE_KEY_VERSION: secretVersion.optional(),
+  // The HMAC key of password-reset links (shared/auth/reset-tokens; the password-reset-key secret), only in the two reset functions.
+  PASSWORD_RESET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: positiveInt(60 * 60 * 24),
   // The HMAC key of card-number hashes (shared/cards): mounted from Secret Manager
   // (card-hmac-key) for the functions that hash a number, a fixed value in dev and tests.
@@ -131,11 +133,19 @@ export interface ConfigNeeds {
   cardKey?: boolean;
   /** Sends e-mail (SMTP_URL). */
   mail?: boolean;
+  /** Issues keys (SIGNING_PRIVATE_KEY). */
+  signs?: boolean;
+  /** Makes or checks password-reset links (PASSWORD_RESET_KEY). */
+  resetKey?: boolean;
 }
+
+/** The key materials that may come from Secret Manager by version (`<NAME>_VERSION`) instead of themselves. */
+export type SecretName = 'SIGNING_PUBLIC_KEYS' | 'SIGNING_PRIVATE_KEY';
 
 const missingDatabaseUrl = () => new ConfigError('Invalid configuration: DATABASE_URL is required (mysql://user:pass@host:port/db)');
 const missingCardKey = () => new ConfigError('Invalid configuration: CARD_HMAC_KEY is required');
-const ambiguousJwtSecret = () => new ConfigError('Invalid configuration: set exactly one of JWT_SECRET or JWT_SECRET_VERSION');
+const missingSecret = (name: SecretName) => new ConfigError(`Invalid configuration: set exactly one of ${name} or ${name}_VERSION`);
+const missingResetKey = () => new ConfigError('Invalid configuration: PASSWORD_RESET_KEY is required');
 
 export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { database: true }): Config {
   // `NAME=` in a deploy file means unset, not an empty value to validate.
@@ -147,8 +157,10 @@ export function parseConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { datab
   const config = result.data;
   if (needs.database) {
     if (!config.DATABASE_URL) throw missingDatabaseUrl();
-    if (!config.JWT_SECRET === !config.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
+    secretSetting('SIGNING_PUBLIC_KEYS', config);
   }
+  if (needs.signs) secretSetting('SIGNING_PRIVATE_KEY', config);
+  if (needs.resetKey && !config.PASSWORD_RESET_KEY) throw missingResetKey();
   if (needs.cardKey && !config.CARD_HMAC_KEY) throw missingCardKey();
   if (needs.ml && !config.ML_SERVICE_URL) throw new ConfigError('Invalid configuration: ML_SERVICE_URL is required');
   if (needs.mail && !config.SMTP_URL) throw new ConfigError('Invalid configuration: SMTP_URL is required');
@@ -181,9 +193,17 @@ export function databaseUrl(settings = config()): string {
   return settings.DATABASE_URL;
 }
 
-export function jwtSecretSetting(settings = config()): { secret: string } | { version: string } {
-  if (!settings.JWT_SECRET === !settings.JWT_SECRET_VERSION) throw ambiguousJwtSecret();
-  return settings.JWT_SECRET ? { secret: settings.JWT_SECRET } : { version: settings.JWT_SECRET_VERSION as string };
+/** A key material as given: itself, or the Secret Manager version that holds it. */
+export function secretSetting(name: SecretName, settings = config()): { value: string } | { version: string } {
+  const value = settings[name];
+  const version = settings[`${name}_VERSION`];
+  if (!value === !version) throw missingSecret(name);
+  return value ? { value } : { version: version as string };
+}
+
+export function passwordResetKey(settings = config()): string {
+  if (!settings.PASSWORD_RESET_KEY) throw missingResetKey();
+  return settings.PASSWORD_RESET_KEY;
 }
 
 export function smtpUrl(settings = config()): string {

@@ -106,7 +106,7 @@ export interface DeploySettings {
   maxInstances: number;
   /** Instances kept warm; when absent, the deploy's MIN_INSTANCES setting decides (infra/settings.ts). */
   minInstances?: number;
-  /** Needs Cloud SQL and the JWT secret (everything but the docs). */
+  /** Needs Cloud SQL and the public signing keys (everything but the docs). */
   database: boolean;
   /** Calls the ML service (ML_SERVICE_URL). */
   ml: boolean;
@@ -114,6 +114,10 @@ export interface DeploySettings {
   cardKey: boolean;
   /** Sends e-mail (SMTP_URL, mounted from Secret Manager for these functions only). */
   mail: boolean;
+  /** Issues keys: gets the signing-private-key secret as SIGNING_PRIVATE_KEY, and a service account of its own (docs/auth.md). */
+  signs: boolean;
+  /** Makes or checks password-reset links: gets the password-reset-key secret as PASSWORD_RESET_KEY. */
+  resetKey: boolean;
 }
 
 export interface FunctionDefinition {
