@@ -22,15 +22,15 @@ function define(definition: Omit<FunctionDefinition, 'endpoint'>, load: () => An
 // One line per function, so that the table reads (and diffs) by row:
 // prettier-ignore
 export const registry: readonly FunctionDefinition[] = [
-  define({ name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public', deploy: { maxInstances: 10 } }, () => require('./auth-login/handler').default),
+  define({ name: 'auth-login', methods: ['POST'], paths: ['/api/v1/auth/login/'], auth: 'public', deploy: { maxInstances: 10, signs: true } }, () => require('./auth-login/handler').default),
   define({ name: 'auth-logout', methods: ['GET', 'POST'], paths: ['/api/v1/auth/logout/'], auth: 'user' }, () => require('./auth-logout/handler').default),
   define({ name: 'auth-user', methods: ['GET'], paths: ['/api/v1/auth/user/'], auth: 'user' }, () => require('./auth-user/handler').default),
   define({ name: 'auth-user-update', methods: ['PUT', 'PATCH'], paths: ['/api/v1/auth/user/'], auth: 'user' }, () => require('./auth-user-update/handler').default),
   define({ name: 'auth-password-change', methods: ['POST'], paths: ['/api/v1/auth/password/change/'], auth: 'user' }, () => require('./auth-password-change/handler').default),
   define({ name: 'auth-sessions-list', methods: ['GET'], paths: ['/api/v1/auth/sessions/'], auth: 'user' }, () => require('./auth-sessions-list/handler').default),
   define({ name: 'auth-sessions-end', methods: ['DELETE'], paths: ['/api/v1/auth/sessions/{session_id}/'], auth: 'user' }, () => require('./auth-sessions-end/handler').default),
-  define({ name: 'auth-password-reset', methods: ['POST'], paths: ['/api/v1/auth/password/reset/'], auth: 'public', deploy: { mail: true } }, () => require('./auth-password-reset/handler').default),
-  define({ name: 'auth-password-reset-confirm', methods: ['POST'], paths: ['/api/v1/auth/password/reset/confirm/'], auth: 'public' }, () => require('./auth-password-reset-confirm/handler').default),
+  define({ name: 'auth-password-reset', methods: ['POST'], paths: ['/api/v1/auth/password/reset/'], auth: 'public', deploy: { mail: true, resetKey: true } }, () => require('./auth-password-reset/handler').default),
+  define({ name: 'auth-password-reset-confirm', methods: ['POST'], paths: ['/api/v1/auth/password/reset/confirm/'], auth: 'public', deploy: { resetKey: true } }, () => require('./auth-password-reset-confirm/handler').default),
   define({ name: 'seed-demo-users', methods: ['POST'], paths: ['/internal/seed-demo-users/'], auth: 'scheduler', internal: true, deploy: { timeoutSeconds: 120, maxInstances: 1, cardKey: true }, deadlineMs: 110_000 }, () => require('./seed-demo-users/handler').default),
   define({ name: 'wallets-list', methods: ['GET'], paths: ['/api/v1/wallets/'], auth: 'user' }, () => require('./wallets-list/handler').default),
   define({ name: 'wallets-create', methods: ['POST'], paths: ['/api/v1/wallets/'], auth: 'user', deploy: { cardKey: true } }, () => require('./wallets-create/handler').default),
