@@ -54,7 +54,8 @@ describe('no secret value on any command line or screen', () => {
       env: {},
       exec: (command, quiet) => (record(command), quiet ? 1 : 0),
       execAsync: async (command) => (record(command), 0),
-      query: (command) => (record(command), '3\n'),
+      // A version number for a version lookup, an empty policy for a policy lookup.
+      query: (command) => (record(command), command.args[1] === 'get-iam-policy' ? '{}' : '3\n'),
     });
     expect(argvs.length).toBeGreaterThan(0);
     const everything = [...argvs.flat(), ...lines].join('\n');
@@ -63,7 +64,12 @@ describe('no secret value on any command line or screen', () => {
 
   it('does hand the secrets to gcloud (so the checks above are not vacuous)', async () => {
     const fed: string[] = [];
-    await secrets(project, { print: () => undefined, env: {}, exec: (command, quiet) => (command.stdin && fed.push(command.stdin.value), quiet ? 1 : 0) });
+    await secrets(project, {
+      print: () => undefined,
+      env: {},
+      exec: (command, quiet) => (command.stdin && fed.push(command.stdin.value), quiet ? 1 : 0),
+      query: () => '{}',
+    });
     for (const value of SECRET_VALUES) expect(fed.join('\n')).toContain(value);
   });
 });

@@ -6,6 +6,7 @@ import type { Command } from './commands';
 import { formatCommand, runSteps, SecretFile } from './commands';
 import { generateSecrets, main, secretsSteps, smtpUrlFromEnvironment } from './secrets';
 import { readSettings } from './settings';
+import { FakeSecretManager } from './testing/fake-secret-manager';
 import { parsePrinted, printedBy } from './testing/printed-commands';
 
 const settings = readSettings({}, {}, { dryRun: true });
@@ -77,8 +78,9 @@ describe('secrets', () => {
   });
 
   it('hands gcloud a signing key pair, a reset key and a card key the functions accept, and a database URL for the connector with the new user', async () => {
-    const ran: Command[] = [];
-    await main(['--project=p'], { print: () => undefined, env: {}, exec: (command, quiet) => (quiet ? 1 : (ran.push(command), 0)) });
+    const gcloud = new FakeSecretManager();
+    await main(['--project=p'], { print: () => undefined, env: {}, exec: gcloud.exec, query: gcloud.query });
+    const ran = gcloud.ran;
     const created = (name: string) => ran.find((command) => command.args.includes(name) && command.args.includes('create'))!.stdin!.value;
 
     const privateKey = createPrivateKey(created('signing-private-key'));
@@ -115,9 +117,64 @@ describe('secrets', () => {
 
   it('creates neither secret nor user again when they exist', async () => {
     const ran: string[] = [];
-    await main(['--project=p'], { print: () => undefined, env: {}, exec: (command, quiet) => (quiet ? 0 : (ran.push(formatCommand(command)), 0)) });
+    await main(['--project=p'], {
+      print: () => undefined,
+      env: {},
+      exec: (command, quiet) => (quiet ? 0 : (ran.push(formatCommand(command)), 0)),
+      query: () => '{}',
+    });
     expect(ran.length).toBeGreaterThan(0);
     expect(ran.every((line) => line.includes('add-iam-policy-binding'))).toBe(true);
+  });
+
+  it('takes the secrets from any other account, in a project deployed when every function shared one', async () => {
+    const gcloud = new FakeSecretManager();
+    const shared = 'serviceAccount:fulfillment-functions@p.iam.gserviceaccount.com';
+    for (const name of ['database-url', 'card-hmac-key', 'smtp-url']) {
+      gcloud.add(name, 'a value from before');
+      gcloud.run({ program: 'gcloud', args: ['secrets', 'add-iam-policy-binding', name, `--member=${shared}`, '--role=roles/secretmanager.secretAccessor'] });
+    }
+    gcloud.run({
+      program: 'gcloud',
+      args: ['secrets', 'add-iam-policy-binding', 'card-hmac-key', '--member=user:someone@example.com', '--role=roles/secretmanager.secretAccessor'],
+    });
+    gcloud.run({
+      program: 'gcloud',
+      args: ['secrets', 'add-iam-policy-binding', 'card-hmac-key', '--member=user:someone@example.com', '--role=roles/secretmanager.admin'],
+    });
+    const lines: string[] = [];
+    await main(['--project=p'], { print: (line) => lines.push(line), env: {}, exec: gcloud.exec, query: gcloud.query });
+    await main(['--project=p', '--smtp-url'], {
+      print: () => undefined,
+      env: { SMTP_URL: 'smtp://u:p@relay.example.com:587' },
+      exec: gcloud.exec,
+      query: gcloud.query,
+    });
+
+    const of = (...ids: string[]) => ids.map((id) => `serviceAccount:${id}@p.iam.gserviceaccount.com`).sort();
+    expect(gcloud.members('card-hmac-key')).toEqual(of('fn-seed-demo-users', 'fn-wallets-create'));
+    expect(gcloud.members('smtp-url')).toEqual(of('fn-auth-password-reset'));
+    expect(gcloud.members('signing-private-key')).toEqual(of('fn-auth-login'));
+    expect(gcloud.members('database-url')).toContain(shared);
+    // Other roles are not this script's business.
+    expect(gcloud.members('card-hmac-key', 'roles/secretmanager.admin')).toEqual(['user:someone@example.com']);
+    expect(lines).toContain(
+      'gcloud secrets remove-iam-policy-binding card-hmac-key --project=p --member=serviceAccount:fulfillment-functions@p.iam.gserviceaccount.com --role=roles/secretmanager.secretAccessor --quiet',
+    );
+    // What existed is kept.
+    expect(gcloud.payload('database-url', 1)).toBe('a value from before');
+  });
+
+  it('--dry-run shows the policies it would read to take a secret from anyone else', async () => {
+    const lines = await printedBy(main, ['--dry-run']);
+    expect(lines.filter((line) => line.includes('get-iam-policy'))).toEqual(
+      ['database-url', 'signing-private-key', 'signing-public-keys', 'password-reset-key', 'card-hmac-key'].map(
+        (name) => `gcloud secrets get-iam-policy ${name} --project=my-project --format=json`,
+      ),
+    );
+    expect(lines.at(-1)).toBe(
+      '# A real run then removes roles/secretmanager.secretAccessor from anyone else in these policies (bindings with a condition excepted).',
+    );
   });
 
   it('generates fresh secrets on each run', () => {
@@ -162,7 +219,12 @@ describe('secrets --smtp-url', () => {
 
   it('adds a version when smtp-url exists, with the value itself on stdin', async () => {
     const ran: Command[] = [];
-    await main(['--smtp-url', '--project=p'], { print: () => undefined, env: { SMTP_URL: relay }, exec: (command) => (ran.push(command), 0) });
+    await main(['--smtp-url', '--project=p'], {
+      print: () => undefined,
+      env: { SMTP_URL: relay },
+      exec: (command) => (ran.push(command), 0),
+      query: () => '{}',
+    });
     const added = ran.find((command) => command.args.slice(0, 3).join(' ') === 'secrets versions add')!;
     expect(added.args).toContain('smtp-url');
     expect(added.stdin?.value).toBe(relay);

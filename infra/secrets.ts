@@ -4,6 +4,7 @@ import { newSigningKeyPair, publicKeySetText } from '../shared/auth/signing-key-
 import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { createOnce, gcloud, runSteps, secret, Secret, SecretFile, spawnExec, spawnQuery, type Step } from './commands';
 import { deploySettingsOf, readersOf, SECRET_ENV, SECRETS, type InfraSettings, type SecretName } from './settings';
+import { revokeOtherReaders } from './secret-readers';
 import { retireOldSigningKeys, rotateSigningKey, signWithNewKey } from './signing-key-rotation';
 
 /**
@@ -129,7 +130,7 @@ const readableByItsFunctions = (settings: InfraSettings, name: SecretName) =>
   );
 
 /** The secrets this script makes; smtp-url, which it cannot, has --smtp-url. */
-const GENERATED: SecretName[] = ['databaseUrl', 'signingPrivateKey', 'signingPublicKeys', 'passwordResetKey', 'cardHmacKey'];
+export const GENERATED: SecretName[] = ['databaseUrl', 'signingPrivateKey', 'signingPublicKeys', 'passwordResetKey', 'cardHmacKey'];
 
 export function secretsSteps(settings: InfraSettings, generated: GeneratedSecrets): Step[] {
   const project = `--project=${settings.projectId}`;
@@ -221,11 +222,13 @@ export function main(argv: string[], io: Io): void {
     case 'retire-old-signing-keys':
       return retireOldSigningKeys(settings, run, io.now);
     case 'smtp-url':
-      return runSteps(smtpUrlSteps(settings, smtpUrlFromEnvironment(io.env)), run);
+      runSteps(smtpUrlSteps(settings, smtpUrlFromEnvironment(io.env)), run);
+      return revokeOtherReaders(settings, ['smtpUrl'], run);
     case 'rotate-password-reset-key':
       return runSteps(rotatePasswordResetKeySteps(settings, passwordResetKey()), run);
     default:
-      return runSteps(secretsSteps(settings, generateSecrets()), run);
+      runSteps(secretsSteps(settings, generateSecrets()), run);
+      return revokeOtherReaders(settings, GENERATED, run);
   }
 }
 

@@ -16,6 +16,8 @@ interface Version {
 
 export class FakeSecretManager {
   readonly secrets = new Map<string, Version[]>();
+  /** Each secret's IAM policy: role → members. */
+  readonly policies = new Map<string, Map<string, Set<string>>>();
   /** Every command run, in order. */
   readonly ran: Command[] = [];
   /** The clock versions are stamped with. */
@@ -31,6 +33,11 @@ export class FakeSecretManager {
   /** The payload of a version, as the functions would read it. */
   payload(name: string, version: number | string): string {
     return this.version(name, String(version)).payload;
+  }
+
+  /** Who holds a role on a secret, sorted. */
+  members(name: string, role = 'roles/secretmanager.secretAccessor'): string[] {
+    return [...(this.policies.get(name)?.get(role) ?? [])].sort();
   }
 
   states(name: string): string[] {
@@ -57,7 +64,24 @@ export class FakeSecretManager {
       this.add(sub, command.stdin!.value);
       return ok();
     }
-    if (verb === 'add-iam-policy-binding') return ok();
+    if (verb === 'add-iam-policy-binding' || verb === 'remove-iam-policy-binding') {
+      if (!this.secrets.has(sub)) return { status: 1, stdout: '' };
+      const policy = this.policies.get(sub) ?? new Map<string, Set<string>>();
+      this.policies.set(sub, policy);
+      const members = policy.get(flag('role')!) ?? new Set<string>();
+      policy.set(flag('role')!, members);
+      if (verb === 'add-iam-policy-binding') members.add(flag('member')!);
+      // As gcloud: removing a binding that is not there fails.
+      else if (!members.delete(flag('member')!)) return { status: 1, stdout: '' };
+      return ok();
+    }
+    if (verb === 'get-iam-policy') {
+      if (!this.secrets.has(sub)) return { status: 1, stdout: '' };
+      const bindings = [...(this.policies.get(sub) ?? new Map<string, Set<string>>())]
+        .filter(([, members]) => members.size > 0)
+        .map(([role, members]) => ({ members: [...members], role }));
+      return ok(JSON.stringify({ bindings, etag: 'BwX', version: 1 }));
+    }
     if (verb !== 'versions') throw new Error(`The fake does not know: gcloud ${words.join(' ')}`);
 
     if (sub === 'add') {
