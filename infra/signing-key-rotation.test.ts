@@ -125,6 +125,14 @@ describe('signing key rotation, run against a fake Secret Manager', () => {
     expect(gcloud.states('signing-private-key')).toEqual(['1:enabled', '2:disabled']);
   });
 
+  it('says so loudly when the new private key could not be disabled', async () => {
+    const { gcloud, run } = project_();
+    await run();
+    const exec = gcloud.exec;
+    gcloud.exec = (command, quiet) => (command.args[2] === 'disable' ? 1 : exec(command, quiet));
+    await expect(run('--rotate-signing-key')).rejects.toThrow('signing-private-key:2 is enabled: disable it before any deploy');
+  });
+
   it('refuses to retire the old key within a key lifetime of the new one', async () => {
     const { gcloud, run } = project_();
     await run();

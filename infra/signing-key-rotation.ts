@@ -174,7 +174,12 @@ export function rotateSigningKey(settings: InfraSettings, run: RotationRun): voi
     if (fresh.length !== 1) throw new Error(`Expected one new ${SECRETS.signingPrivateKey} version, found ${fresh.length}: disable the new one by hand`);
     added = String(fresh[0].version);
   }
-  step.change(versionCommand(settings, 'disable', added));
+  try {
+    step.change(versionCommand(settings, 'disable', added));
+  } catch (error) {
+    // Enabled, the new key would sign after the next deploy of auth-login, before the other functions accept it.
+    throw new Error(`${(error as Error).message}\n${SECRETS.signingPrivateKey}:${added} is enabled: disable it before any deploy`, { cause: error });
+  }
   step.note(`Added ${SECRETS.signingPrivateKey}:${added} (kid ${pair.kid}), disabled; its public key is in the newest ${SECRETS.signingPublicKeys} version.`);
   step.note('Next: npm run deploy -- --all (every function accepts the new key), then npm run deploy:secrets -- --sign-with-new-key');
 }

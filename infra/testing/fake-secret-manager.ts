@@ -122,7 +122,8 @@ export class FakeSecretManager {
     throw new Error(`The fake does not know: gcloud ${words.join(' ')}`);
   }
 
-  readonly exec: Exec = (command) => this.run(command).status;
+  /** Replaceable, to make one command fail. */
+  exec: Exec = (command) => this.run(command).status;
 
   readonly execAsync: AsyncExec = async (command) => this.run(command).status;
 
