@@ -4,10 +4,10 @@ import { registry } from '../functions/registry';
 import { hasOwnServiceAccount, serviceAccountOf, type InfraSettings } from './settings';
 
 /**
- * One-time project set-up: the APIs, the service accounts with their
- * project roles (the five shared ones, and one for each function that mounts a
- * secret of its own, settings.ts hasOwnServiceAccount), and the Cloud SQL instance and database. Safe to run again:
- * what exists is left alone.
+ * One-time project set-up: the APIs, the service accounts with their project
+ * roles (the five shared ones, and one for each function that mounts a secret
+ * of its own, settings.ts hasOwnServiceAccount), and the Cloud SQL instance
+ * and database. Safe to run again: what exists is left alone.
  *
  *   tsx infra/bootstrap.ts --project=P [--regional] [--dry-run]
  */
@@ -68,7 +68,11 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
   // A function with a secret of its own (the signing key, the reset key, the card key, the mail relay)
   // runs as its own account, with the runtime account's project roles; deploy:secrets lets it read its secrets.
   const ownAccounts = registry.filter(hasOwnServiceAccount).map((definition) => serviceAccountOf(definition, settings));
-  registry.filter(hasOwnServiceAccount).forEach((definition, index) => accounts.push([ownAccounts[index], `Runs ${definition.name}; reads its own secrets`]));
+  accounts.push(
+    ...registry
+      .filter(hasOwnServiceAccount)
+      .map((definition, index): [string, string] => [ownAccounts[index], `Runs ${definition.name}; reads its own secrets`]),
+  );
   const projectRole = (member: string, role: string) =>
     gcloud('projects', 'add-iam-policy-binding', settings.projectId, `--member=serviceAccount:${member}`, `--role=${role}`, '--condition=None', '--quiet');
 

@@ -128,8 +128,8 @@ export function hasOwnServiceAccount(definition: FunctionDefinition): boolean {
 /**
  * A function's own account id: `fn-` and its name. Service account ids are
  * 6–30 characters, `[a-z][-a-z0-9]*[a-z0-9]`
- * (https://cloud.google.com/iam/docs/service-accounts-create); settings.test.ts
- * checks every registry function's.
+ * (https://cloud.google.com/iam/docs/service-accounts-create);
+ * service-accounts.test.ts checks every registry function's.
  */
 export const ownServiceAccountId = (functionName: string) => `fn-${functionName}`;
 

@@ -83,7 +83,7 @@ describe('signing key rotation, run against a fake Secret Manager', () => {
     // Step 3: the new key signs once the functions that sign are deployed.
     const switched = await run('--sign-with-new-key');
     expect(gcloud.states('signing-private-key')).toEqual(['1:enabled', '2:enabled']);
-    expect(switched).toContain('# Next: npm run deploy -- auth-login (they sign with signing-private-key:2 from then on).');
+    expect(switched).toContain('# Next: npm run deploy -- auth-login (new keys are signed with signing-private-key:2 from then on).');
     expect(switched.join('\n')).toContain(`no earlier than ${new Date(gcloud.now + KEY_LIFETIME_SECONDS * 1000).toISOString()}`);
     await deployFunctions('auth-login');
     expect(signingKid(pinned('auth-login', 'SIGNING_PRIVATE_KEY'))).toBe(newKid);

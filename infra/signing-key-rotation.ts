@@ -200,7 +200,7 @@ export function signWithNewKey(settings: InfraSettings, run: RotationRun, now = 
   }
   step.change(versionCommand(settings, 'enable', pending));
   const earliest = new Date(now() + KEY_LIFETIME_SECONDS * 1000).toISOString();
-  step.note(`Next: npm run deploy -- ${signingFunctions().join(' ')} (they sign with ${SECRETS.signingPrivateKey}:${pending} from then on).`);
+  step.note(`Next: npm run deploy -- ${signingFunctions().join(' ')} (new keys are signed with ${SECRETS.signingPrivateKey}:${pending} from then on).`);
   step.note(
     `Keys signed with the previous key stay valid for TOKEN_TTL_SECONDS (${KEY_LIFETIME_SECONDS} s) after that deploy: ` +
       `run npm run deploy:secrets -- --retire-old-signing-keys no earlier than ${earliest} (later by as long as the deploy waits).`,
