@@ -158,8 +158,13 @@ export function secretsSteps(settings: InfraSettings, generated: GeneratedSecret
     createOnce(gcloud('secrets', 'describe', SECRETS.passwordResetKey, project), createSecret(settings, SECRETS.passwordResetKey, generated.passwordResetKey)),
     createOnce(gcloud('secrets', 'describe', SECRETS.cardHmacKey, project), createSecret(settings, SECRETS.cardHmacKey, generated.cardHmacKey)),
     ...GENERATED.flatMap((name) => readableByItsFunctions(settings, name)),
+    // smtp-url, which --smtp-url makes, gets its readers here too when it exists, so that moving a project to
+    // accounts of its own needs no SMTP_URL at hand; where there is none, nothing is made.
+    createOnce(smtpUrlProbe(settings), [], readableByItsFunctions(settings, 'smtpUrl')),
   ];
 }
+
+const smtpUrlProbe = (settings: InfraSettings) => gcloud('secrets', 'describe', SECRETS.smtpUrl, `--project=${settings.projectId}`);
 
 /**
  * The mail relay's URL (smtp://user:password@host:587, as the provider gives
@@ -226,9 +231,11 @@ export function main(argv: string[], io: Io): void {
       return revokeOtherReaders(settings, ['smtpUrl'], run);
     case 'rotate-password-reset-key':
       return runSteps(rotatePasswordResetKeySteps(settings, passwordResetKey()), run);
-    default:
+    default: {
       runSteps(secretsSteps(settings, generateSecrets()), run);
-      return revokeOtherReaders(settings, GENERATED, run);
+      const mails = !settings.dryRun && run.exec(smtpUrlProbe(settings), true) === 0;
+      return revokeOtherReaders(settings, mails ? [...GENERATED, 'smtpUrl'] : GENERATED, run);
+    }
   }
 }
 
