@@ -21,9 +21,23 @@ describe('bootstrap --dry-run', () => {
     for (const account of ['fulfillment-functions', 'fulfillment-docs', 'api-gateway', 'demo-seeder', 'fulfillment-builder']) {
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^iam service-accounts create ${account} `)));
     }
-    expect(lines).toContain(
-      'projects add-iam-policy-binding acme --member=serviceAccount:fulfillment-functions@acme.iam.gserviceaccount.com --role=roles/cloudsql.client --condition=None --quiet',
-    );
+    // The functions with a secret of their own run as their own accounts, with the shared runtime account's project role.
+    const runtimeAccounts = [
+      'fulfillment-functions',
+      'fn-auth-login',
+      'fn-auth-password-reset',
+      'fn-auth-password-reset-confirm',
+      'fn-seed-demo-users',
+      'fn-wallets-create',
+    ];
+    for (const account of runtimeAccounts) {
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^iam service-accounts create ${account} `)));
+      expect(lines).toContain(
+        `projects add-iam-policy-binding acme --member=serviceAccount:${account}@acme.iam.gserviceaccount.com --role=roles/cloudsql.client --condition=None --quiet`,
+      );
+    }
+    expect(lines.filter((line) => line.startsWith('iam service-accounts create'))).toHaveLength(5 + 5);
+    expect(lines.filter((line) => line.includes('--role=roles/cloudsql.client'))).toHaveLength(runtimeAccounts.length);
     // Source builds run as their own account, which may build; the Compute Engine default account is given nothing.
     expect(lines).toContain(
       'projects add-iam-policy-binding acme --member=serviceAccount:fulfillment-builder@acme.iam.gserviceaccount.com --role=roles/run.builder --condition=None --quiet',

@@ -1,11 +1,13 @@
 import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { createOnce, gcloud, runSteps, type Step } from './commands';
-import type { InfraSettings } from './settings';
+import { registry } from '../functions/registry';
+import { hasOwnServiceAccount, serviceAccountOf, type InfraSettings } from './settings';
 
 /**
- * One-time project set-up: the APIs, the five service accounts with their
- * project roles, and the Cloud SQL instance and database. Safe to run again:
- * what exists is left alone.
+ * One-time project set-up: the APIs, the service accounts with their project
+ * roles (the five shared ones, and one for each function that mounts a secret
+ * of its own, settings.ts hasOwnServiceAccount), and the Cloud SQL instance
+ * and database. Safe to run again: what exists is left alone.
  *
  *   tsx infra/bootstrap.ts --project=P [--regional] [--dry-run]
  */
@@ -63,6 +65,14 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
     [settings.schedulerServiceAccount, 'Cloud Scheduler calling seed-demo-users'],
     [settings.buildServiceAccount, 'Cloud Build building the functions from source'],
   ];
+  // A function with a secret of its own (the signing key, the reset key, the card key, the mail relay)
+  // runs as its own account, with the runtime account's project roles; deploy:secrets lets it read its secrets.
+  const ownAccounts = registry.filter(hasOwnServiceAccount).map((definition) => serviceAccountOf(definition, settings));
+  accounts.push(
+    ...registry
+      .filter(hasOwnServiceAccount)
+      .map((definition, index): [string, string] => [ownAccounts[index], `Runs ${definition.name}; reads its own secrets`]),
+  );
   const projectRole = (member: string, role: string) =>
     gcloud('projects', 'add-iam-policy-binding', settings.projectId, `--member=serviceAccount:${member}`, `--role=${role}`, '--condition=None', '--quiet');
 
@@ -75,7 +85,7 @@ export function bootstrapSteps(settings: InfraSettings): Step[] {
       ),
     ),
     // The connector's Admin API calls (connectSettings, generateEphemeralCert) need cloudsql.instances.get and .connect.
-    projectRole(settings.runtimeServiceAccount, 'roles/cloudsql.client'),
+    ...[settings.runtimeServiceAccount, ...ownAccounts].map((account) => projectRole(account, 'roles/cloudsql.client')),
     // Source deploys build as this account (deploy --build-service-account), which may build and nothing more.
     // https://cloud.google.com/run/docs/configuring/services/build-service-account
     projectRole(settings.buildServiceAccount, 'roles/run.builder'),

@@ -11,6 +11,8 @@ export interface Io {
   execAsync?: AsyncExec;
   /** Lookups whose output a real run needs (the secret versions to pin). */
   query?: Query;
+  /** The clock the signing key rotation's guard rails read (milliseconds since the epoch); tests set it. */
+  now?: () => number;
 }
 
 export type Main = (argv: string[], io: Io) => Promise<void> | void;

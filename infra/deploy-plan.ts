@@ -1,20 +1,26 @@
 import type { FunctionDefinition } from '../shared/http/endpoint';
 import { gcloud, type Command } from './commands';
-import { BASE_IMAGE, deploySettingsOf, functionUrl, minInstancesOf, RUNTIME_ENV, SECRET_ENV, SECRETS, startupCpuBoost, type InfraSettings } from './settings';
+import {
+  BASE_IMAGE,
+  deploySettingsOf,
+  functionUrl,
+  minInstancesOf,
+  RUNTIME_ENV,
+  SECRET_ENV,
+  SECRETS,
+  secretsOf,
+  serviceAccountOf,
+  startupCpuBoost,
+  type InfraSettings,
+  type SecretName,
+} from './settings';
 
 /**
- * The secret version numbers a deploy pins (deploy.ts looks them up just
- * before deploying; a dry run shows placeholders).
+ * The secret version numbers a deploy pins, for the secrets the deployed
+ * functions mount (deploy.ts looks them up just before deploying; a dry run
+ * shows placeholders).
  */
-export interface SecretVersions {
-  databaseUrl: string;
-  jwt: string;
-  /** The previous enabled jwt-secret version, while a rotation is under way. */
-  jwtPrevious?: string;
-  cardHmacKey: string;
-  /** smtp-url's, looked up only when a function that mails is deployed. */
-  smtpUrl?: string;
-}
+export type SecretVersions = Partial<Record<SecretName, string>>;
 
 /**
  * The commands that deploy one registry entry as its own Cloud Run function.
@@ -38,7 +44,7 @@ export interface SecretVersions {
 export function deploySteps(definition: FunctionDefinition, settings: InfraSettings, versions: SecretVersions): Command[] {
   const deploy = deploySettingsOf(definition);
   const common = [`--project=${settings.projectId}`, `--region=${settings.region}`];
-  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(versions, deploy.cardKey, deploy.mail)}`] : [];
+  const database = deploy.database ? ['--clear-cloudsql-instances', `--set-secrets=${secretsFlag(definition, versions)}`] : [];
 
   return [
     gcloud(
@@ -89,26 +95,20 @@ export function deploySteps(definition: FunctionDefinition, settings: InfraSetti
 }
 
 /**
- * `ENV=secret:version,...`, every secret pinned to a number: a secret in an
- * environment variable is read once, when an instance starts.
+ * `ENV=secret:version,...`, every secret the function mounts (settings.ts,
+ * secretsOf: the signing private key only where keys are issued, the reset
+ * key, card key and mail relay only where they are used) pinned to a number:
+ * a secret in an environment variable is read once, when an instance starts.
  * https://cloud.google.com/run/docs/configuring/services/secrets
  */
-export function secretsFlag(versions: SecretVersions, cardKey: boolean, mail = false): string {
-  const pairs = [`${SECRET_ENV.databaseUrl}=${SECRETS.databaseUrl}:${versions.databaseUrl}`, `${SECRET_ENV.jwt}=${SECRETS.jwt}:${versions.jwt}`];
-  if (versions.jwtPrevious) pairs.push(`${SECRET_ENV.jwtPrevious}=${SECRETS.jwt}:${versions.jwtPrevious}`);
-  // Only where a card number is hashed (wallets-create, the demo seed): no other function can compute a card's hash.
-  if (cardKey) pairs.push(`${SECRET_ENV.cardHmacKey}=${SECRETS.cardHmacKey}:${versions.cardHmacKey}`);
-  // The mail server's credentials only where mail is sent, not in every function's environment.
-  if (mail) {
-    if (!versions.smtpUrl) throw new Error(`No ${SECRETS.smtpUrl} version to mount for a function that mails`);
-    pairs.push(`${SECRET_ENV.smtpUrl}=${SECRETS.smtpUrl}:${versions.smtpUrl}`);
-  }
-  return pairs.join(',');
-}
-
-/** Only the database functions hold roles; the rest (docs) run as an account that has none. */
-export function serviceAccountOf(definition: FunctionDefinition, settings: InfraSettings): string {
-  return deploySettingsOf(definition).database ? settings.runtimeServiceAccount : settings.docsServiceAccount;
+export function secretsFlag(definition: FunctionDefinition, versions: SecretVersions): string {
+  return secretsOf(definition)
+    .map((name) => {
+      const version = versions[name];
+      if (!version) throw new Error(`No ${SECRETS[name]} version to mount for ${definition.name}`);
+      return `${SECRET_ENV[name]}=${SECRETS[name]}:${version}`;
+    })
+    .join(',');
 }
 
 /**

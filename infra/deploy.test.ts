@@ -5,7 +5,7 @@ import type { Command } from './commands';
 import { formatCommand } from './commands';
 import { main } from './deploy';
 import { RESERVED_ENV } from './deploy-plan';
-import { deploySettingsOf, functionUrl, minInstancesOf, readSettings, startupCpuBoost, TOKEN_ISSUERS } from './settings';
+import { deploySettingsOf, functionUrl, minInstancesOf, readSettings, startupCpuBoost } from './settings';
 import { gcloudDictionary, parsePrinted, printedBy, shellWords } from './testing/printed-commands';
 
 const dryRun = ['--dry-run', '--allowed-origins=https://app.example.com,https://admin.example.com'];
@@ -32,9 +32,6 @@ describe('deploy --all --dry-run', () => {
       expect(flags.get('--source')).toBe('.');
       expect(flags.get('--base-image')).toBe('nodejs24');
       expect(flags.get('--no-allow-unauthenticated')).toBe(true);
-      expect(flags.get('--service-account')).toBe(
-        expected.database ? 'fulfillment-functions@my-project.iam.gserviceaccount.com' : 'fulfillment-docs@my-project.iam.gserviceaccount.com',
-      );
       expect(flags.get('--memory')).toBe(expected.memory.replace(/B$/, ''));
       expect(flags.get('--timeout')).toBe(`${expected.timeoutSeconds}s`);
       expect(flags.get('--concurrency')).toBe(String(expected.concurrency));
@@ -81,8 +78,10 @@ describe('deploy --all --dry-run', () => {
         // Pinned: a dry run shows where the looked-up version numbers go.
         expect(gcloudDictionary(flags.get('--set-secrets') as string)).toEqual({
           DATABASE_URL: 'database-url:<newest-enabled-version>',
-          JWT_SECRET: 'jwt-secret:<newest-enabled-version>',
-          JWT_SECRET_PREVIOUS: 'jwt-secret:<previous-enabled-version>',
+          SIGNING_PUBLIC_KEYS: 'signing-public-keys:<newest-enabled-version>',
+          // The signing private key only where keys are issued, the reset key only where reset links are made or checked.
+          ...(deploySettingsOf(definition).signs ? { SIGNING_PRIVATE_KEY: 'signing-private-key:<newest-enabled-version>' } : {}),
+          ...(deploySettingsOf(definition).resetKey ? { PASSWORD_RESET_KEY: 'password-reset-key:<newest-enabled-version>' } : {}),
           ...(deploySettingsOf(definition).cardKey ? { CARD_HMAC_KEY: 'card-hmac-key:<newest-enabled-version>' } : {}),
           // The mail relay's credentials only where mail is sent.
           ...(deploySettingsOf(definition).mail ? { SMTP_URL: 'smtp-url:<newest-enabled-version>' } : {}),
@@ -155,44 +154,66 @@ describe('deploy --all --dry-run', () => {
     ]);
   });
 
-  it('looks the secret versions up (newest enabled first) before deploying, and only the secrets', async () => {
+  it('looks the newest enabled version of each secret up before deploying, and only the secrets', async () => {
     const { printed } = await plannedDeploys(['--all', ...dryRun]);
     const lookups = printed.filter((command) => command.words.slice(1, 4).join(' ') === 'secrets versions list');
-    expect(lookups.map((command) => command.line)).toEqual([
-      "gcloud secrets versions list database-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
-      "gcloud secrets versions list jwt-secret --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=2 '--format=value(name)'",
-      "gcloud secrets versions list card-hmac-key --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
-      "gcloud secrets versions list smtp-url --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'",
-    ]);
-    expect(printed.indexOf(lookups[1])).toBeLessThan(printed.findIndex((command) => command.words[2] === 'deploy'));
+    const lookup = (secret: string) =>
+      `gcloud secrets versions list ${secret} --project=my-project --filter=state:enabled '--sort-by=~createTime' --limit=1 '--format=value(name)'`;
+    expect(lookups.map((command) => command.line)).toEqual(
+      ['database-url', 'signing-public-keys', 'signing-private-key', 'password-reset-key', 'card-hmac-key', 'smtp-url'].map(lookup),
+    );
+    expect(printed.indexOf(lookups.at(-1)!)).toBeLessThan(printed.findIndex((command) => command.words[2] === 'deploy'));
   });
 
-  it('leaves JWT_SECRET_PREVIOUS out with --drop-previous-jwt-secret', async () => {
-    const { deploys } = await plannedDeploys(['auth-user', '--drop-previous-jwt-secret', ...dryRun]);
-    expect(gcloudDictionary(deploys[0].flags.get('--set-secrets') as string)).toEqual({
-      DATABASE_URL: 'database-url:<newest-enabled-version>',
-      JWT_SECRET: 'jwt-secret:<newest-enabled-version>',
-    });
-  });
-
-  it('deploys the functions that sign keys last', async () => {
+  it('mounts the signing private key on auth-login alone, the reset key on the two reset functions, and no JWT secret anywhere', async () => {
     const { deploys } = await plannedDeploys(['--all', ...dryRun]);
-    const names = deploys.map((command) => command.words[3]);
-    expect(names.slice(-TOKEN_ISSUERS.length)).toEqual([...TOKEN_ISSUERS]);
+    const mounting = (variable: string) =>
+      deploys
+        .filter((command) => variable in gcloudDictionary((command.flags.get('--set-secrets') as string | undefined) ?? '='))
+        .map((command) => command.words[3])
+        .sort();
+    expect(mounting('SIGNING_PRIVATE_KEY')).toEqual(['auth-login']);
+    expect(mounting('PASSWORD_RESET_KEY')).toEqual(['auth-password-reset', 'auth-password-reset-confirm']);
+    expect(mounting('SIGNING_PUBLIC_KEYS')).toEqual(
+      registry
+        .filter((definition) => definition.name !== 'docs')
+        .map((definition) => definition.name)
+        .sort(),
+    );
+    expect(deploys.map((command) => command.line).join('\n')).not.toMatch(/JWT_SECRET|jwt-secret/);
   });
 
-  it('knows every function that signs keys', () => {
+  it('runs each function with a secret of its own as its own account, the other database functions as the shared one', async () => {
+    const { deploys } = await plannedDeploys(['--all', ...dryRun]);
+    const own = ['auth-login', 'auth-password-reset', 'auth-password-reset-confirm', 'seed-demo-users', 'wallets-create'];
+    for (const definition of registry) {
+      const { flags } = deploys.find((command) => command.words[3] === definition.name)!;
+      const expected = own.includes(definition.name)
+        ? `fn-${definition.name}@my-project.iam.gserviceaccount.com`
+        : definition.name === 'docs'
+          ? 'fulfillment-docs@my-project.iam.gserviceaccount.com'
+          : 'fulfillment-functions@my-project.iam.gserviceaccount.com';
+      expect([definition.name, flags.get('--service-account')]).toEqual([definition.name, expected]);
+    }
+  });
+
+  it('knows every function that issues keys: exactly those whose handler calls issueToken are `signs`', () => {
     const functionsDir = path.resolve(__dirname, '../functions');
-    const signing = readdirSync(functionsDir, { withFileTypes: true })
+    const issuing = readdirSync(functionsDir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .filter((entry) =>
         readdirSync(path.join(functionsDir, entry.name))
           .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-          // requestPasswordReset signs reset tokens with a key derived from JWT_SECRET.
-          .some((file) => /\b(issueToken|requestPasswordReset)\b/.test(readFileSync(path.join(functionsDir, entry.name, file), 'utf8'))),
+          .some((file) => /\bissueToken\b/.test(readFileSync(path.join(functionsDir, entry.name, file), 'utf8'))),
       )
       .map((entry) => entry.name);
-    expect(signing.sort()).toEqual([...TOKEN_ISSUERS].sort());
+    expect(issuing).toContain('auth-login');
+    expect(
+      registry
+        .filter((definition) => deploySettingsOf(definition).signs)
+        .map((definition) => definition.name)
+        .sort(),
+    ).toEqual(issuing.sort());
   });
 
   it('prints the fleet connection budget before any command', async () => {
@@ -204,7 +225,7 @@ describe('deploy --all --dry-run', () => {
 describe('deploy selection', () => {
   it('deploys only the named functions', async () => {
     const { deploys } = await plannedDeploys(['auth-login', 'docs', '--dry-run']);
-    expect(deploys.map((command) => command.words[3])).toEqual(['docs', 'auth-login']);
+    expect(deploys.map((command) => command.words[3])).toEqual(['auth-login', 'docs']);
   });
 
   it('needs no secret lookup for docs alone', async () => {
@@ -251,12 +272,20 @@ describe('deploy safeguards', () => {
     '--password-reset-link=https://app.example.com/reset/{uid}/{token}/',
     '--mail-from=no-reply@example.com',
   ];
-  const versions = (jwt: string) => (command: Command) =>
-    command.args.includes('jwt-secret')
-      ? jwt
-      : command.args.includes('card-hmac-key')
-        ? 'projects/42/secrets/card-hmac-key/versions/2\n'
-        : 'projects/42/secrets/database-url/versions/3\n';
+  const VERSIONS: Record<string, string> = {
+    'database-url': '3',
+    'signing-public-keys': '9',
+    'signing-private-key': '7',
+    'password-reset-key': '4',
+    'card-hmac-key': '2',
+    'smtp-url': '5',
+  };
+  const versions =
+    (missing = '') =>
+    (command: Command) => {
+      const secret = command.args[3] as string;
+      return secret === missing ? '' : `projects/42/secrets/${secret}/versions/${VERSIONS[secret]}\n`;
+    };
 
   it('runs in a real deploy the commands a dry run prints, with the looked-up versions pinned', async () => {
     const planned = (await printedBy(main, [...real, '--dry-run'])).filter((line) => !line.startsWith('#'));
@@ -267,85 +296,71 @@ describe('deploy safeguards', () => {
       print: () => undefined,
       env: {},
       exec: (command) => (ran.push(formatCommand(command)), 0),
-      query: (command) => (
-        lookedUp.push(formatCommand(command)),
-        versions('projects/42/secrets/jwt-secret/versions/7\nprojects/42/secrets/jwt-secret/versions/5\n')(command)
-      ),
+      query: (command) => (lookedUp.push(formatCommand(command)), versions()(command)),
     });
     // Compared word by word: a placeholder needs shell quotes that a number does not.
     const words = (line: string) =>
       shellWords(line)
         .join(' ')
-        .replace('database-url:<newest-enabled-version>', 'database-url:3')
-        .replace('jwt-secret:<newest-enabled-version>', 'jwt-secret:7')
-        .replace('jwt-secret:<previous-enabled-version>', 'jwt-secret:5')
-        .replace('card-hmac-key:<newest-enabled-version>', 'card-hmac-key:2')
-        .replace('smtp-url:<newest-enabled-version>', 'smtp-url:3');
+        .replace(/([a-z-]+):<newest-enabled-version>/g, (_match, secret: string) => `${secret}:${VERSIONS[secret]}`);
     expect([...lookedUp, ...ran].map(words).sort()).toEqual(planned.map(words).sort());
+    expect(ran.join('\n')).toContain('SIGNING_PRIVATE_KEY=signing-private-key:7');
   });
 
-  it('sets JWT_SECRET_PREVIOUS only while a second jwt-secret version is enabled', async () => {
+  it('pins the newest enabled version of each secret a function mounts, and only those', async () => {
     const ran: Command[] = [];
-    await main(['auth-user', ...real.slice(1)], {
-      print: () => undefined,
-      env: {},
-      exec: (command) => (ran.push(command), 0),
-      query: versions('7\n'),
-    });
+    await main(['auth-login', ...real.slice(1)], { print: () => undefined, env: {}, exec: (command) => (ran.push(command), 0), query: versions() });
     const printed = parsePrinted(ran.map(formatCommand));
-    expect(gcloudDictionary(printed[0].flags.get('--set-secrets') as string)).toEqual({ DATABASE_URL: 'database-url:3', JWT_SECRET: 'jwt-secret:7' });
+    expect(gcloudDictionary(printed[0].flags.get('--set-secrets') as string)).toEqual({
+      DATABASE_URL: 'database-url:3',
+      SIGNING_PUBLIC_KEYS: 'signing-public-keys:9',
+      SIGNING_PRIVATE_KEY: 'signing-private-key:7',
+    });
   });
 
   it('looks up smtp-url only when a function that mails is deployed, and says how to create it', async () => {
     const lookedUp: string[] = [];
-    const query = (command: Command) => (lookedUp.push(command.args[3] as string), versions('7\n')(command));
+    const query = (command: Command) => (lookedUp.push(command.args[3] as string), versions()(command));
     await main(['auth-user', ...real.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query });
-    expect(lookedUp).toEqual(['database-url', 'jwt-secret', 'card-hmac-key']);
-    const noSmtpUrl = (command: Command) => (command.args.includes('smtp-url') ? '' : versions('7\n')(command));
-    await expect(main(['auth-password-reset', ...real.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: noSmtpUrl })).rejects.toThrow(
-      'Secret smtp-url has no enabled version: run npm run deploy:secrets -- --smtp-url',
-    );
+    expect(lookedUp).toEqual(['database-url', 'signing-public-keys']);
+    await expect(
+      main(['auth-password-reset', ...real.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: versions('smtp-url') }),
+    ).rejects.toThrow('Secret smtp-url has no enabled version: run npm run deploy:secrets -- --smtp-url');
   });
 
   it('will not deploy a function that mails without the reset link or the From address', async () => {
     const withoutFrom = real.filter((arg) => !arg.startsWith('--mail-from'));
-    await expect(
-      main(['auth-password-reset', ...withoutFrom.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: versions('7\n') }),
-    ).rejects.toThrow('auth-password-reset sends mail: --mail-from (or MAIL_FROM) is required');
+    await expect(main(['auth-password-reset', ...withoutFrom.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: versions() })).rejects.toThrow(
+      'auth-password-reset sends mail: --mail-from (or MAIL_FROM) is required',
+    );
     const withoutLink = real.filter((arg) => !arg.startsWith('--password-reset-link'));
-    await expect(
-      main(['auth-password-reset', ...withoutLink.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: versions('7\n') }),
-    ).rejects.toThrow('auth-password-reset mails a reset link: --password-reset-link (or PASSWORD_RESET_LINK) is required');
-  });
-
-  it('refuses to deploy without an enabled secret version', async () => {
-    await expect(main(real, { print: () => undefined, env: {}, exec: () => 0, query: versions('') })).rejects.toThrow(
-      'Secret jwt-secret has no enabled version: run npm run deploy:secrets',
+    await expect(main(['auth-password-reset', ...withoutLink.slice(1)], { print: () => undefined, env: {}, exec: () => 0, query: versions() })).rejects.toThrow(
+      'auth-password-reset mails a reset link: --password-reset-link (or PASSWORD_RESET_LINK) is required',
     );
   });
 
-  it('reports a failed function after the others finish, exits non-zero, and holds back the ones that sign keys', async () => {
+  it('refuses to deploy without an enabled secret version', async () => {
+    await expect(main(real, { print: () => undefined, env: {}, exec: () => 0, query: versions('signing-private-key') })).rejects.toThrow(
+      'Secret signing-private-key has no enabled version: run npm run deploy:secrets',
+    );
+  });
+
+  it('reports a failed function after the others finish and exits non-zero', async () => {
     const attempted: string[] = [];
     const lines: string[] = [];
     await expect(
       main([...real, '--parallel=3'], {
         print: (line) => lines.push(line),
         env: {},
-        query: versions('7\n'),
+        query: versions(),
         execAsync: async (command) => (attempted.push(command.args.slice(0, 3).join(' ')), command.args[2] === 'wallets-list' ? 1 : 0),
       }),
-    ).rejects.toThrow('Failed to deploy wallets-list; held back: auth-login, auth-password-reset; the others were deployed');
+    ).rejects.toThrow('Failed to deploy wallets-list; the others were deployed');
     const deployed = attempted.filter((call) => call.startsWith('run deploy')).map((call) => call.split(' ')[2]);
-    expect(deployed.sort()).toEqual(
-      registry
-        .map((definition) => definition.name)
-        .filter((name) => !TOKEN_ISSUERS.includes(name))
-        .sort(),
-    );
+    expect(deployed.sort()).toEqual(registry.map((definition) => definition.name).sort());
     expect(lines).toContain(
       '[wallets-list] FAILED (exit 1): ' + lines.find((line) => line.startsWith('[wallets-list] gcloud run deploy'))!.slice('[wallets-list] '.length),
     );
-    expect(lines.some((line) => line.startsWith('# Not deploying auth-login, auth-password-reset'))).toBe(true);
   });
 
   it('wants --parallel to be a positive whole number', async () => {

@@ -5,7 +5,7 @@ import { parseCommandLine, runCli, type CommandLineSpec, type Io } from './cli';
 import { formatCommand, gcloud, runJobs, spawnAsyncExec, spawnQuery, type AsyncExec, type Command } from './commands';
 import { connectionBudget, describeBudget } from './connection-budget';
 import { deploySteps, type SecretVersions } from './deploy-plan';
-import { deploySettingsOf, SECRET_ENV, SECRETS, TOKEN_ISSUERS, type InfraSettings } from './settings';
+import { SECRETS, secretsOf, type InfraSettings, type SecretName } from './settings';
 
 export const DEFAULT_PARALLEL = 4;
 
@@ -14,17 +14,13 @@ const SPEC: CommandLineSpec = {
   description: [
     'Deploys functions from functions/registry.ts, each as its own Cloud Run function built',
     "from this directory (what .gcloudignore lets through). Checks the fleet's Cloud SQL",
-    'connection budget first, pins the secrets to their current enabled versions, deploys',
-    'up to --parallel functions at once and the key-signing functions (auth-login) last.',
+    'connection budget first, pins the secrets to their newest enabled versions and deploys',
+    'up to --parallel functions at once.',
   ].join('\n'),
   flags: {
     all: { type: 'boolean', help: 'every function in the registry' },
     'changed-since': { type: 'string', value: 'REF', help: 'the functions a change since this git ref touches' },
     parallel: { type: 'string', value: 'N', help: `deploy at most N functions at once [default: ${DEFAULT_PARALLEL}]` },
-    'drop-previous-jwt-secret': {
-      type: 'boolean',
-      help: `leave ${SECRET_ENV.jwtPrevious} out even if an older jwt-secret version is enabled (rotation, last step)`,
-    },
   },
   needs: ['projectNumber', 'mlServiceUrl'],
 };
@@ -45,9 +41,9 @@ const SPEC: CommandLineSpec = {
  * concurrent-build quota and keep the output readable. A failed function is
  * reported and the others finish; the script then exits non-zero.
  *
- * The functions that sign keys go last, and only if all the others deployed:
- * after a JWT secret rotation they are the first to sign with the new
- * version, and every function verifying keys must know it by then.
+ * No order among the functions is needed: a signing key rotation publishes
+ * the new public key to every function before any signs with it
+ * (secrets.ts, docs/deploy.md: Rotating the signing key).
  */
 export async function main(argv: string[], io: Io): Promise<void> {
   const parsed = parseCommandLine(argv, io, SPEC);
@@ -67,38 +63,13 @@ export async function main(argv: string[], io: Io): Promise<void> {
     return;
   }
 
-  const needsSecrets = selected.some((definition) => deploySettingsOf(definition).database);
-  const mails = selected.some((definition) => deploySettingsOf(definition).mail);
-  const versions = needsSecrets
-    ? resolveSecretVersions(settings, {
-        dropPreviousJwt: flags['drop-previous-jwt-secret'] === true,
-        mail: mails,
-        print: io.print,
-        query: io.query ?? spawnQuery,
-      })
-    : { databaseUrl: '', jwt: '', cardHmacKey: '' };
+  const mounted = (Object.keys(SECRETS) as SecretName[]).filter((name) => selected.some((definition) => secretsOf(definition).includes(name)));
+  const versions = resolveSecretVersions(settings, mounted, { print: io.print, query: io.query ?? spawnQuery });
 
-  const verifiers = selected.filter((definition) => !TOKEN_ISSUERS.includes(definition.name));
-  const issuers = selected.filter((definition) => TOKEN_ISSUERS.includes(definition.name));
-  io.print(`# Deploying ${[...verifiers, ...issuers].map((definition) => definition.name).join(', ')} (at most ${parallel} at once)`);
-
-  const options = { dryRun: settings.dryRun, print: io.print, parallel, exec: asyncExecOf(io) };
-  const jobs = (definitions: FunctionDefinition[]) =>
-    definitions.map((definition) => ({ label: definition.name, commands: deploySteps(definition, settings, versions) }));
-
-  const failed = await runJobs(jobs(verifiers), options);
-  const holdIssuers = failed.length > 0 && issuers.length > 0;
-  if (holdIssuers) {
-    io.print(
-      `# Not deploying ${issuers.map((definition) => definition.name).join(', ')}: they sign keys, and ${failed.join(', ')} might not accept their secret version`,
-    );
-  } else {
-    failed.push(...(await runJobs(jobs(issuers), options)));
-  }
-  if (failed.length) {
-    const held = holdIssuers ? `; held back: ${issuers.map((definition) => definition.name).join(', ')}` : '';
-    throw new Error(`Failed to deploy ${failed.join(', ')}${held}; the others were deployed`);
-  }
+  io.print(`# Deploying ${selected.map((definition) => definition.name).join(', ')} (at most ${parallel} at once)`);
+  const jobs = selected.map((definition) => ({ label: definition.name, commands: deploySteps(definition, settings, versions) }));
+  const failed = await runJobs(jobs, { dryRun: settings.dryRun, print: io.print, parallel, exec: asyncExecOf(io) });
+  if (failed.length) throw new Error(`Failed to deploy ${failed.join(', ')}; the others were deployed`);
   io.print(settings.dryRun ? `# Dry run: ${selected.length} function(s) planned, nothing deployed` : `# Deployed ${selected.length} function(s)`);
 }
 
@@ -109,11 +80,11 @@ function asyncExecOf(io: Io): AsyncExec {
 }
 
 /**
- * `gcloud secrets versions list`, newest enabled first: the version numbers a
+ * `gcloud secrets versions list`, the newest enabled one: the version number a
  * real deploy pins. A dry run prints the same lookups and placeholders.
  * https://cloud.google.com/sdk/gcloud/reference/secrets/versions/list
  */
-export function versionLookup(secretName: string, settings: InfraSettings, limit: number): Command {
+export function versionLookup(secretName: string, settings: InfraSettings): Command {
   return gcloud(
     'secrets',
     'versions',
@@ -122,65 +93,49 @@ export function versionLookup(secretName: string, settings: InfraSettings, limit
     `--project=${settings.projectId}`,
     '--filter=state:enabled',
     '--sort-by=~createTime',
-    `--limit=${limit}`,
+    '--limit=1',
     '--format=value(name)',
   );
 }
 
-export const VERSION_PLACEHOLDERS = {
-  newest: '<newest-enabled-version>',
-  previous: '<previous-enabled-version>',
-} as const;
+export const VERSION_PLACEHOLDER = '<newest-enabled-version>';
 
+/** What to run when a secret has no enabled version. */
+const CREATED_BY: Partial<Record<SecretName, string>> = { smtpUrl: 'npm run deploy:secrets -- --smtp-url (docs/deploy.md, Mail)' };
+
+/**
+ * The newest enabled version of each secret the deployed functions mount
+ * (and only those: a project without a mail relay deploys everything but
+ * the functions that mail). Newest *enabled*: a signing key rotation adds
+ * the next private key disabled, so that deploys keep signing with the
+ * current one until it is enabled (secrets.ts).
+ */
 export function resolveSecretVersions(
   settings: InfraSettings,
-  {
-    dropPreviousJwt,
-    mail = false,
-    print,
-    query,
-  }: { dropPreviousJwt: boolean; mail?: boolean; print: (line: string) => void; query: (command: Command) => string },
+  names: SecretName[],
+  { print, query }: { print: (line: string) => void; query: (command: Command) => string },
 ): SecretVersions {
-  const databaseUrl = versionLookup(SECRETS.databaseUrl, settings, 1);
-  const jwt = versionLookup(SECRETS.jwt, settings, dropPreviousJwt ? 1 : 2);
-  const cardHmacKey = versionLookup(SECRETS.cardHmacKey, settings, 1);
-  // Only when a function that mails is deployed: a project without a mail server deploys the rest.
-  const smtpUrl = mail ? versionLookup(SECRETS.smtpUrl, settings, 1) : undefined;
-  for (const lookup of [databaseUrl, jwt, cardHmacKey, smtpUrl]) if (lookup) print(formatCommand(lookup));
+  const lookups = names.map((name) => [name, versionLookup(SECRETS[name], settings)] as const);
+  for (const [, lookup] of lookups) print(formatCommand(lookup));
+  if (!lookups.length) return {};
 
   if (settings.dryRun) {
-    print(`# Dry run: ${VERSION_PLACEHOLDERS.newest} and ${VERSION_PLACEHOLDERS.previous} stand for the version numbers these lookups return.`);
-    if (!dropPreviousJwt) print(`# ${SECRET_ENV.jwtPrevious} is set only while ${SECRETS.jwt} has a second enabled version (during a rotation).`);
-    return {
-      databaseUrl: VERSION_PLACEHOLDERS.newest,
-      jwt: VERSION_PLACEHOLDERS.newest,
-      jwtPrevious: dropPreviousJwt ? undefined : VERSION_PLACEHOLDERS.previous,
-      cardHmacKey: VERSION_PLACEHOLDERS.newest,
-      smtpUrl: smtpUrl && VERSION_PLACEHOLDERS.newest,
-    };
+    print(`# Dry run: ${VERSION_PLACEHOLDER} stands for the version number each lookup returns.`);
+    return Object.fromEntries(names.map((name) => [name, VERSION_PLACEHOLDER]));
   }
 
-  const numbers = (command: Command, secretName: string) => {
-    const found = query(command)
+  const versions: SecretVersions = {};
+  for (const [name, lookup] of lookups) {
+    const found = query(lookup)
       .split('\n')
       .map((line) => line.trim().split('/').at(-1)!)
       .filter(Boolean);
-    if (!found.length) {
-      const how = secretName === SECRETS.smtpUrl ? 'npm run deploy:secrets -- --smtp-url (docs/deploy.md, Mail)' : 'npm run deploy:secrets';
-      throw new Error(`Secret ${secretName} has no enabled version: run ${how}`);
-    }
-    if (!found.every((version) => /^\d+$/.test(version))) throw new Error(`Unexpected version names for ${secretName}: ${found.join(', ')}`);
-    return found;
-  };
-  const [databaseUrlVersion] = numbers(databaseUrl, SECRETS.databaseUrl);
-  const [jwtVersion, jwtPrevious] = numbers(jwt, SECRETS.jwt);
-  const [cardHmacKeyVersion] = numbers(cardHmacKey, SECRETS.cardHmacKey);
-  const [smtpUrlVersion] = smtpUrl ? numbers(smtpUrl, SECRETS.smtpUrl) : [];
-  print(
-    `# Pinning ${SECRETS.databaseUrl}:${databaseUrlVersion}, ${SECRETS.jwt}:${jwtVersion}${jwtPrevious ? ` (and ${SECRETS.jwt}:${jwtPrevious} to verify only)` : ''}, ${SECRETS.cardHmacKey}:${cardHmacKeyVersion}` +
-      (smtpUrlVersion ? `, ${SECRETS.smtpUrl}:${smtpUrlVersion}` : ''),
-  );
-  return { databaseUrl: databaseUrlVersion, jwt: jwtVersion, jwtPrevious, cardHmacKey: cardHmacKeyVersion, smtpUrl: smtpUrlVersion };
+    if (!found.length) throw new Error(`Secret ${SECRETS[name]} has no enabled version: run ${CREATED_BY[name] ?? 'npm run deploy:secrets'}`);
+    if (!/^\d+$/.test(found[0])) throw new Error(`Unexpected version name for ${SECRETS[name]}: ${found[0]}`);
+    versions[name] = found[0];
+  }
+  print(`# Pinning ${names.map((name) => `${SECRETS[name]}:${versions[name]}`).join(', ')}`);
+  return versions;
 }
 
 function selectFunctions(names: string[], flags: Record<string, string | boolean | undefined>): FunctionDefinition[] {

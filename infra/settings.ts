@@ -20,11 +20,11 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = {
   concurrency: 20,
   maxInstances: 40,
   database: true,
+  signs: false,
+  resetKey: false,
   ml: false,
   cardKey: false,
   mail: false,
-  signs: false,
-  resetKey: false,
 };
 
 export function deploySettingsOf(definition: FunctionDefinition): DeploySettings {
@@ -60,34 +60,103 @@ export const BASE_IMAGE = 'nodejs24';
  * resolved once, when an instance starts, so `:latest` would let instances
  * started before and after a new version disagree on the value.
  * https://cloud.google.com/run/docs/configuring/services/secrets
+ *
+ * signing-private-key is one EC P-256 key, PKCS#8 PEM, that signs API keys
+ * (ES256); signing-public-keys the JSON object `kid` → SPKI PEM that checks
+ * them (shared/auth/signing-key-pairs.ts). password-reset-key is the HMAC key
+ * of password-reset links, card-hmac-key that of card-number hashes, smtp-url
+ * the mail relay's URL with its credentials.
  */
-export const SECRETS = { jwt: 'jwt-secret', databaseUrl: 'database-url', cardHmacKey: 'card-hmac-key', smtpUrl: 'smtp-url' } as const;
-
-/**
- * The environment variables the secrets arrive in. JWT_SECRET signs new keys
- * and verifies; JWT_SECRET_PREVIOUS (the previous enabled version, during a
- * rotation only) verifies keys signed before the rotation and never signs.
- * CARD_HMAC_KEY hashes card numbers, and only the functions that hash one
- * (deploy `cardKey`) get it. SMTP_URL, the mail relay's URL with its
- * credentials, only the functions that mail (deploy `mail`).
- */
-export const SECRET_ENV = {
-  databaseUrl: 'DATABASE_URL',
-  jwt: 'JWT_SECRET',
-  jwtPrevious: 'JWT_SECRET_PREVIOUS',
-  cardHmacKey: 'CARD_HMAC_KEY',
-  smtpUrl: 'SMTP_URL',
+export const SECRETS = {
+  databaseUrl: 'database-url',
+  signingPublicKeys: 'signing-public-keys',
+  signingPrivateKey: 'signing-private-key',
+  passwordResetKey: 'password-reset-key',
+  cardHmacKey: 'card-hmac-key',
+  smtpUrl: 'smtp-url',
 } as const;
 
+export type SecretName = keyof typeof SECRETS;
+
+/** The environment variable each secret arrives in. */
+export const SECRET_ENV = {
+  databaseUrl: 'DATABASE_URL',
+  signingPublicKeys: 'SIGNING_PUBLIC_KEYS',
+  signingPrivateKey: 'SIGNING_PRIVATE_KEY',
+  passwordResetKey: 'PASSWORD_RESET_KEY',
+  cardHmacKey: 'CARD_HMAC_KEY',
+  smtpUrl: 'SMTP_URL',
+} as const satisfies Record<SecretName, string>;
+
 /**
- * The functions that sign with JWT_SECRET: keys (shared/auth/tokens.ts
- * issueToken) and password-reset tokens, whose key is derived from it
- * (shared/auth/reset-tokens.ts, through requestPasswordReset). deploy.ts
- * deploys them only after every other function, so nothing signed with a new
- * secret version reaches a function that does not know it yet (deploy.test.ts
- * checks this list against the code).
+ * Which functions mount each secret, from their registry entry: every
+ * database function the database URL and the public keys; the others only
+ * where their deploy flag says so (`signs`: the key-issuing functions,
+ * `resetKey`, `cardKey`, `mail`). Nothing else decides it: the deploy's
+ * --set-secrets, the service accounts and who may read each secret all
+ * follow from this.
  */
-export const TOKEN_ISSUERS: readonly string[] = ['auth-login', 'auth-password-reset'];
+const MOUNTED_WHERE: Record<SecretName, (deploy: DeploySettings) => boolean> = {
+  databaseUrl: (deploy) => deploy.database,
+  signingPublicKeys: (deploy) => deploy.database,
+  signingPrivateKey: (deploy) => deploy.database && deploy.signs,
+  passwordResetKey: (deploy) => deploy.database && deploy.resetKey,
+  cardHmacKey: (deploy) => deploy.database && deploy.cardKey,
+  smtpUrl: (deploy) => deploy.database && deploy.mail,
+};
+
+/** The secrets every database function mounts; the shared runtime account reads these and nothing else. */
+export const SHARED_SECRETS: readonly SecretName[] = ['databaseUrl', 'signingPublicKeys'];
+
+/** The secrets a function mounts, in the order of SECRETS. */
+export function secretsOf(definition: FunctionDefinition): SecretName[] {
+  const deploy = deploySettingsOf(definition);
+  return (Object.keys(SECRETS) as SecretName[]).filter((name) => MOUNTED_WHERE[name](deploy));
+}
+
+/**
+ * Any service account may read any secret it holds secretAccessor on,
+ * through the Secret Manager API, mounted or not. So a function that mounts
+ * a secret beyond SHARED_SECRETS runs as an account of its own, and only the
+ * accounts of the functions that mount a secret may read it: a flaw in
+ * wallets-list cannot fetch the signing private key.
+ */
+export function hasOwnServiceAccount(definition: FunctionDefinition): boolean {
+  return secretsOf(definition).some((name) => !SHARED_SECRETS.includes(name));
+}
+
+/**
+ * A function's own account id: `fn-` and its name. Service account ids are
+ * 6–30 characters, `[a-z][-a-z0-9]*[a-z0-9]`
+ * (https://cloud.google.com/iam/docs/service-accounts-create);
+ * service-accounts.test.ts checks every registry function's.
+ */
+export const ownServiceAccountId = (functionName: string) => `fn-${functionName}`;
+
+export const SERVICE_ACCOUNT_ID = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
+
+/** The account a function runs as: its own, else the shared runtime account, else (docs) the one with no roles. */
+export function serviceAccountOf(
+  definition: FunctionDefinition,
+  settings: Pick<InfraSettings, 'projectId' | 'runtimeServiceAccount' | 'docsServiceAccount'>,
+): string {
+  if (hasOwnServiceAccount(definition)) {
+    const id = ownServiceAccountId(definition.name);
+    if (!SERVICE_ACCOUNT_ID.test(id)) throw new Error(`${definition.name}: ${id} is not a valid service account id (6-30 characters); shorten the name`);
+    return serviceAccount(id, settings.projectId);
+  }
+  return deploySettingsOf(definition).database ? settings.runtimeServiceAccount : settings.docsServiceAccount;
+}
+
+/** The functions that mount a secret. */
+export function functionsMounting(name: SecretName, definitions: readonly FunctionDefinition[]): FunctionDefinition[] {
+  return definitions.filter((definition) => secretsOf(definition).includes(name));
+}
+
+/** The accounts that may read a secret (secretAccessor): exactly those of the functions that mount it. */
+export function readersOf(name: SecretName, definitions: readonly FunctionDefinition[], settings: InfraSettings): string[] {
+  return [...new Set(functionsMounting(name, definitions).map((definition) => serviceAccountOf(definition, settings)))];
+}
 
 /**
  * Startup CPU boost (`--cpu-boost`) for what a person waits on: everything the
@@ -204,7 +273,7 @@ export interface InfraSettings {
   seedSchedule: string;
   /** PROJECT:REGION:INSTANCE, the functions' INSTANCE_CONNECTION_NAME (the Cloud SQL connector's target). */
   instanceConnectionName: string;
-  /** The identity the database functions run as: Cloud SQL client, reads the secrets (SECRETS). */
+  /** The identity the database functions without a secret of their own run as: Cloud SQL client, reads SHARED_SECRETS only. */
   runtimeServiceAccount: string;
   /** The identity the other functions (docs) run as: no roles at all, so a flaw there reaches nothing. */
   docsServiceAccount: string;

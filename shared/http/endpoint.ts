@@ -106,18 +106,18 @@ export interface DeploySettings {
   maxInstances: number;
   /** Instances kept warm; when absent, the deploy's MIN_INSTANCES setting decides (infra/settings.ts). */
   minInstances?: number;
-  /** Needs Cloud SQL and the public signing keys (everything but the docs). */
+  /** Needs Cloud SQL and the public keys that check API keys (everything but the docs). */
   database: boolean;
+  /** Issues API keys: gets the signing private key as SIGNING_PRIVATE_KEY (shared/auth/tokens issueToken), and a service account of its own (docs/auth.md). */
+  signs: boolean;
+  /** Makes or checks password-reset links: gets the password-reset-key secret as PASSWORD_RESET_KEY. */
+  resetKey: boolean;
   /** Calls the ML service (ML_SERVICE_URL). */
   ml: boolean;
   /** Hashes card numbers: gets the card-hmac-key secret as CARD_HMAC_KEY (shared/cards). */
   cardKey: boolean;
   /** Sends e-mail (SMTP_URL, mounted from Secret Manager for these functions only). */
   mail: boolean;
-  /** Issues keys: gets the signing-private-key secret as SIGNING_PRIVATE_KEY, and a service account of its own (docs/auth.md). */
-  signs: boolean;
-  /** Makes or checks password-reset links: gets the password-reset-key secret as PASSWORD_RESET_KEY. */
-  resetKey: boolean;
 }
 
 export interface FunctionDefinition {
