@@ -199,7 +199,13 @@ export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
   'auth-password-reset': {
     expect: '2xx',
     // A known address, so the token is made and the message sent (to the bench's mail catcher).
-    request: () => ({ method: 'POST', path: '/api/v1/auth/password/reset/', body: '{"email":"johnwick@example.com"}' }),
+    // A client of its own per spawn: login and reset requests share the per-client allowance (shared/auth/client-throttle).
+    request: (_ctx, spawn) => ({
+      method: 'POST',
+      path: '/api/v1/auth/password/reset/',
+      headers: { 'X-Forwarded-For': `10.255.1.${spawn}, 35.191.0.1` },
+      body: '{"email":"johnwick@example.com"}',
+    }),
     // The fixed answer time (1.5 s by default) is not start-up; one address asks once per spawn.
     env: { PASSWORD_RESET_ANSWER_MS: '1', PASSWORD_RESET_MAX_REQUESTS: '1000' },
   },

@@ -1,14 +1,18 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { RUNTIME_NODE_OPTIONS } from '../infra/settings';
 import { seedDemoUsers } from '../shared/demo/seed';
+import { startCloudSqlStandIn } from '../testing/cloud-sql-standin';
 import { startFunctionProcess, type FunctionProcess } from '../testing/function-process';
 import { killTraced, openedPaths, STRACE_OPENS } from '../testing/strace';
 import { useMlStandin } from '../testing/ml-standin';
 import { useTestDatabase } from '../testing/test-database';
 import { registry } from './registry';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own script, plain CommonJS
+const { bundleConnector } = require('../scripts/bundle-functions') as { bundleConnector: (outfile: string) => Promise<unknown> };
 
 /**
  * What is deployed: each function served from its bundle (dist/bundles, built
@@ -17,6 +21,7 @@ import { registry } from './registry';
  * holds, or opens at run time, another function's code.
  */
 const ROOT = path.resolve(__dirname, '..');
+const run = promisify(execFile);
 const BUNDLES = path.join(ROOT, 'dist/bundles');
 const database = useTestDatabase();
 useMlStandin();
@@ -142,6 +147,57 @@ describe('a bundle holds and opens only its own function', () => {
       // strace leaves its command running when it is killed itself: the command goes first.
       killTraced(child.pid!);
       rmSync(trace, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+// Run by plain node, as a function runs it (jest's module VM refuses the connector's import('node:crypto')).
+const CONNECT_THROUGH_BUNDLE = `
+const { mariadb, Connector } = require(process.env.BUNDLE);
+const { OAuth2Client } = require('google-auth-library');
+(async () => {
+  const auth = new OAuth2Client();
+  auth.setCredentials({ access_token: process.env.TOKEN, expiry_date: Date.now() + 3600000 });
+  const connector = new Connector({ sqlAdminAPIEndpoint: process.env.ADMIN_API, auth });
+  const { stream } = await connector.getOptions({ instanceConnectionName: process.env.INSTANCE, ipType: 'PUBLIC' });
+  const server = new URL(process.env.SERVER);
+  const connection = await mariadb.createConnection({
+    stream: (callback) => callback(null, stream()),
+    user: decodeURIComponent(server.username || 'root'),
+    password: decodeURIComponent(server.password),
+    database: server.pathname.slice(1),
+    allowPublicKeyRetrieval: true,
+  });
+  const rows = await connection.query('SELECT COUNT(*) AS users FROM users');
+  await connection.end();
+  connector.close();
+  process.stdout.write(JSON.stringify({ users: Number(rows[0].users) }));
+})().catch((error) => { process.stderr.write(String(error.stack)); process.exit(1); });
+`;
+
+describe('the Cloud SQL connector as the bundles hold it (its SQL_DATA tunnel left out)', () => {
+  it('still connects through the Admin API and the instance TLS of the stand-in, and the driver queries over it', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'connector-bundle-'));
+    const standIn = await startCloudSqlStandIn();
+    try {
+      const bundled = path.join(folder, 'connector.cjs');
+      await bundleConnector(bundled);
+      const { stdout } = await run(process.execPath, ['-e', CONNECT_THROUGH_BUNDLE], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          BUNDLE: bundled,
+          TOKEN: standIn.accessToken,
+          ADMIN_API: standIn.adminApiEndpoint,
+          INSTANCE: standIn.instanceConnectionName,
+          SERVER: database.url(),
+        },
+      });
+      expect(JSON.parse(stdout).users).toBeGreaterThan(0);
+      expect(standIn.acceptedCertificates).toHaveLength(1);
+    } finally {
+      await standIn.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   }, 30_000);
 });

@@ -99,7 +99,20 @@ async function bundleAll(names) {
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'functions/deployed-main.cts')], outfile: path.join(out, 'main.cjs') });
 }
 
-module.exports = { bundleAll, functionBundle, out };
+/**
+ * The driver and the Cloud SQL connector alone, bundled as the functions bundle them, for
+ * `npm run bench:connector` and the test that connects through it: exports { mariadb, Connector }.
+ */
+function bundleConnector(outfile) {
+  return esbuild.build({
+    ...common,
+    stdin: { contents: "exports.mariadb = require('mariadb'); exports.Connector = require('@google-cloud/cloud-sql-connector').Connector;", resolveDir: root },
+    outfile,
+    plugins: [withoutCloudSqlDataTunnel],
+  });
+}
+
+module.exports = { bundleAll, bundleConnector, functionBundle, out };
 
 if (require.main === module) {
   const names = process.argv.slice(2);
