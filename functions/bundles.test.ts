@@ -114,6 +114,19 @@ describe('each function served from its bundle', () => {
   );
 });
 
+describe('a bundle in a stack trace', () => {
+  it('is shown in TypeScript files and lines, with their names (the entry turns source maps on)', async () => {
+    const withoutConfig = { PATH: process.env.PATH, NODE_ENV: 'production' };
+    const failed = await run(process.execPath, [path.join(BUNDLES, 'main.cjs'), '--target=wallets-list'], { cwd: ROOT, env: withoutConfig }).then(
+      () => undefined,
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(failed).toContain('Invalid configuration: DATABASE_URL is required');
+    expect(failed).toMatch(/at checkStartupConfig \(.*shared\/config\/config\.ts:\d+:\d+\)/);
+    expect(failed).toMatch(/functions\/index\.ts:\d+:\d+/);
+  });
+});
+
 describe('a bundle holds and opens only its own function', () => {
   const functionFolder = (source: string) => /(?:^|\/)functions\/([a-z0-9-]+)\//.exec(source)?.[1];
 
