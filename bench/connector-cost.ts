@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPair } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { OAuth2Client } from 'google-auth-library';
 import { Connector } from '@google-cloud/cloud-sql-connector';
 import { startCloudSqlStandIn } from '../testing/cloud-sql-standin';
 import { median } from './report';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own script, plain CommonJS
+const { bundleConnector } = require('../scripts/bundle-functions') as { bundleConnector: (outfile: string) => Promise<unknown> };
 
 /**
  * What the Cloud SQL connector adds to a function's cold start
@@ -39,6 +44,15 @@ async function main(): Promise<void> {
     const runs = Array.from({ length: SPAWNS }, () => loadCost([...modules]));
     rows.push(`| require ${label} | ${median(runs.map((r) => r.wallMs)).toFixed(1)} | ${median(runs.map((r) => r.cpuMs)).toFixed(1)} |`);
   }
+
+  // As the functions load it: bundled, its SQL_DATA tunnel client (and with it @google-cloud/sql and gRPC) left out.
+  const bundled = path.join(mkdtempSync(path.join(tmpdir(), 'connector-bundle-')), 'connector.cjs');
+  await bundleConnector(bundled);
+  const bundledRuns = Array.from({ length: SPAWNS }, () => loadCost([bundled]));
+  rows.push(
+    `| require mariadb + the connector, bundled (scripts/bundle-functions.js) | ${median(bundledRuns.map((r) => r.wallMs)).toFixed(1)} | ${median(bundledRuns.map((r) => r.cpuMs)).toFixed(1)} |`,
+  );
+  rmSync(path.dirname(bundled), { recursive: true, force: true });
 
   const keygen = promisify(generateKeyPair);
   const keyMs: number[] = [];

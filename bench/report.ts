@@ -32,6 +32,14 @@ export interface ColdStartResult {
   statuses: number[];
   rssIdleMb: number;
   rssAfterLoadMb?: number;
+  /** The hello-world function (bench/hello-function.cjs) spawned alongside, under the same framework, Node and options. */
+  floor: { spawnsMs: number[]; medianMs: number; medianCpuMs: number; rssIdleMb: number };
+  /** Each spawn's time ÷ that of the floor spawned next to it, and their median. */
+  ratios: number[];
+  medianRatio: number;
+  /** Files opened from spawn to the first answer (strace; undefined where it does not run). */
+  filesOpened?: number;
+  floorFilesOpened?: number;
   failed?: string;
 }
 
@@ -70,14 +78,29 @@ export function scenarioTable(results: ScenarioResult[]): string {
 }
 
 export function coldStartTable(results: ColdStartResult[], spawns: number): string {
-  const headers = ['function', `cold start ms (median of ${spawns})`, 'CPU ms (all threads)', 'until', 'RSS idle MB', 'RSS after load MB'];
+  const headers = [
+    'function',
+    `cold start ms (median of ${spawns})`,
+    'hello ms',
+    '× hello (median)',
+    'CPU ms (all threads)',
+    'hello CPU ms',
+    'files opened (hello)',
+    'until',
+    'RSS idle MB',
+    'RSS after load MB',
+  ];
   const rows = results.map((r) =>
     r.failed
-      ? [r.function, 'FAILED', '', '', '', '']
+      ? [r.function, 'FAILED', '', '', '', '', '', '', '', '']
       : [
           r.function,
           num(r.medianMs, 0),
+          num(r.floor.medianMs, 0),
+          num(r.medianRatio, 2),
           num(r.medianCpuMs, 0),
+          num(r.floor.medianCpuMs, 0),
+          r.filesOpened === undefined ? '-' : `${r.filesOpened} (${r.floorFilesOpened})`,
           r.expect === 'any' ? `first answer (${r.statuses[0]})` : `first ${r.statuses[0]}`,
           num(r.rssIdleMb, 0),
           num(r.rssAfterLoadMb, 0),

@@ -1,8 +1,8 @@
 // `npm run bench`: what each function costs per request, against a floor. See docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { newSigningKeyPair, publicKeySetText } from '../shared/auth/signing-key-pairs';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +18,7 @@ import { measureSigning, signingTable, type SigningCost } from './signing-cost';
 import { coldStartTable, median, scenarioTable, type ColdStartResult, type ScenarioResult } from './report';
 import { COLD_START_PROBES, LOAD_SCENARIOS, USERS, type BenchContext, type LoadScenario } from './scenarios';
 import { otherClientsActive, perRequest, readCounters, snapshotClients, sqlDelta, waitForQuiet } from './sql-counters';
-import { firstAnswer, functionEnv, logTail, ROOT, startFloor, startFunction, type ServerProcess } from './servers';
+import { canTrace, filesOpened, firstAnswer, functionEnv, LOG_DIR, logTail, ROOT, startFloor, startFunction, startHello, type ServerProcess } from './servers';
 
 const RESULTS = path.join(ROOT, 'bench/results/latest.json');
 const WINDOW_ATTEMPTS = 2;
@@ -56,7 +56,8 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     for (const user of USERS) keys[user] = await loginAs(user);
     const logoutKeys: string[] = [];
     const sessionEndKeys: string[] = [];
-    for (let i = 0; i < options.coldStartSpawns; i++) {
+    // One more than the timed spawns: the files-opened spawn under strace.
+    for (let i = 0; i <= options.coldStartSpawns; i++) {
       logoutKeys.push(await loginAs('johnwick'));
       sessionEndKeys.push(await loginAs('johnwick'));
     }
@@ -154,39 +155,94 @@ async function checkBalances(bench: BenchDatabase, when: string): Promise<{ when
   return { when, wallets: Number(n), outOfBalance: wrong };
 }
 
-async function coldStart(name: string, ctx: BenchContext, env: NodeJS.ProcessEnv, options: BenchOptions): Promise<ColdStartResult> {
+interface FirstAnswer {
+  ms: number;
+  cpuMs: number;
+  rssMb: number;
+  status: number;
+  text: string;
+}
+
+async function spawnToFirstAnswer(start: () => Promise<ServerProcess>, request: RequestSpec): Promise<FirstAnswer> {
+  // Spawns start with the machine as idle as the bench can leave it.
+  await sleep(100);
+  const server = await start();
+  running.add(server);
+  try {
+    const answer = await firstAnswer(server, request);
+    return { ms: answer.ms, cpuMs: cpuMs(server.pid), rssMb: rssMb(server.pid), status: answer.status, text: answer.text };
+  } finally {
+    await stop(server);
+  }
+}
+
+/** Files a process opens from spawn to its first answer, in one more spawn under strace (not timed). */
+async function filesToFirstAnswer(start: (traceFile: string) => Promise<ServerProcess>, request: RequestSpec): Promise<number> {
+  const traceFile = path.join(LOG_DIR, `trace-${process.pid}-${randomBytes(4).toString('hex')}.txt`);
+  const server = await start(traceFile);
+  running.add(server);
+  try {
+    await firstAnswer(server, request);
+    return filesOpened(traceFile);
+  } finally {
+    await stop(server);
+    rmSync(traceFile, { force: true });
+  }
+}
+
+const HELLO_REQUEST: RequestSpec = { method: 'GET', path: '/' };
+
+/**
+ * Each spawn of the function is paired with one of the hello-world floor (bench/hello-function.cjs),
+ * in alternating order, so the ratio compares two starts made under the same load on the machine.
+ */
+async function coldStart(name: string, ctx: BenchContext, env: NodeJS.ProcessEnv, options: BenchOptions, trace: boolean): Promise<ColdStartResult> {
   const probe = COLD_START_PROBES[name];
   if (!probe) throw new Error(`no cold-start probe for ${name}: add one to COLD_START_PROBES in bench/scenarios.ts`);
-  const spawnsMs: number[] = [];
-  const statuses: number[] = [];
-  const cpu: number[] = [];
-  const rss: number[] = [];
+  const functionEnv = { ...env, ...probe.env };
+  const own: FirstAnswer[] = [];
+  const floor: FirstAnswer[] = [];
   for (let spawn = 0; spawn < options.coldStartSpawns; spawn++) {
-    // Spawns start with the machine as idle as the bench can leave it.
-    await sleep(100);
-    const server = await launch(name, { ...env, ...probe.env });
-    try {
-      const answer = await firstAnswer(server, probe.request(ctx, spawn));
-      cpu.push(cpuMs(server.pid));
-      rss.push(rssMb(server.pid));
+    const runOwn = async () => {
+      const answer = await spawnToFirstAnswer(() => startFunction(name, functionEnv), probe.request(ctx, spawn));
       if (probe.expect === '2xx' && (answer.status < 200 || answer.status > 299)) {
         throw new Error(`first answer ${answer.status}, expected 2xx: ${answer.text.slice(0, 300)}`);
       }
-      spawnsMs.push(answer.ms);
-      statuses.push(answer.status);
-    } finally {
-      await stop(server);
+      own.push(answer);
+    };
+    const runFloor = async () => floor.push(await spawnToFirstAnswer(() => startHello(env), HELLO_REQUEST));
+    if (spawn % 2 === 0) {
+      await runFloor();
+      await runOwn();
+    } else {
+      await runOwn();
+      await runFloor();
     }
   }
+  const files = trace
+    ? {
+        filesOpened: await filesToFirstAnswer((file) => startFunction(name, functionEnv, file), probe.request(ctx, options.coldStartSpawns)),
+        floorFilesOpened: await filesToFirstAnswer((file) => startHello(env, file), HELLO_REQUEST),
+      }
+    : {};
   return {
     function: name,
     expect: probe.expect,
-    spawnsMs,
-    medianMs: median(spawnsMs),
-    cpuToFirstAnswerMs: cpu,
-    medianCpuMs: median(cpu),
-    statuses,
-    rssIdleMb: median(rss),
+    spawnsMs: own.map((a) => a.ms),
+    medianMs: median(own.map((a) => a.ms)),
+    cpuToFirstAnswerMs: own.map((a) => a.cpuMs),
+    medianCpuMs: median(own.map((a) => a.cpuMs)),
+    statuses: own.map((a) => a.status),
+    rssIdleMb: median(own.map((a) => a.rssMb)),
+    floor: {
+      spawnsMs: floor.map((a) => a.ms),
+      medianMs: median(floor.map((a) => a.ms)),
+      medianCpuMs: median(floor.map((a) => a.cpuMs)),
+      rssIdleMb: median(floor.map((a) => a.rssMb)),
+    },
+    ratios: own.map((a, i) => a.ms / floor[i].ms),
+    medianRatio: median(own.map((a, i) => a.ms / floor[i].ms)),
+    ...files,
   };
 }
 
@@ -252,10 +308,14 @@ async function main(): Promise<void> {
     const floor = scenarios.find((s) => s.id === 'floor' && !s.failed);
     for (const s of scenarios) if (floor && !s.failed) s.cpuVsFloor = s.cpuMsPerReq / floor.cpuMsPerReq;
 
-    for (const { name } of registry.filter((d) => selected(options, `cold-start:${d.name}`))) {
-      say(`cold start: ${name} ×${options.coldStartSpawns}…`);
+    const coldStartNames = registry.filter((d) => selected(options, `cold-start:${d.name}`)).map((d) => d.name);
+    const trace = coldStartNames.length > 0 && canTrace();
+    if (coldStartNames.length && !trace) say('  (strace does not run here: files opened are not counted)');
+    for (const name of coldStartNames) {
+      say(`cold start: ${name} ×${options.coldStartSpawns}, each paired with the hello-world floor…`);
       try {
-        const result = await coldStart(name, ctx, env, options);
+        // --smoke counts one function's files, enough to keep that path working in CI.
+        const result = await coldStart(name, ctx, env, options, trace && (!options.smoke || name === coldStartNames[0]));
         const loaded = scenarios.filter((s) => s.target === name && !s.failed).map((s) => s.rssAfterLoadMb);
         if (loaded.length) result.rssAfterLoadMb = Math.max(...loaded);
         coldStarts.push(result);
@@ -288,7 +348,7 @@ async function main(): Promise<void> {
   if (scenarios.some((s) => s.sqlContaminated)) {
     say('~ other clients ran SQL on the shared server during this window: SQL counts are upper bounds (exact ones: --private-db)');
   }
-  say(`\nCold starts (spawn → first answer to a real request)\n`);
+  say(`\nCold starts (spawn → first answer to a real request), each spawn paired with a hello-world function's\n`);
   say(coldStartTable(coldStarts, options.coldStartSpawns));
   if (signingCost) say(`\nSigning keys (a warm request checks none: checked keys are kept)\n\n${signingTable(signingCost)}`);
   say(`\ntotal ${totalSeconds.toFixed(0)} s`);

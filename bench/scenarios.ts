@@ -161,7 +161,16 @@ const randomCard = () => {
 };
 
 export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
-  'auth-login': { expect: '2xx', request: () => ({ method: 'POST', path: '/api/v1/auth/login/', body: '{"username":"johnwick","password":"johnwick"}' }) },
+  // A client of its own per spawn, as for the load: the preparation's logins came from the bench's address.
+  'auth-login': {
+    expect: '2xx',
+    request: (_ctx, spawn) => ({
+      method: 'POST',
+      path: '/api/v1/auth/login/',
+      headers: { 'X-Forwarded-For': `10.255.0.${spawn}, 35.191.0.1` },
+      body: '{"username":"johnwick","password":"johnwick"}',
+    }),
+  },
   'auth-logout': { expect: '2xx', request: (ctx, spawn) => ({ method: 'POST', path: '/api/v1/auth/logout/', headers: auth(ctx.logoutKeys[spawn]) }) },
   'auth-user': { expect: '2xx', request: (ctx) => ({ method: 'GET', path: '/api/v1/auth/user/', headers: auth(ctx.keys.johnwick) }) },
   'auth-user-update': {
@@ -190,7 +199,13 @@ export const COLD_START_PROBES: Record<string, ColdStartProbe> = {
   'auth-password-reset': {
     expect: '2xx',
     // A known address, so the token is made and the message sent (to the bench's mail catcher).
-    request: () => ({ method: 'POST', path: '/api/v1/auth/password/reset/', body: '{"email":"johnwick@example.com"}' }),
+    // A client of its own per spawn: login and reset requests share the per-client allowance (shared/auth/client-throttle).
+    request: (_ctx, spawn) => ({
+      method: 'POST',
+      path: '/api/v1/auth/password/reset/',
+      headers: { 'X-Forwarded-For': `10.255.1.${spawn}, 35.191.0.1` },
+      body: '{"email":"johnwick@example.com"}',
+    }),
     // The fixed answer time (1.5 s by default) is not start-up; one address asks once per spawn.
     env: { PASSWORD_RESET_ANSWER_MS: '1', PASSWORD_RESET_MAX_REQUESTS: '1000' },
   },

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { findFunction } from '../functions/registry';
 import { deploySettingsOf, RUNTIME_ENV } from '../infra/settings';
+import { killTraced, openedPaths, STRACE_OPENS } from '../testing/strace';
 import { send, type RequestSpec } from './load';
 
 /**
@@ -52,13 +53,15 @@ export async function freePort(): Promise<number> {
 
 let spawned = 0;
 
-function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: number): ServerProcess {
+function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: number, traceFile?: string): ServerProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   spawned += 1;
   const logFile = path.join(LOG_DIR, `${String(spawned).padStart(3, '0')}-${name}.log`);
   const out = openSync(logFile, 'w');
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  // Under strace, only to count the files the process opens (its times are not used then).
+  const [command, argv] = traceFile ? ['strace', [...STRACE_OPENS, '-o', traceFile, process.execPath, ...args]] : [process.execPath, args];
+  const child: ChildProcess = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', out, out] });
   closeSync(out);
   let exited: string | undefined;
   const gone = new Promise<void>((resolve) => {
@@ -77,7 +80,9 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: numbe
     exit: () => exited,
     async stop() {
       if (exited) return;
-      child.kill('SIGTERM');
+      // strace leaves its command running when it is stopped itself: stop the command, strace then exits.
+      if (traceFile) killTraced(child.pid!);
+      else child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await gone;
       clearTimeout(timer);
@@ -97,7 +102,7 @@ export function functionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** The secrets only some functions are given (infra/deploy-plan.ts), by the deploy setting that gives them. */
 const SECRETS_BY_SETTING = { signs: 'SIGNING_PRIVATE_KEY', resetKey: 'PASSWORD_RESET_KEY', cardKey: 'CARD_HMAC_KEY', mail: 'SMTP_URL' } as const;
 
-export async function startFunction(target: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+export async function startFunction(target: string, env: NodeJS.ProcessEnv, traceFile?: string): Promise<ServerProcess> {
   const port = await freePort();
   // No --source: like Cloud Run, the framework loads package.json's main.
   const args = [FRAMEWORK_BIN, `--target=${target}`, `--port=${port}`];
@@ -107,7 +112,29 @@ export async function startFunction(target: string, env: NodeJS.ProcessEnv): Pro
   for (const [setting, name] of Object.entries(SECRETS_BY_SETTING)) {
     if (definition && !deploySettingsOf(definition)[setting as keyof typeof SECRETS_BY_SETTING]) delete own[name];
   }
-  return start(target, args, own, port);
+  return start(target, args, own, port, traceFile);
+}
+
+/** The floor of a cold start: a function that does nothing (bench/hello-function.cjs), under the same framework, Node and options. */
+export async function startHello(env: NodeJS.ProcessEnv, traceFile?: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const args = [FRAMEWORK_BIN, '--target=hello', '--source=bench/hello-function.cjs', `--port=${port}`];
+  return start('hello', args, env, port, traceFile);
+}
+
+/** Whether strace runs here, to count the files a cold start opens. */
+export function canTrace(): boolean {
+  try {
+    execFileSync('strace', ['-qq', '-o', '/dev/null', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The files a traced process has opened so far (distinct paths; /proc, /sys and /dev left out). */
+export function filesOpened(traceFile: string): number {
+  return new Set(openedPaths(traceFile).filter((file) => !/^\/(proc|sys|dev)\//.test(file))).size;
 }
 
 export async function startFloor(env: NodeJS.ProcessEnv): Promise<ServerProcess> {

@@ -25,8 +25,9 @@ const NEEDED_OUTSIDE_SOURCES = [
   // npm ci runs postinstall, which runs these.
   'scripts/generate-prisma-client.js',
   'scripts/schema-engine-offline.sh',
-  // npm run build (gcp-build) runs this after tsc.
+  // npm run build (gcp-build) runs these after tsc.
   'scripts/finish-build.js',
+  'scripts/bundle-functions.js',
 ];
 
 const isSource = (file: string) => (file.startsWith('functions/') || file.startsWith('shared/')) && !file.endsWith('.test.ts');
@@ -44,6 +45,8 @@ describe('.gcloudignore', () => {
       ['infra', true],
       ['infra/deploy.ts', false],
       ['scripts/start.ts', false],
+      ['functions/bundles.test.ts', false],
+      ['bench/hello-function.cjs', false],
       ['scripts/node24.sh', false],
       ['bench', true],
       ['bench/purchase.ts', false],

@@ -48,9 +48,14 @@ const answers = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-export async function startFunctionProcess(target: string, env: NodeJS.ProcessEnv): Promise<FunctionProcess> {
+/**
+ * `built`: what is deployed instead of the sources: package.json's `main`
+ * (dist/bundles/main.cjs, which loads the target's bundle), as Cloud Run runs it.
+ */
+export async function startFunctionProcess(target: string, env: NodeJS.ProcessEnv, { built = false } = {}): Promise<FunctionProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', FRAMEWORK_MAIN, `--target=${target}`, '--source=functions/main.cts', `--port=${port}`], {
+  const entry = built ? [FRAMEWORK_MAIN] : ['--import', 'tsx', FRAMEWORK_MAIN, '--source=functions/main.cts'];
+  const child = spawn(process.execPath, [...entry, `--target=${target}`, `--port=${port}`], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
