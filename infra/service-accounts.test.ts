@@ -33,23 +33,18 @@ describe('service accounts', () => {
     const readers = Object.fromEntries(
       (Object.keys(SECRETS) as SecretName[]).map((name) => [SECRETS[name], readersOf(name, registry, settings).map((email) => email.split('@')[0])]),
     );
+    // What every database function mounts: read by the shared account and each function's own.
+    const everyDatabaseFunction = [
+      'fn-auth-login',
+      'fulfillment-functions',
+      'fn-auth-password-reset',
+      'fn-auth-password-reset-confirm',
+      'fn-seed-demo-users',
+      'fn-wallets-create',
+    ];
     expect(readers).toEqual({
-      'database-url': [
-        'fn-auth-login',
-        'fulfillment-functions',
-        'fn-auth-password-reset',
-        'fn-auth-password-reset-confirm',
-        'fn-seed-demo-users',
-        'fn-wallets-create',
-      ],
-      'signing-public-keys': [
-        'fn-auth-login',
-        'fulfillment-functions',
-        'fn-auth-password-reset',
-        'fn-auth-password-reset-confirm',
-        'fn-seed-demo-users',
-        'fn-wallets-create',
-      ],
+      'database-url': everyDatabaseFunction,
+      'signing-public-keys': everyDatabaseFunction,
       'signing-private-key': ['fn-auth-login'],
       'password-reset-key': ['fn-auth-password-reset', 'fn-auth-password-reset-confirm'],
       'card-hmac-key': ['fn-seed-demo-users', 'fn-wallets-create'],
