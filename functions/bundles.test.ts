@@ -127,6 +127,22 @@ describe('a bundle in a stack trace', () => {
   });
 });
 
+describe("a bundle's code cache", () => {
+  it('is accepted by V8 at start, for every function', async () => {
+    for (const { name } of registry) {
+      // The configuration check fails at once without settings, after the bundle is compiled and run.
+      const failed = await run(process.execPath, [path.join(BUNDLES, 'main.cjs'), `--target=${name}`], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, NODE_DEBUG: 'bundle' },
+      }).then(
+        (result: { stderr: string }) => result.stderr,
+        (error: { stderr: string }) => error.stderr,
+      );
+      expect(failed).toContain(`bundle: dist/bundles/${name}/index.cjs code cache accepted`);
+    }
+  });
+});
+
 describe('a bundle holds and opens only its own function', () => {
   const functionFolder = (source: string) => /(?:^|\/)functions\/([a-z0-9-]+)\//.exec(source)?.[1];
 
@@ -155,7 +171,12 @@ describe('a bundle holds and opens only its own function', () => {
       expect(answer?.status).toBe(401);
       const opened = openedPaths(traceFile).map((file) => path.relative(ROOT, path.resolve(ROOT, file)));
       const ours = opened.filter((file) => /^(functions|shared|dist)\//.test(file) && !file.startsWith('dist/.compile-cache/'));
-      expect([...new Set(ours)].sort()).toEqual(['dist/bundles/main.cjs', 'dist/bundles/wallets-list/index.cjs']);
+      // Its bundle and the bundle's code cache (functions/load-bundle.ts); never its source map.
+      expect([...new Set(ours)].sort()).toEqual([
+        'dist/bundles/main.cjs',
+        'dist/bundles/wallets-list/index.cjs',
+        'dist/bundles/wallets-list/index.cjs.v8cache',
+      ]);
     } finally {
       // strace leaves its command running when it is killed itself: the command goes first.
       killTraced(child.pid!);

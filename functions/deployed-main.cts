@@ -8,12 +8,11 @@
 import '../shared/config/node-version';
 import path from 'node:path';
 import { functionTarget } from '../shared/config/function-target';
+import { loadBundle } from './load-bundle';
 
 const target = functionTarget();
 if (!target || !/^[a-z0-9-]+$/.test(target)) {
   throw new Error(`dist/bundles/main.cjs serves one function, named by FUNCTION_TARGET or --target (got ${JSON.stringify(target)})`);
 }
-// Stack traces in TypeScript lines, from the bundle's source map (read only when an error's stack is formatted).
-process.setSourceMapsEnabled(true);
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the target is known only at run time
-require(path.join(__dirname, target, 'index.cjs'));
+// With a code cache taken after it ran, and its stack traces mapped to TypeScript (load-bundle.ts).
+loadBundle(path.join(__dirname, target, 'index.cjs'));

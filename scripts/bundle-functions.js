@@ -90,13 +90,16 @@ const common = {
   // Readable names in stack traces: whitespace and syntax minified, identifiers kept.
   minifyWhitespace: true,
   minifySyntax: true,
-  // Error Reporting shows TypeScript lines (the entry enables source maps).
+  // Error Reporting shows TypeScript lines (functions/load-bundle.ts maps the bundle's frames with it).
   sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
   // The dynamic requires of the framework's own files (shared/http/framework-hooks.ts) stay requires.
   logOverride: { 'unsupported-require-call': 'silent', 'unsupported-dynamic-import': 'silent' },
+  // import() becomes a require in a promise: a bundle runs as a vm script (functions/load-bundle.ts),
+  // whose import() would need Node's experimental loader option, and everything imported is CommonJS.
+  supported: { 'dynamic-import': false },
 };
 
 /** esbuild's options for one function's bundle. */

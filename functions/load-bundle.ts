@@ -1,0 +1,83 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import Module, { createRequire, SourceMap } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+
+/**
+ * Loads a function's bundle as `require` would, with V8's code cache taken
+ * *after* the bundle ran (`<bundle>.v8cache`, written by the build,
+ * scripts/finish-build.js). Node's compile cache keeps only what V8 compiles
+ * before a module's first statement; V8 compiles most functions lazily, on
+ * their first call, so the bundle's module wrappers and everything its load
+ * calls were compiled anew on every cold start (about 20 ms of a wallets-list
+ * start, docs/performance.md). A cache V8 does not accept (another Node, a
+ * rebuilt bundle) is ignored and the bundle compiled as usual, never run wrong.
+ *
+ * NODE_DEBUG=bundle says on stderr whether the cache was used.
+ */
+export function loadBundle(file: string, { writeCodeCache = false } = {}): void {
+  const cacheFile = `${file}.v8cache`;
+  let cachedData: Buffer | undefined;
+  if (!writeCodeCache) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      // Built without one: compiled as usual.
+    }
+  }
+  // CommonJS's own wrapper, on a line of its own: lineOffset keeps the bundle's line numbers its own.
+  const source = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(file, 'utf8')}\n});`;
+  const script = new vm.Script(source, { filename: file, lineOffset: -1, cachedData });
+  if (!writeCodeCache && /\bbundle\b/.test(process.env.NODE_DEBUG ?? '')) {
+    const state = cachedData ? (script.cachedDataRejected ? 'rejected' : 'accepted') : 'absent';
+    process.stderr.write(`bundle: ${path.relative(process.cwd(), file)} code cache ${state}\n`);
+  }
+  const bundle = new Module(file);
+  bundle.filename = file;
+  // Registered as require registers a module, so a require of the bundle's own path finds it.
+  (Module as unknown as { _cache: Record<string, Module> })._cache[file] = bundle;
+  mapStackTraces(file);
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(bundle.exports, bundle.exports, createRequire(file), bundle, file, path.dirname(file));
+  bundle.loaded = true;
+  if (writeCodeCache) writeFileSync(cacheFile, script.createCachedData());
+}
+
+/**
+ * Stack traces in TypeScript files and lines. Node maps stacks only for the
+ * modules its own loader compiled, not for a vm script, so frames of the
+ * bundle are mapped here from `<bundle>.map`, read the first time a stack
+ * is formatted (a cold start reads none).
+ */
+function mapStackTraces(file: string): void {
+  let map: SourceMap | null | undefined;
+  const sourceMap = () => {
+    if (map === undefined) {
+      try {
+        map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
+      } catch {
+        map = null;
+      }
+    }
+    return map;
+  };
+  const original = (frame: NodeJS.CallSite): string | undefined => {
+    const line = frame.getLineNumber();
+    const column = frame.getColumnNumber();
+    if (frame.getFileName() !== file || line === null || column === null) return undefined;
+    const entry = sourceMap()?.findEntry(line - 1, column - 1);
+    if (!entry || !('originalSource' in entry) || !entry.originalSource) return undefined;
+    const where = `${path.resolve(path.dirname(file), entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    const name = frame.getFunctionName() ?? frame.getMethodName();
+    return name ? `${frame.isConstructor() ? 'new ' : ''}${name} (${where})` : where;
+  };
+  Error.prepareStackTrace = (error: unknown, frames: NodeJS.CallSite[]) => {
+    let header: string;
+    try {
+      header = Error.prototype.toString.call(error);
+    } catch {
+      header = 'Error';
+    }
+    return [header, ...frames.map((frame) => `    at ${original(frame) ?? frame.toString()}`)].join('\n');
+  };
+}
