@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { findFunction } from '../functions/registry';
-import { deploySettingsOf, RUNTIME_ENV } from '../infra/settings';
+import { RUNTIME_ENV, SECRET_ENV, secretsOf, type SecretName } from '../infra/settings';
 import { killTraced, openedPaths, STRACE_OPENS } from '../testing/strace';
 import { send, type RequestSpec } from './load';
 
@@ -99,18 +99,16 @@ export function functionEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The secrets only some functions are given (infra/deploy-plan.ts), by the deploy setting that gives them. */
-const SECRETS_BY_SETTING = { signs: 'SIGNING_PRIVATE_KEY', resetKey: 'PASSWORD_RESET_KEY', cardKey: 'CARD_HMAC_KEY', mail: 'SMTP_URL' } as const;
-
 export async function startFunction(target: string, env: NodeJS.ProcessEnv, traceFile?: string): Promise<ServerProcess> {
   const port = await freePort();
   // No --source: like Cloud Run, the framework loads package.json's main.
   const args = [FRAMEWORK_BIN, `--target=${target}`, `--port=${port}`];
   const definition = findFunction(target);
   const own: NodeJS.ProcessEnv = { ...env };
-  // As deployed: a function holds only the secrets it uses.
-  for (const [setting, name] of Object.entries(SECRETS_BY_SETTING)) {
-    if (definition && !deploySettingsOf(definition)[setting as keyof typeof SECRETS_BY_SETTING]) delete own[name];
+  // As deployed: a function holds only the secrets the deploy mounts on it (infra/settings.ts secretsOf).
+  if (definition) {
+    const mounted = new Set(secretsOf(definition));
+    for (const name of Object.keys(SECRET_ENV) as SecretName[]) if (!mounted.has(name)) delete own[SECRET_ENV[name]];
   }
   return start(target, args, own, port, traceFile);
 }
