@@ -100,15 +100,17 @@ export function parsePublicKeySet(text: string): VerifyingKeys {
  */
 export function parseSigningKey(pem: string, verifying: VerifyingKeys): SigningKey {
   let privateKey: KeyObject;
+  let publicKey: KeyObject;
   let kid: string;
   try {
     privateKey = createPrivateKey(pem);
-    kid = keyIdOf(privateKey);
+    publicKey = createPublicKey(privateKey);
+    kid = keyIdOf(publicKey);
   } catch {
     throw new ConfigError('Invalid configuration: SIGNING_PRIVATE_KEY must be an EC P-256 private key in PEM');
   }
   const published = verifying.get(kid);
-  if (!published || !published.equals(createPublicKey(privateKey))) {
+  if (!published || !published.equals(publicKey)) {
     throw new ConfigError(
       `Invalid configuration: SIGNING_PRIVATE_KEY's key (kid ${kid}) is not in SIGNING_PUBLIC_KEYS, so no function would accept what it signs`,
     );
@@ -118,15 +120,17 @@ export function parseSigningKey(pem: string, verifying: VerifyingKeys): SigningK
 
 /**
  * Checked as an instance starts, for what it is given itself (a version is
- * fetched on first use): a malformed key stops the instance, naming the variable.
+ * fetched on first use): a malformed key stops the instance, naming the
+ * variable. What was parsed is kept for the first request, not parsed again.
  */
 export function checkSigningKeysAtStart(needs: { signs: boolean }): void {
   const publicKeys = secretSetting('SIGNING_PUBLIC_KEYS');
   if (!('value' in publicKeys)) return;
   const verifying = parsePublicKeySet(publicKeys.value);
+  cachedVerifying = Promise.resolve(verifying);
   if (!needs.signs) return;
   const privateKey = secretSetting('SIGNING_PRIVATE_KEY');
-  if ('value' in privateKey) parseSigningKey(privateKey.value, verifying);
+  if ('value' in privateKey) cachedSigning = Promise.resolve(parseSigningKey(privateKey.value, verifying));
 }
 
 // Cached per instance: one Secret Manager call per cold start, not per request,
