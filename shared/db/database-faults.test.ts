@@ -1,25 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import mariadb, { type Connection } from 'mariadb';
 import type { Test } from 'supertest';
 import { quoteFor } from '../../scripts/ml-standin/market-data';
-import { resetConfigForTests } from '../config/config';
 import { DEMO_USERS } from '../demo/demo-data';
-import { seedDemoUsers } from '../demo/seed';
 import { findTicker } from '../ml/tickers';
 import { Decimal } from '../money/decimal';
-import { startFaultProxy, isStatement, type FaultProxy } from '../../testing/fault-proxy';
-import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { isStatement } from '../../testing/fault-proxy';
+import { useDatabaseBehindProxy } from '../../testing/database-behind-proxy';
+import { disconnectDb } from './prisma';
+import { callFunction, tokenHeader } from '../../testing/http';
 import { useMlStandin } from '../../testing/ml-standin';
 import { useTestDatabase } from '../../testing/test-database';
-import { db, disconnectDb } from './prisma';
-import { poolConfigFromUrl } from './connection-options';
 
 /**
  * The functions talk to MariaDB through a proxy that cuts or black-holes the
- * connections (testing/fault-proxy.ts). Whatever the network does, a
+ * connections (testing/fault-behindProxy.proxy.ts). Whatever the network does, a
  * client gets a bounded answer it can act on — a 503 with Retry-After, never a
  * 500 or a hang — nothing is half-written, and the service heals by itself.
- * Checks read the database directly, past the proxy.
+ * Checks read the database directly, past the behindProxy.proxy.
  */
 const database = useTestDatabase();
 useMlStandin();
@@ -35,51 +32,26 @@ const MARGIN_MS = 1000;
 const PROBE_INTERVAL_MS = 100;
 const untilTriedAgain = () => new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
 
-let proxy: FaultProxy;
-let direct: Connection;
-const keys: Record<string, string> = {};
-const walletOf: Record<string, string> = {};
-
-beforeAll(async () => {
-  const server = new URL(process.env.TEST_DATABASE_SERVER as string);
-  proxy = await startFaultProxy({ host: server.hostname, port: Number(server.port || 3306) });
-  direct = await mariadb.createConnection(poolConfigFromUrl(database.url(), { poolSize: 1, connectTimeoutMs: 2000 }));
-  await seedDemoUsers();
-  await disconnectDb();
-  process.env.DATABASE_URL = proxy.urlFor(database.url());
-  process.env.REQUEST_DEADLINE_MS = String(DEADLINE_MS);
-  // Within the deadline, so a black-holed connect fails before it; not shorter: a connect that times out
-  // finds the database away (./database-breaker), and on a loaded machine a local one took over 500 ms.
-  process.env.DATABASE_CONNECT_TIMEOUT_MS = '1000';
-  process.env.DATABASE_PROBE_INTERVAL_MS = String(PROBE_INTERVAL_MS);
-  // The sampled purge of expired rows would add a statement to a random request
-  // and shift which statement a cut hits: none here.
-  process.env.HOUSEKEEPING_EVERY = String(Number.MAX_SAFE_INTEGER);
-  resetConfigForTests();
-  for (const user of DEMO_USERS) {
-    keys[user.username] = await loginAs(user.username);
-    walletOf[user.username] = (await db().wallet.findFirstOrThrow({ where: { user: { username: user.username } }, orderBy: { balance: 'desc' } })).id;
-  }
-});
+const behindProxy = useDatabaseBehindProxy(
+  database,
+  DEMO_USERS.map((user) => user.username),
+  {
+    REQUEST_DEADLINE_MS: String(DEADLINE_MS),
+    // Within the deadline, so a black-holed connect fails before it; not shorter: a connect that times out
+    // finds the database away (./database-breaker), and on a loaded machine a local one took over 500 ms.
+    DATABASE_CONNECT_TIMEOUT_MS: '1000',
+    DATABASE_PROBE_INTERVAL_MS: String(PROBE_INTERVAL_MS),
+    // The sampled purge of expired rows would add a statement to a random request
+    // and shift which statement a cut hits: none here.
+    HOUSEKEEPING_EVERY: String(Number.MAX_SAFE_INTEGER),
+  },
+);
+const { sql, keys, walletOf } = behindProxy;
 
 afterEach(async () => {
-  proxy.restore();
+  behindProxy.proxy.restore();
   expect(await ledgerProblems()).toEqual([]);
 });
-
-afterAll(async () => {
-  await disconnectDb();
-  process.env.DATABASE_URL = database.url();
-  delete process.env.REQUEST_DEADLINE_MS;
-  delete process.env.DATABASE_CONNECT_TIMEOUT_MS;
-  delete process.env.DATABASE_PROBE_INTERVAL_MS;
-  delete process.env.HOUSEKEEPING_EVERY;
-  resetConfigForTests();
-  await direct.end();
-  await proxy.close();
-});
-
-const sql = <T>(text: string, values: unknown[] = []): Promise<T[]> => direct.query({ sql: text, bigIntAsNumber: true }, values);
 
 /**
  * SPEC §4's invariants, checked past the proxy: balances equal the sum of
@@ -188,10 +160,10 @@ describe('a database connection cut mid-request (finding 3)', () => {
     const codes: string[] = [];
     let answered = false;
     for (let skip = 0; skip < 60 && !answered; skip += 1) {
-      proxy.cutWhen({ match: requestStatement, skip, times: 1 });
+      behindProxy.proxy.cutWhen({ match: requestStatement, skip, times: 1 });
       const answer = await answerWithin(send(), DEADLINE_MS + MARGIN_MS);
-      const cutsBefore = proxy.cuts();
-      proxy.restore();
+      const cutsBefore = behindProxy.proxy.cuts();
+      behindProxy.proxy.restore();
       answered = answer.status === success;
       if (answered) break;
       expect({ skip, ...answer, retryable: unavailable(answer) }).toEqual({ skip, ...answer, status: 503, retryable: true });
@@ -212,7 +184,7 @@ describe('a database connection cut mid-request (finding 3)', () => {
     const before = await balanceOf(walletOf.johnwick);
     const topUpKeys = Array.from({ length: 6 }, () => randomUUID());
     // Let a few statements through, then cut every connection that sends another, until restored.
-    proxy.cutWhen({ match: isStatement, skip: 6 });
+    behindProxy.proxy.cutWhen({ match: isStatement, skip: 6 });
     const answers = await Promise.all([
       ...topUpKeys.map((key) => answerWithin(topUp('johnwick', '1.00', key), DEADLINE_MS + MARGIN_MS)),
       answerWithin(purchase('lyraking', '50.00'), DEADLINE_MS + MARGIN_MS),
@@ -223,8 +195,8 @@ describe('a database connection cut mid-request (finding 3)', () => {
       answerWithin(login('johnwick'), DEADLINE_MS + MARGIN_MS),
       answerWithin(login('lyraking'), DEADLINE_MS + MARGIN_MS),
     ]);
-    proxy.restore();
-    expect(proxy.cuts()).toBeGreaterThan(0);
+    behindProxy.proxy.restore();
+    expect(behindProxy.proxy.cuts()).toBeGreaterThan(0);
     await untilTriedAgain();
     const wrong = answers.filter((answer) => !(typeof answer.status === 'number' && answer.status < 300) && !unavailable(answer));
     expect(wrong).toEqual([]);
@@ -240,10 +212,10 @@ describe('a connection cut while it is being opened', () => {
   it('answers 503 or, on a second connection, the result, never crashing: the session setup is part of opening', async () => {
     // Fresh connections, each cut as it sends its session setup (the driver's initSql).
     await disconnectDb();
-    proxy.cutWhen({ match: 'SET time_zone', times: 3 });
+    behindProxy.proxy.cutWhen({ match: 'SET time_zone', times: 3 });
     const answer = await answerWithin(walletsOf('johnwick'), DEADLINE_MS + MARGIN_MS);
-    proxy.restore();
-    expect(proxy.cuts()).toBeGreaterThan(0);
+    behindProxy.proxy.restore();
+    expect(behindProxy.proxy.cuts()).toBeGreaterThan(0);
     expect(answer.status === 200 || unavailable(answer)).toBe(true);
     // Every new connection failed, so the database was found away; the next request, after the interval, finds it again.
     await untilTriedAgain();
@@ -261,9 +233,9 @@ describe('COMMIT with its outcome unknown', () => {
   ])('answers 503 commit_outcome_unknown when the COMMIT is %s, and a retry with the key applies it once', async (_name, deliver) => {
     const before = await balanceOf(walletOf.alexray);
     const key = randomUUID();
-    proxy.cutWhen({ match: 'COMMIT', deliver, times: 1 });
+    behindProxy.proxy.cutWhen({ match: 'COMMIT', deliver, times: 1 });
     const first = await answerWithin(topUp('alexray', '7.00', key), DEADLINE_MS + MARGIN_MS);
-    proxy.restore();
+    behindProxy.proxy.restore();
     expect({ ...first, retryable: unavailable(first) }).toEqual({ ...first, status: 503, code: 'commit_outcome_unknown', retryable: true });
     const committed = new Decimal(before).plus(7).toFixed(2);
     // A delivered COMMIT is carried out when the server reads it, which can be after the client heard of the cut
@@ -281,7 +253,7 @@ describe('a black-holed database (finding 4)', () => {
   it('answers 503 with Retry-After within the deadline, and recovers by itself once the database is back', async () => {
     // Warm the pool, so some requests hold a connection that goes silent and others need a new one.
     await Promise.all([walletsOf('johnwick'), walletsOf('alexray'), transactionsOf('lyraking')]);
-    proxy.blackHole();
+    behindProxy.proxy.blackHole();
     const answers = await Promise.all([
       answerWithin(topUp('johnwick', '3.00'), DEADLINE_MS + MARGIN_MS),
       answerWithin(purchase('lyraking', '50.00'), DEADLINE_MS + MARGIN_MS),
@@ -296,7 +268,7 @@ describe('a black-holed database (finding 4)', () => {
     );
     expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThanOrEqual(DEADLINE_MS + MARGIN_MS);
 
-    proxy.restore();
+    behindProxy.proxy.restore();
     // Nothing restarted: once the interval has passed, the next request finds the database again, and so do those after it.
     await untilTriedAgain();
     expect((await answerWithin(walletsOf('lyraking'), DEADLINE_MS + MARGIN_MS)).status).toBe(200);

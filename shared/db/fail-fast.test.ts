@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import mariadb, { type Connection } from 'mariadb';
 import type { Test } from 'supertest';
 import { quoteFor } from '../../scripts/ml-standin/market-data';
-import { resetConfigForTests } from '../config/config';
 import { setLogSink } from '../core/logging';
-import { seedDemoUsers } from '../demo/seed';
 import { findTicker } from '../ml/tickers';
 import { Decimal } from '../money/decimal';
-import { startFaultProxy, type FaultProxy } from '../../testing/fault-proxy';
-import { callFunction, loginAs, tokenHeader } from '../../testing/http';
+import { useDatabaseBehindProxy } from '../../testing/database-behind-proxy';
+import { callFunction, tokenHeader } from '../../testing/http';
 import { useMlStandin } from '../../testing/ml-standin';
 import { useSettings } from '../../testing/settings';
 import { useTestDatabase } from '../../testing/test-database';
-import { poolConfigFromUrl } from './connection-options';
 import { closePool, sqlPool } from './pool';
-import { disconnectDb } from './prisma';
 
 /**
  * A database that is away is answered at once (./database-breaker,
@@ -24,7 +19,7 @@ import { disconnectDb } from './prisma';
  * timeouts are set far beyond the test's timeout, so only the fast path can
  * answer in time, and the answer must be 503 `database_unavailable` (not
  * `deadline_exceeded`, not `busy`); connection attempts are counted at the
- * proxy. Checks read the database directly, past the proxy.
+ * behindProxy.proxy. Checks read the database directly, past the behindProxy.proxy.
  */
 const database = useTestDatabase();
 useMlStandin();
@@ -32,46 +27,19 @@ useMlStandin();
 /** Beyond jest's 30 s: a request still waiting on any of these fails the test by timing out. */
 const LONG = { REQUEST_DEADLINE_MS: '120000', DATABASE_CONNECT_TIMEOUT_MS: '60000' };
 
-let proxy: FaultProxy;
-let direct: Connection;
-const keys: Record<string, string> = {};
-const walletOf: Record<string, string> = {};
-
-beforeAll(async () => {
-  const server = new URL(process.env.TEST_DATABASE_SERVER as string);
-  proxy = await startFaultProxy({ host: server.hostname, port: Number(server.port || 3306) });
-  direct = await mariadb.createConnection(poolConfigFromUrl(database.url(), { poolSize: 1, connectTimeoutMs: 2000 }));
-  await seedDemoUsers();
-  await disconnectDb();
-  process.env.DATABASE_URL = proxy.urlFor(database.url());
-  process.env.HOUSEKEEPING_EVERY = String(Number.MAX_SAFE_INTEGER);
-  resetConfigForTests();
-  for (const username of ['johnwick', 'alexray', 'lyraking']) {
-    keys[username] = await loginAs(username);
-    walletOf[username] = (
-      await sql<{ id: string }>('SELECT w.id FROM wallets w JOIN users u ON u.id = w.user_id WHERE u.username = ? ORDER BY w.balance DESC LIMIT 1', [username])
-    )[0].id;
-  }
+// The sampled purge of expired rows would add statements to requests: none here.
+const behindProxy = useDatabaseBehindProxy(database, ['johnwick', 'alexray', 'lyraking'], {
+  HOUSEKEEPING_EVERY: String(Number.MAX_SAFE_INTEGER),
 });
+const { sql, keys, walletOf } = behindProxy;
 
 afterEach(async () => {
-  proxy.restore();
+  behindProxy.proxy.restore();
   expect(await walletsOutOfBalance()).toEqual([]);
-});
-
-afterAll(async () => {
-  await closePool();
-  process.env.DATABASE_URL = database.url();
-  delete process.env.HOUSEKEEPING_EVERY;
-  resetConfigForTests();
-  await direct.end();
-  await proxy.close();
 });
 
 /** A pool made afresh with the describe block's settings (useSettings, registered before this). */
 const freshPool = () => beforeAll(closePool);
-
-const sql = <T>(text: string, values: unknown[] = []): Promise<T[]> => direct.query({ sql: text, bigIntAsNumber: true }, values);
 
 const walletsOutOfBalance = () =>
   sql<{ id: string }>(
@@ -127,7 +95,7 @@ describe('a database that refuses connections', () => {
   it('answers a read, a top-up and a purchase 503 database_unavailable at once, on a pool that never connected', async () => {
     await closePool();
     const before = await balances();
-    proxy.refuse();
+    behindProxy.proxy.refuse();
     // The pool would retry the refused connect until its 61 s acquire timeout; the deadline is 120 s.
     expect(await Promise.all(everyKind().map(outcome))).toEqual([DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE]);
     expect(await Promise.all(everyKind().map(outcome))).toEqual([DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE]);
@@ -137,8 +105,8 @@ describe('a database that refuses connections', () => {
   it('answers 503 at once when the database goes while the pool sits idle', async () => {
     await closePool();
     expect((await walletsOf('alexray')).status).toBe(200);
-    proxy.refuse();
-    proxy.cut();
+    behindProxy.proxy.refuse();
+    behindProxy.proxy.cut();
     expect(await Promise.all(everyKind().map(outcome))).toEqual([DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE]);
   });
 
@@ -148,21 +116,21 @@ describe('a database that refuses connections', () => {
 
     it('answers the requests queued for it 503 database_unavailable the moment the database goes, and writes nothing', async () => {
       const before = await balances();
-      await direct.beginTransaction();
+      await behindProxy.direct.beginTransaction();
       try {
-        await direct.query("SELECT id FROM users WHERE username = 'johnwick' FOR UPDATE");
+        await behindProxy.direct.query("SELECT id FROM users WHERE username = 'johnwick' FOR UPDATE");
         const holder = outcome(topUp('johnwick', '3.00'));
         await until(() => sqlPool().activeConnections() === 1);
         const queued = [walletsOf('alexray'), topUp('alexray', '4.00'), purchase('lyraking', '30.00')].map(outcome);
         await until(() => sqlPool().taskQueueSize() === 3);
 
-        proxy.refuse();
-        proxy.cut();
+        behindProxy.proxy.refuse();
+        behindProxy.proxy.cut();
         // The holder's statement was cut before its COMMIT: nothing written, and it says so.
         expect(await holder).toEqual(DATABASE_UNAVAILABLE);
         expect(await Promise.all(queued)).toEqual([DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE]);
       } finally {
-        await direct.rollback();
+        await behindProxy.direct.rollback();
       }
       expect(await balances()).toEqual(before);
     });
@@ -174,15 +142,15 @@ describe('a database that never answers (black-holed)', () => {
   freshPool();
 
   it('answers 503 database_unavailable after one connect timeout, then answers without trying to connect', async () => {
-    proxy.blackHole();
+    behindProxy.proxy.blackHole();
     expect(await outcome(walletsOf('alexray'))).toEqual(DATABASE_UNAVAILABLE);
     // The pool's own retries for the request it was asked for end with that request's acquire timeout.
     await until(() => sqlPool().taskQueueSize() === 0);
-    const attempts = proxy.accepted();
+    const attempts = behindProxy.proxy.accepted();
 
     const answers = await Promise.all([...everyKind(), ...everyKind()].map(outcome));
     expect(answers).toEqual(answers.map(() => DATABASE_UNAVAILABLE));
-    expect(proxy.accepted()).toBe(attempts);
+    expect(behindProxy.proxy.accepted()).toBe(attempts);
   });
 });
 
@@ -205,12 +173,12 @@ describe('the database coming back', () => {
 
   it('is found by the first request after the probe interval, and the outage is logged once as it starts and once as it ends', async () => {
     expect((await walletsOf('alexray')).status).toBe(200);
-    proxy.refuse();
-    proxy.cut();
+    behindProxy.proxy.refuse();
+    behindProxy.proxy.cut();
     for (let round = 0; round < 3; round += 1)
       expect(await Promise.all(everyKind().map(outcome))).toEqual([DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE]);
 
-    proxy.restore();
+    behindProxy.proxy.restore();
     // The last failure was before the restore: after one interval the next request is let through.
     await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
     expect((await walletsOf('alexray')).status).toBe(200);
@@ -230,23 +198,23 @@ describe('the database coming back', () => {
     it('keeps to the commit-outcome rule: a top-up whose COMMIT is lost as the database goes is 503 commit_outcome_unknown, and its retry applies it once', async () => {
       const before = await balanceOf(walletOf.alexray);
       const key = randomUUID();
-      await direct.beginTransaction();
+      await behindProxy.direct.beginTransaction();
       let first: Promise<Awaited<ReturnType<typeof outcome>>>;
       try {
-        await direct.query("SELECT id FROM users WHERE username = 'alexray' FOR UPDATE");
+        await behindProxy.direct.query("SELECT id FROM users WHERE username = 'alexray' FOR UPDATE");
         first = outcome(topUp('alexray', '6.00', key));
         await until(() => sqlPool().activeConnections() === 1);
         // The database stops taking connections while the top-up waits; its COMMIT is the last thing it hears.
-        proxy.refuse();
-        proxy.cutWhen({ match: 'COMMIT', times: 1 });
+        behindProxy.proxy.refuse();
+        behindProxy.proxy.cutWhen({ match: 'COMMIT', times: 1 });
       } finally {
-        await direct.commit();
+        await behindProxy.direct.commit();
       }
       expect(await first).toEqual({ status: 503, code: 'commit_outcome_unknown', retryAfter: '2' });
       expect(await outcome(walletsOf('alexray'))).toEqual(DATABASE_UNAVAILABLE);
       expect(await balanceOf(walletOf.alexray)).toBe(before);
 
-      proxy.restore();
+      behindProxy.proxy.restore();
       await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
       expect((await topUp('alexray', '6.00', key)).status).toBe(201);
       expect((await topUp('alexray', '6.00', key)).status).toBe(201);
