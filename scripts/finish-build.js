@@ -38,22 +38,21 @@ async function main() {
     if (!/serves one function/.test(error.message)) throw error;
   }
   Module.flushCompileCache();
-  for (const name of names) writeBundleCodeCache(name, cache);
+  writeBundleCodeCaches(names, cache);
 }
 
 /**
  * Each bundle loaded to the end in a process of its own, as the function it is: its configuration
  * checked and its endpoint registered. The settings it is given are never used: nothing here
- * connects anywhere, and the key pair is made for this load and dropped.
+ * connects anywhere, and the key pair is made for these loads and dropped.
  */
-function writeBundleCodeCache(name, compileCache) {
+function writeBundleCodeCaches(names, compileCache) {
   const { newSigningKeyPair, publicKeySetText } = require(path.join(dist, 'shared/auth/signing-key-pairs.js'));
   const pair = newSigningKeyPair();
   const unused = 'build-only-never-used-0123456789abcdef';
-  const env = {
+  const settings = {
     PATH: process.env.PATH,
-    FUNCTION_TARGET: name,
-    // What the bundle requires from node_modules (the framework's express, its body parser) goes into the compile cache too.
+    // What a bundle requires from node_modules (the framework's express, its body parser) goes into the compile cache too.
     NODE_COMPILE_CACHE: compileCache,
     LOG_LEVEL: 'silent',
     DATABASE_URL: 'mysql://build@127.0.0.1:9/never-dialled',
@@ -66,8 +65,11 @@ function writeBundleCodeCache(name, compileCache) {
     SCHEDULER_AUDIENCE: 'https://build.invalid',
     SCHEDULER_SERVICE_ACCOUNT: 'build@build.invalid',
   };
-  const load = `require(${JSON.stringify(path.join(dist, 'functions/load-bundle.js'))}).loadBundle(${JSON.stringify(path.join(out, name, 'index.cjs'))}, { writeCodeCache: true })`;
-  execFileSync(process.execPath, ['-e', load], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const loader = JSON.stringify(path.join(dist, 'functions/load-bundle.js'));
+  for (const name of names) {
+    const load = `require(${loader}).loadBundle(${JSON.stringify(path.join(out, name, 'index.cjs'))}, { writeCodeCache: true })`;
+    execFileSync(process.execPath, ['-e', load], { env: { ...settings, FUNCTION_TARGET: name }, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
 }
 
 main().catch((error) => {
