@@ -13,6 +13,11 @@ import { useTestDatabase } from '../testing/test-database';
 import { registry } from './registry';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own script, plain CommonJS
 const { bundleConnector } = require('../scripts/bundle-functions') as { bundleConnector: (outfile: string) => Promise<unknown> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own script, plain CommonJS
+const { takeCodeCacheScript, throwawaySettings } = require('../scripts/take-code-cache') as {
+  takeCodeCacheScript: string;
+  throwawaySettings: () => NodeJS.ProcessEnv;
+};
 
 /**
  * What is deployed: each function served from its bundle (dist/bundles, built
@@ -126,6 +131,23 @@ describe('a bundle in a stack trace', () => {
 });
 
 describe("a bundle's code cache", () => {
+  // Taken again here, as the build takes it; the caches written are checked with the others below.
+  it.each([
+    ['wallets-list', /warm-up GET \/api\/v1\/wallets\/ answered 503 .*database_unavailable/],
+    ['wallets-topup', /warm-up POST \/api\/v1\/wallets\/[0-9a-f-]{36}\/topup\/ answered 503 .*database_unavailable/],
+    ['auth-login', /warm-up POST \/api\/v1\/auth\/login\/ answered 503 .*database_unavailable/],
+  ])('of %s is taken after a first request that got as far as the database', async (name, answered) => {
+    const cacheFile = path.join(BUNDLES, name, 'index.cjs.v8cache');
+    rmSync(cacheFile);
+    const { stderr } = (await run(process.execPath, [takeCodeCacheScript, name], {
+      cwd: ROOT,
+      env: { ...throwawaySettings(), FUNCTION_TARGET: name, NODE_DEBUG: 'bundle' },
+    })) as { stderr: string };
+    // Its key and body passed their checks: only the database, unreachable at build time, stopped it.
+    expect(stderr).toMatch(answered);
+    expect(statSync(cacheFile).size).toBeGreaterThan(0);
+  });
+
   it('is accepted by V8 at start, for every function', async () => {
     for (const { name } of registry) {
       // The configuration check fails at once without settings, after the bundle is compiled and run.

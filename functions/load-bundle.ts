@@ -5,20 +5,24 @@ import vm from 'node:vm';
 
 /**
  * Loads a function's bundle as `require` would, with V8's code cache taken
- * *after* the bundle ran (`<bundle>.v8cache`, written by the build,
- * scripts/finish-build.js). Node's compile cache keeps only what V8 compiles
- * before a module's first statement; V8 compiles most functions lazily, on
- * their first call, so the bundle's module wrappers and everything its load
- * calls were compiled anew on every cold start (about 20 ms of a wallets-list
- * start, docs/performance.md). A cache V8 does not accept (another Node, a
+ * *after* the bundle ran and served a first request (`<bundle>.v8cache`,
+ * written by the build, scripts/take-code-cache.js). Node's compile cache
+ * keeps only what V8 compiles before a module's first statement; V8 compiles
+ * most functions lazily, on their first call, so the bundle's module wrappers,
+ * everything its load calls and everything a first request runs were compiled
+ * anew on every cold start (docs/performance.md). A cache V8 does not accept (another Node, a
  * rebuilt bundle) is ignored and the bundle compiled as usual, never run wrong.
  *
  * NODE_DEBUG=bundle says on stderr whether the cache was used.
+ *
+ * With `takeCodeCache` (the build, scripts/take-code-cache.js) no cache is
+ * read, and the caller saves one with `saveCodeCache()` once the bundle has
+ * run as far as it can: V8 caches what it has compiled by then.
  */
-export function loadBundle(file: string, { writeCodeCache = false } = {}): void {
+export function loadBundle(file: string, { takeCodeCache = false } = {}): { saveCodeCache(): void } {
   const cacheFile = `${file}.v8cache`;
   let cachedData: Buffer | undefined;
-  if (!writeCodeCache) {
+  if (!takeCodeCache) {
     try {
       cachedData = readFileSync(cacheFile);
     } catch {
@@ -28,7 +32,7 @@ export function loadBundle(file: string, { writeCodeCache = false } = {}): void 
   // CommonJS's own wrapper, on a line of its own: lineOffset keeps the bundle's line numbers its own.
   const source = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(file, 'utf8')}\n});`;
   const script = new vm.Script(source, { filename: file, lineOffset: -1, cachedData });
-  if (!writeCodeCache && /\bbundle\b/.test(process.env.NODE_DEBUG ?? '')) {
+  if (!takeCodeCache && /\bbundle\b/.test(process.env.NODE_DEBUG ?? '')) {
     const state = cachedData ? (script.cachedDataRejected ? 'rejected' : 'accepted') : 'absent';
     process.stderr.write(`bundle: ${path.relative(process.cwd(), file)} code cache ${state}\n`);
   }
@@ -40,7 +44,7 @@ export function loadBundle(file: string, { writeCodeCache = false } = {}): void 
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(bundle.exports, bundle.exports, createRequire(file), bundle, file, path.dirname(file));
   bundle.loaded = true;
-  if (writeCodeCache) writeFileSync(cacheFile, script.createCachedData());
+  return { saveCodeCache: () => writeFileSync(cacheFile, script.createCachedData()) };
 }
 
 /**

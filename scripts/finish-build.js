@@ -6,12 +6,13 @@
 //    modules and the entry), so a cold instance reads code instead of compiling it;
 //    functions start with NODE_COMPILE_CACHE pointing here (infra/settings).
 // 4. dist/bundles/<name>/index.cjs.v8cache, V8's code for each bundle, taken after it ran
-//    (functions/load-bundle.ts says why).
+//    and served one request (functions/load-bundle.ts and scripts/take-code-cache.js say why).
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
 const { bundleAll, out } = require('./bundle-functions');
+const { takeCodeCacheScript, throwawaySettings } = require('./take-code-cache');
 
 const dist = path.resolve(__dirname, '../dist');
 const { registry } = require(path.join(dist, 'functions/registry.js'));
@@ -42,33 +43,15 @@ async function main() {
 }
 
 /**
- * Each bundle loaded to the end in a process of its own, as the function it is: its configuration
- * checked and its endpoint registered. The settings it is given are never used: nothing here
- * connects anywhere, and the key pair is made for these loads and dropped.
+ * Each bundle loaded in a process of its own, as the function it is (its configuration checked,
+ * its endpoint registered), and served one request (scripts/take-code-cache.js).
  */
 function writeBundleCodeCaches(names, compileCache) {
-  const { newSigningKeyPair, publicKeySetText } = require(path.join(dist, 'shared/auth/signing-key-pairs.js'));
-  const pair = newSigningKeyPair();
-  const unused = 'build-only-never-used-0123456789abcdef';
-  const settings = {
-    PATH: process.env.PATH,
-    // What a bundle requires from node_modules (the framework's express, its body parser) goes into the compile cache too.
-    NODE_COMPILE_CACHE: compileCache,
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: 'mysql://build@127.0.0.1:9/never-dialled',
-    SIGNING_PUBLIC_KEYS: publicKeySetText([pair.publicKeyPem]),
-    SIGNING_PRIVATE_KEY: pair.privateKeyPem,
-    PASSWORD_RESET_KEY: unused,
-    CARD_HMAC_KEY: unused,
-    ML_SERVICE_URL: 'http://127.0.0.1:9',
-    SMTP_URL: 'smtp://127.0.0.1:9',
-    SCHEDULER_AUDIENCE: 'https://build.invalid',
-    SCHEDULER_SERVICE_ACCOUNT: 'build@build.invalid',
-  };
-  const loader = JSON.stringify(path.join(dist, 'functions/load-bundle.js'));
+  // What a bundle requires from node_modules (the framework's express, its body parser) goes into the compile cache too.
+  const settings = { ...throwawaySettings(), NODE_COMPILE_CACHE: compileCache };
+  if (process.env.NODE_DEBUG) settings.NODE_DEBUG = process.env.NODE_DEBUG;
   for (const name of names) {
-    const load = `require(${loader}).loadBundle(${JSON.stringify(path.join(out, name, 'index.cjs'))}, { writeCodeCache: true })`;
-    execFileSync(process.execPath, ['-e', load], { env: { ...settings, FUNCTION_TARGET: name }, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [takeCodeCacheScript, name], { env: { ...settings, FUNCTION_TARGET: name }, stdio: ['ignore', 'ignore', 'inherit'] });
   }
 }
 
