@@ -28,6 +28,7 @@ const NEEDED_OUTSIDE_SOURCES = [
   // npm run build (gcp-build) runs these after tsc.
   'scripts/finish-build.js',
   'scripts/bundle-functions.js',
+  'scripts/take-code-cache.js',
 ];
 
 const isSource = (file: string) => (file.startsWith('functions/') || file.startsWith('shared/')) && !file.endsWith('.test.ts');
@@ -68,6 +69,23 @@ describe('.gcloudignore', () => {
     ] as const) {
       expect({ file, ignored: ignored(file, isDirectory) }).toEqual({ file, ignored: true });
     }
+  });
+
+  it('uploads every script the uploaded build scripts require', () => {
+    // What a build script requires by a relative path, and what that requires: a script left out fails Cloud Build.
+    const required = new Set<string>();
+    const visit = (file: string) => {
+      for (const [, relative] of readFileSync(path.join(ROOT, file), 'utf8').matchAll(/require\('(\.{1,2}\/[\w./-]+)'\)/g)) {
+        const target = path.posix.join(path.posix.dirname(file), relative.endsWith('.js') ? relative : `${relative}.js`);
+        if (target.startsWith('scripts/') && !required.has(target)) {
+          required.add(target);
+          visit(target);
+        }
+      }
+    };
+    files.filter((file) => file.startsWith('scripts/') && file.endsWith('.js')).forEach(visit);
+    expect(required).toContain('scripts/take-code-cache.js');
+    expect([...required].filter((file) => !files.includes(file))).toEqual([]);
   });
 
   it('uploads every file `npm run build` compiles (prisma/generated is rebuilt by postinstall)', () => {
