@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --smoke] [--only=<id>[,<id>…]] [--skip-build] [--private-db]`.
+ * `npm run bench [-- --smoke] [--only=<id>[,<id>…]] [--skip-build] [--private-db] [--cpu-prof=<dir>]`.
  * --smoke keeps every scenario and cold start but makes each tiny, so CI
  * proves the harness still works without spending minutes on numbers.
  */
@@ -9,6 +9,8 @@ export interface BenchOptions {
   skipBuild: boolean;
   /** Measure against a mariadbd of the bench's own (bench/private-mariadb.ts) instead of 127.0.0.1:3306. */
   privateDb: boolean;
+  /** Where every server process the bench starts writes its `--cpu-prof` profile (one file per process, named by function and spawn). */
+  cpuProfileDir?: string;
   warmup: { requests: number; ms: number };
   window: { requests: number; ms: number };
   coldStartSpawns: number;
@@ -18,8 +20,8 @@ export interface BenchOptions {
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const known = new Set(['--smoke', '--skip-build', '--private-db']);
   for (const arg of argv) {
-    if (!known.has(arg) && !arg.startsWith('--only='))
-      throw new Error(`unknown option ${arg} (use --smoke, --only=<scenario>[,…], --skip-build, --private-db)`);
+    if (!known.has(arg) && !arg.startsWith('--only=') && !arg.startsWith('--cpu-prof='))
+      throw new Error(`unknown option ${arg} (use --smoke, --only=<scenario>[,…], --skip-build, --private-db, --cpu-prof=<dir>)`);
   }
   const smoke = argv.includes('--smoke');
   const only = argv
@@ -32,6 +34,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     only,
     skipBuild: argv.includes('--skip-build'),
     privateDb: argv.includes('--private-db'),
+    cpuProfileDir: argv.find((arg) => arg.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length),
     warmup: smoke ? { requests: 5, ms: 1000 } : { requests: 200, ms: 2000 },
     window: smoke ? { requests: 20, ms: 1000 } : { requests: 2000, ms: 5000 },
     coldStartSpawns: smoke ? 1 : 5,

@@ -18,7 +18,20 @@ import { measureSigning, signingTable, type SigningCost } from './signing-cost';
 import { coldStartTable, median, scenarioTable, type ColdStartResult, type ScenarioResult } from './report';
 import { COLD_START_PROBES, LOAD_SCENARIOS, USERS, type BenchContext, type LoadScenario } from './scenarios';
 import { otherClientsActive, perRequest, readCounters, snapshotClients, sqlDelta, waitForQuiet } from './sql-counters';
-import { canTrace, filesOpened, firstAnswer, functionEnv, LOG_DIR, logTail, ROOT, startFloor, startFunction, startHello, type ServerProcess } from './servers';
+import {
+  canTrace,
+  filesOpened,
+  firstAnswer,
+  functionEnv,
+  LOG_DIR,
+  logTail,
+  profileServersInto,
+  ROOT,
+  startFloor,
+  startFunction,
+  startHello,
+  type ServerProcess,
+} from './servers';
 
 const RESULTS = path.join(ROOT, 'bench/results/latest.json');
 const WINDOW_ATTEMPTS = 2;
@@ -255,6 +268,10 @@ async function main(): Promise<void> {
     `bench${options.smoke ? ' --smoke' : ''}${options.privateDb ? ' --private-db' : ''}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
   );
 
+  if (options.cpuProfileDir) {
+    profileServersInto(options.cpuProfileDir);
+    say(`CPU profiles of every server process into ${options.cpuProfileDir} (times below include the profiler's cost)`);
+  }
   if (!options.skipBuild) {
     say('building (npm run build)…');
     const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });

@@ -52,6 +52,13 @@ export async function freePort(): Promise<number> {
 }
 
 let spawned = 0;
+let cpuProfileDir: string | undefined;
+
+/** From now on every server process writes a V8 CPU profile into `dir` when it exits (`npm run bench -- --cpu-prof=<dir>`). */
+export function profileServersInto(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  cpuProfileDir = path.resolve(dir);
+}
 
 function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: number, traceFile?: string): ServerProcess {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -60,7 +67,11 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv, port: numbe
   const out = openSync(logFile, 'w');
   const spawnedAt = performance.now();
   // Under strace, only to count the files the process opens (its times are not used then).
-  const [command, argv] = traceFile ? ['strace', [...STRACE_OPENS, '-o', traceFile, process.execPath, ...args]] : [process.execPath, args];
+  // A profile costs time of its own: figures from a profiled run are for reading the profile beside, not for comparing.
+  const profile = cpuProfileDir
+    ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${path.basename(logFile, '.log')}.cpuprofile`]
+    : [];
+  const [command, argv] = traceFile ? ['strace', [...STRACE_OPENS, '-o', traceFile, process.execPath, ...args]] : [process.execPath, [...profile, ...args]];
   const child: ChildProcess = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', out, out] });
   closeSync(out);
   let exited: string | undefined;
