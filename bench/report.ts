@@ -26,7 +26,7 @@ export interface ColdStartResult {
   expect: '2xx' | 'any';
   spawnsMs: number[];
   medianMs: number;
-  /** The process's own CPU (utime + stime) from spawn to its first answer: steadier than wall clock on a shared machine. */
+  /** The process's own CPU (every thread's, bench/process-stats.ts) from spawn to its first answer: steadier than wall clock on a shared machine. */
   cpuToFirstAnswerMs: number[];
   medianCpuMs: number;
   statuses: number[];
