@@ -14,5 +14,5 @@ const target = functionTarget();
 if (!target || !/^[a-z0-9-]+$/.test(target)) {
   throw new Error(`dist/bundles/main.cjs serves one function, named by FUNCTION_TARGET or --target (got ${JSON.stringify(target)})`);
 }
-// With a code cache taken after it ran, and its stack traces mapped to TypeScript (load-bundle.ts).
+// With a code cache taken after it served a request, and its stack traces mapped to TypeScript (load-bundle.ts).
 loadBundle(path.join(__dirname, target, 'index.cjs'));

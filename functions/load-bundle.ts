@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire, SourceMap } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -10,8 +10,14 @@ import vm from 'node:vm';
  * keeps only what V8 compiles before a module's first statement; V8 compiles
  * most functions lazily, on their first call, so the bundle's module wrappers,
  * everything its load calls and everything a first request runs were compiled
- * anew on every cold start (docs/performance.md). A cache V8 does not accept (another Node, a
- * rebuilt bundle) is ignored and the bundle compiled as usual, never run wrong.
+ * anew on every cold start (docs/performance.md).
+ *
+ * V8 checks a cache against its source's length only: a cache from another
+ * build of a bundle of the same length would be accepted and run that
+ * build's code. So each bundle ends with its id (a hash of its content,
+ * scripts/bundle-functions.js), each cache begins with the id it was taken
+ * from, and a cache for another id is not used. A cache V8 refuses (another
+ * Node) is ignored and the bundle compiled as usual.
  *
  * NODE_DEBUG=bundle says on stderr whether the cache was used.
  *
@@ -21,19 +27,24 @@ import vm from 'node:vm';
  */
 export function loadBundle(file: string, { takeCodeCache = false } = {}): { saveCodeCache(): void } {
   const cacheFile = `${file}.v8cache`;
+  const code = readFileSync(file, 'utf8');
+  const id = bundleIdOf(code);
   let cachedData: Buffer | undefined;
-  if (!takeCodeCache) {
+  let state = 'absent';
+  if (!takeCodeCache && id) {
     try {
-      cachedData = readFileSync(cacheFile);
+      const cache = readFileSync(cacheFile);
+      if (cache.subarray(0, id.length + 1).toString('latin1') === `${id}\n`) cachedData = cache.subarray(id.length + 1);
+      else state = 'stale (another build)';
     } catch {
       // Built without one: compiled as usual.
     }
   }
   // CommonJS's own wrapper, on a line of its own: lineOffset keeps the bundle's line numbers its own.
-  const source = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(file, 'utf8')}\n});`;
+  const source = `(function (exports, require, module, __filename, __dirname) {\n${code}\n});`;
   const script = new vm.Script(source, { filename: file, lineOffset: -1, cachedData });
   if (!takeCodeCache && /\bbundle\b/.test(process.env.NODE_DEBUG ?? '')) {
-    const state = cachedData ? (script.cachedDataRejected ? 'rejected' : 'accepted') : 'absent';
+    if (cachedData) state = script.cachedDataRejected ? 'rejected' : 'accepted';
     process.stderr.write(`bundle: ${path.relative(process.cwd(), file)} code cache ${state}\n`);
   }
   const bundle = new Module(file);
@@ -44,7 +55,20 @@ export function loadBundle(file: string, { takeCodeCache = false } = {}): { save
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(bundle.exports, bundle.exports, createRequire(file), bundle, file, path.dirname(file));
   bundle.loaded = true;
-  return { saveCodeCache: () => writeFileSync(cacheFile, script.createCachedData()) };
+  return {
+    saveCodeCache() {
+      if (!id) throw new Error(`${file} has no bundle id: only scripts/bundle-functions.js's bundles get a code cache`);
+      // Renamed into place: a cold start never reads half a cache.
+      const partial = `${cacheFile}.${process.pid}.partial`;
+      writeFileSync(partial, Buffer.concat([Buffer.from(`${id}\n`, 'latin1'), script.createCachedData()]));
+      renameSync(partial, cacheFile);
+    },
+  };
+}
+
+/** The id a bundle ends with (`//# bundleId=<hex>`, scripts/bundle-functions.js), if it has one. */
+export function bundleIdOf(code: string): string | undefined {
+  return /\/\/# bundleId=([0-9a-f]{16,64})\n?$/.exec(code.slice(-100))?.[1];
 }
 
 /**

@@ -51,7 +51,18 @@ function writeBundleCodeCaches(names, compileCache) {
   const settings = { ...throwawaySettings(), NODE_COMPILE_CACHE: compileCache };
   if (process.env.NODE_DEBUG) settings.NODE_DEBUG = process.env.NODE_DEBUG;
   for (const name of names) {
-    execFileSync(process.execPath, [takeCodeCacheScript, name], { env: { ...settings, FUNCTION_TARGET: name }, stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      execFileSync(process.execPath, [takeCodeCacheScript, name], {
+        env: { ...settings, FUNCTION_TARGET: name },
+        stdio: ['ignore', 'ignore', 'inherit'],
+        timeout: 60_000,
+        killSignal: 'SIGKILL',
+      });
+    } catch (error) {
+      // A function without a code cache starts correctly, only slower: the build goes on, and says so.
+      rmSync(path.join(out, name, 'index.cjs.v8cache'), { force: true });
+      process.stderr.write(`finish-build: no code cache for ${name} (${error.message.split('\n')[0]})\n`);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-// `node scripts/take-code-cache.js <function>`, run by scripts/finish-build.js in a
+// `node scripts/take-code-cache.js <function> [<bundle file>]`, run by scripts/finish-build.js in a
 // process of its own for each function, with throwawaySettings(): loads the
 // function's bundle, serves it one request the way its first one will come,
 // then saves V8's code cache (dist/bundles/<name>/index.cjs.v8cache).
@@ -14,7 +14,7 @@
 // function's request; the key, signed with this build's throwaway key, and the
 // body, the endpoint's documented example, pass their checks first). Nothing
 // connects anywhere else. NODE_DEBUG=bundle prints the answer.
-const { createPrivateKey, randomUUID } = require('node:crypto');
+const { createPrivateKey, randomUUID, sign } = require('node:crypto');
 const path = require('node:path');
 
 const dist = path.resolve(__dirname, '../dist');
@@ -29,6 +29,8 @@ function throwawaySettings() {
   const unused = 'build-only-never-used-0123456789abcdef';
   return {
     PATH: process.env.PATH,
+    // As Cloud Run runs it (express, for one, changes with it).
+    NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
     DATABASE_URL: 'mysql://build@127.0.0.1:9/never-dialled',
     SIGNING_PUBLIC_KEYS: publicKeySetText([pair.publicKeyPem]),
@@ -61,36 +63,69 @@ function firstRequest(definition) {
 
 /** A key as auth-login signs one (ES256, its `kid`), with this build's throwaway private key. */
 function signedKey() {
-  const jwt = require('jsonwebtoken');
+  // node:crypto rather than jsonwebtoken: what this script requires from node_modules goes into the compile cache.
   const { keyIdOf } = require(path.join(dist, 'shared/auth/signing-key-pairs.js'));
   const privateKey = createPrivateKey(process.env.SIGNING_PRIVATE_KEY);
-  return jwt.sign({}, privateKey, { algorithm: 'ES256', keyid: keyIdOf(privateKey), subject: randomUUID(), jwtid: randomUUID(), expiresIn: 60 });
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part({ alg: 'ES256', typ: 'JWT', kid: keyIdOf(privateKey) })}.${part({ sub: randomUUID(), jti: randomUUID(), iat: now, exp: now + 60 })}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
 }
 
-async function main(name) {
+/** How the warm-up request ends when it ran as far as it can here: at the database, or, without one, answered. */
+function expectedAnswer(definition) {
+  if (definition.auth === 'scheduler') return { status: 401, code: 'unauthorized' };
+  if (definition.deploy?.database === false) return { status: 200 };
+  return { status: 503, code: 'database_unavailable' };
+}
+
+/** Serves the function (registered by its bundle) one first request, and says how it was answered. */
+async function warmUp(name, definition) {
+  // Required after the bundle ran, so the framework module is the one the bundle registered its function in.
+  const { getTestServer } = require('@google-cloud/functions-framework/testing');
+  const server = getTestServer(name);
+  await new Promise((listening, failed) => {
+    server.once('error', failed);
+    server.listen(0, '127.0.0.1', listening);
+  });
+  const request = firstRequest(definition);
+  // The database is a closed local port: refused at once, answered 503 in well under this.
+  const answer = await fetch(`http://127.0.0.1:${server.address().port}${request.url}`, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(5_000),
+  });
+  const text = await answer.text();
+  let code;
+  try {
+    code = JSON.parse(text).error?.code;
+  } catch {
+    // Not an error body (docs answers the document).
+  }
+  return { request, status: answer.status, code, text };
+}
+
+async function main(name, file = path.join(dist, 'bundles', name, 'index.cjs')) {
   const { loadBundle } = require(path.join(dist, 'functions/load-bundle.js'));
   const { findFunction } = require(path.join(dist, 'functions/registry.js'));
   const definition = findFunction(name);
   if (!definition) throw new Error(`take-code-cache: no function ${JSON.stringify(name)} in the registry`);
-  const bundle = loadBundle(path.join(dist, 'bundles', name, 'index.cjs'), { takeCodeCache: true });
-  // Loaded after the bundle, so the framework module is the one the bundle registered its function in.
-  const { getTestServer } = require('@google-cloud/functions-framework/testing');
-  const server = getTestServer(name);
-  await new Promise((listening) => server.listen(0, '127.0.0.1', listening));
-  const request = firstRequest(definition);
+  const bundle = loadBundle(file, { takeCodeCache: true });
+  // Whatever happens to the request, the cache holds what ran, and the build goes on.
   try {
-    const answer = await fetch(`http://127.0.0.1:${server.address().port}${request.url}`, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await answer.text();
+    const answer = await warmUp(name, definition);
+    const expected = expectedAnswer(definition);
     if (/\bbundle\b/.test(process.env.NODE_DEBUG ?? '')) {
-      process.stderr.write(`bundle: ${name} warm-up ${request.method} ${request.url} answered ${answer.status} ${text.slice(0, 200)}\n`);
+      process.stderr.write(`bundle: ${name} warm-up ${answer.request.method} ${answer.request.url} answered ${answer.status} ${answer.text.slice(0, 200)}\n`);
+    }
+    if (answer.status !== expected.status || (expected.code && answer.code !== expected.code)) {
+      process.stderr.write(
+        `take-code-cache: ${name}'s warm-up was answered ${answer.status} ${answer.code ?? ''}, not ${expected.status} ${expected.code ?? ''}: ` +
+          'its cache holds less of a first request than it could\n',
+      );
     }
   } catch (error) {
-    // A cache of what ran is still better than none; the build goes on.
     process.stderr.write(`take-code-cache: ${name}'s warm-up request failed (${error.message}); its cache holds what ran before\n`);
   }
   bundle.saveCodeCache();
@@ -99,7 +134,7 @@ async function main(name) {
 }
 
 if (require.main === module) {
-  main(process.argv[2]).catch((error) => {
+  main(process.argv[2], process.argv[3]).catch((error) => {
     process.stderr.write(`${error.stack}\n`);
     process.exit(1);
   });
