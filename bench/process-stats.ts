@@ -17,26 +17,35 @@ const CLOCK_TICKS_PER_SECOND = (() => {
 })();
 const TICK_MS = 1000 / CLOCK_TICKS_PER_SECOND;
 
+// Where the kernel keeps it, the scheduler's count is used throughout a run, never mixed with ticks.
+const HAS_SCHEDSTAT = (() => {
+  try {
+    readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /**
- * CPU time of the process so far, in ms: the scheduler's nanosecond count for
+ * CPU time of the process so far, in ms: the scheduler's nanosecond count of
  * each of its threads (/proc/<pid>/task/<tid>/schedstat). The user + system
  * time of /proc/<pid>/stat comes in clock ticks (usually 10 ms), too coarse
- * for a cold start's ~100–300 ms; it is used where a kernel keeps no
- * schedstat, or when it is larger by more than a tick: a thread that has
- * exited leaves the task list but not the process's total.
+ * for a cold start's ~100–300 ms; it is used only where a kernel keeps no
+ * schedstat. A thread that has exited is no longer counted: the servers'
+ * threads (V8's, libuv's) live as long as the process.
  */
 export function cpuMs(pid: number): number {
-  const ticks = tickCpuMs(pid);
+  if (!HAS_SCHEDSTAT) return tickCpuMs(pid);
   let nanoseconds = 0;
-  try {
-    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
       nanoseconds += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread exited between the listing and the read.
     }
-  } catch {
-    return ticks;
   }
-  const scheduled = nanoseconds / 1e6;
-  return ticks - scheduled > TICK_MS ? ticks : scheduled;
+  return nanoseconds / 1e6;
 }
 
 function tickCpuMs(pid: number): number {
