@@ -30,10 +30,13 @@ export interface ColdStartResult {
   cpuToFirstAnswerMs: number[];
   medianCpuMs: number;
   statuses: number[];
-  rssIdleMb: number;
+  /** RSS when the first answer arrived (median of the spawns). */
+  rssFirstAnswerMb: number;
+  /** RSS of one more instance after IDLE_RSS_AFTER_MS without requests (bench/run.ts measureIdleRss; not in --smoke). */
+  rssIdleMb?: number;
   rssAfterLoadMb?: number;
   /** The hello-world function (bench/hello-function.cjs) spawned alongside, under the same framework, Node and options. */
-  floor: { spawnsMs: number[]; medianMs: number; medianCpuMs: number; rssIdleMb: number };
+  floor: { spawnsMs: number[]; medianMs: number; medianCpuMs: number; rssFirstAnswerMb: number; rssIdleMb?: number };
   /** Each spawn's time ÷ that of the floor spawned next to it, and their median. */
   ratios: number[];
   medianRatio: number;
@@ -87,12 +90,13 @@ export function coldStartTable(results: ColdStartResult[], spawns: number): stri
     'hello CPU ms',
     'files opened (hello)',
     'until',
-    'RSS idle MB',
+    'RSS at first answer MB (hello)',
+    'RSS idle MB (hello)',
     'RSS after load MB',
   ];
   const rows = results.map((r) =>
     r.failed
-      ? [r.function, 'FAILED', '', '', '', '', '', '', '', '']
+      ? [r.function, 'FAILED', '', '', '', '', '', '', '', '', '']
       : [
           r.function,
           num(r.medianMs, 0),
@@ -102,7 +106,8 @@ export function coldStartTable(results: ColdStartResult[], spawns: number): stri
           num(r.floor.medianCpuMs, 0),
           r.filesOpened === undefined ? '-' : `${r.filesOpened} (${r.floorFilesOpened})`,
           r.expect === 'any' ? `first answer (${r.statuses[0]})` : `first ${r.statuses[0]}`,
-          num(r.rssIdleMb, 0),
+          `${num(r.rssFirstAnswerMb, 0)} (${num(r.floor.rssFirstAnswerMb, 0)})`,
+          r.rssIdleMb === undefined ? '-' : `${num(r.rssIdleMb, 0)} (${num(r.floor.rssIdleMb, 0)})`,
           num(r.rssAfterLoadMb, 0),
         ],
   );

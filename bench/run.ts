@@ -70,7 +70,8 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     const logoutKeys: string[] = [];
     const sessionEndKeys: string[] = [];
     // One more than the timed spawns: the files-opened spawn under strace.
-    for (let i = 0; i <= options.coldStartSpawns; i++) {
+    // One key per spawn, one for the strace spawn, one for the idle-RSS instance.
+    for (let i = 0; i <= options.coldStartSpawns + 1; i++) {
       logoutKeys.push(await loginAs('johnwick'));
       sessionEndKeys.push(await loginAs('johnwick'));
     }
@@ -205,6 +206,41 @@ async function filesToFirstAnswer(start: (traceFile: string) => Promise<ServerPr
 
 const HELLO_REQUEST: RequestSpec = { method: 'GET', path: '/' };
 
+/** How long an instance waits without requests before its idle RSS is read: V8's memory reducer shrinks the heap about 8 s after a start's last major GC. */
+const IDLE_RSS_AFTER_MS = 12_000;
+
+/**
+ * The RSS of an instance at rest, which the reading at the first answer never sees: once
+ * allocation has stopped, V8 gives back the young generation its load grew and compacts the
+ * old one. One more instance of each function (its probe request once), and one hello world,
+ * all read when the last has been idle IDLE_RSS_AFTER_MS; not timed.
+ */
+async function measureIdleRss(results: ColdStartResult[], ctx: BenchContext, env: NodeJS.ProcessEnv, options: BenchOptions): Promise<void> {
+  const started: Array<{ result?: ColdStartResult; server: ServerProcess }> = [];
+  try {
+    for (const result of results) {
+      const probe = COLD_START_PROBES[result.function];
+      const server = await startFunction(result.function, { ...env, ...probe.env });
+      running.add(server);
+      started.push({ result, server });
+      await firstAnswer(server, probe.request(ctx, options.coldStartSpawns + 1));
+    }
+    const hello = await startHello(env);
+    running.add(hello);
+    started.push({ server: hello });
+    await firstAnswer(hello, HELLO_REQUEST);
+    await sleep(IDLE_RSS_AFTER_MS);
+    const helloIdleMb = rssMb(hello.pid);
+    for (const { result, server } of started) {
+      if (!result) continue;
+      result.rssIdleMb = rssMb(server.pid);
+      result.floor.rssIdleMb = helloIdleMb;
+    }
+  } finally {
+    await Promise.all(started.map(({ server }) => stop(server)));
+  }
+}
+
 /**
  * Each spawn of the function is paired with one of the hello-world floor (bench/hello-function.cjs),
  * in alternating order, so the ratio compares two starts made under the same load on the machine.
@@ -246,12 +282,12 @@ async function coldStart(name: string, ctx: BenchContext, env: NodeJS.ProcessEnv
     cpuToFirstAnswerMs: own.map((a) => a.cpuMs),
     medianCpuMs: median(own.map((a) => a.cpuMs)),
     statuses: own.map((a) => a.status),
-    rssIdleMb: median(own.map((a) => a.rssMb)),
+    rssFirstAnswerMb: median(own.map((a) => a.rssMb)),
     floor: {
       spawnsMs: floor.map((a) => a.ms),
       medianMs: median(floor.map((a) => a.ms)),
       medianCpuMs: median(floor.map((a) => a.cpuMs)),
-      rssIdleMb: median(floor.map((a) => a.rssMb)),
+      rssFirstAnswerMb: median(floor.map((a) => a.rssMb)),
     },
     ratios: own.map((a, i) => a.ms / floor[i].ms),
     medianRatio: median(own.map((a, i) => a.ms / floor[i].ms)),
@@ -342,6 +378,12 @@ async function main(): Promise<void> {
         failures.push(message.split('\n')[0]);
         coldStarts.push({ function: name, failed: message } as ColdStartResult);
       }
+    }
+    const measured = coldStarts.filter((result) => !result.failed);
+    // --smoke leaves it out: twelve seconds of waiting prove nothing about the harness.
+    if (!options.smoke && measured.length) {
+      say(`idle RSS: one more instance of each, read after ${IDLE_RSS_AFTER_MS / 1000} s without requests…`);
+      await measureIdleRss(measured, ctx, env, options).catch((error: Error) => say(`!!! idle RSS not measured: ${error.message.split('\n')[0]}`));
     }
     // Cold starts top up and buy too.
     if (coldStarts.length) balanceChecks.push(await checkBalances(bench, 'at the end'));
