@@ -32,7 +32,7 @@ export interface ColdStartResult {
   statuses: number[];
   /** RSS when the first answer arrived (median of the spawns). */
   rssFirstAnswerMb: number;
-  /** RSS of one more instance after IDLE_RSS_AFTER_MS without requests (bench/run.ts measureIdleRss; not in --smoke). */
+  /** RSS of one more instance after 12 s without requests (bench/run.ts measureIdleRss; --smoke waits 1 s). */
   rssIdleMb?: number;
   rssAfterLoadMb?: number;
   /** The hello-world function (bench/hello-function.cjs) spawned alongside, under the same framework, Node and options. */
