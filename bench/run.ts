@@ -69,8 +69,7 @@ async function prepareContext(env: NodeJS.ProcessEnv, options: BenchOptions): Pr
     for (const user of USERS) keys[user] = await loginAs(user);
     const logoutKeys: string[] = [];
     const sessionEndKeys: string[] = [];
-    // One more than the timed spawns: the files-opened spawn under strace.
-    // One key per spawn, one for the strace spawn, one for the idle-RSS instance.
+    // One key per timed spawn, one for the spawn under strace, one for the idle-RSS instance.
     for (let i = 0; i <= options.coldStartSpawns + 1; i++) {
       logoutKeys.push(await loginAs('johnwick'));
       sessionEndKeys.push(await loginAs('johnwick'));
@@ -177,13 +176,23 @@ interface FirstAnswer {
   text: string;
 }
 
-async function spawnToFirstAnswer(start: () => Promise<ServerProcess>, request: RequestSpec): Promise<FirstAnswer> {
-  // Spawns start with the machine as idle as the bench can leave it.
-  await sleep(100);
+/** A server started and its first answer to `request`; the caller stops it, or, when no answer comes, this does. */
+async function startedAndAnswered(start: () => Promise<ServerProcess>, request: RequestSpec) {
   const server = await start();
   running.add(server);
   try {
-    const answer = await firstAnswer(server, request);
+    return { server, answer: await firstAnswer(server, request) };
+  } catch (error) {
+    await stop(server);
+    throw error;
+  }
+}
+
+async function spawnToFirstAnswer(start: () => Promise<ServerProcess>, request: RequestSpec): Promise<FirstAnswer> {
+  // Spawns start with the machine as idle as the bench can leave it.
+  await sleep(100);
+  const { server, answer } = await startedAndAnswered(start, request);
+  try {
     return { ms: answer.ms, cpuMs: cpuMs(server.pid), rssMb: rssMb(server.pid), status: answer.status, text: answer.text };
   } finally {
     await stop(server);
@@ -193,13 +202,14 @@ async function spawnToFirstAnswer(start: () => Promise<ServerProcess>, request: 
 /** Files a process opens from spawn to its first answer, in one more spawn under strace (not timed). */
 async function filesToFirstAnswer(start: (traceFile: string) => Promise<ServerProcess>, request: RequestSpec): Promise<number> {
   const traceFile = path.join(LOG_DIR, `trace-${process.pid}-${randomBytes(4).toString('hex')}.txt`);
-  const server = await start(traceFile);
-  running.add(server);
   try {
-    await firstAnswer(server, request);
-    return filesOpened(traceFile);
+    const { server } = await startedAndAnswered(() => start(traceFile), request);
+    try {
+      return filesOpened(traceFile);
+    } finally {
+      await stop(server);
+    }
   } finally {
-    await stop(server);
     rmSync(traceFile, { force: true });
   }
 }
@@ -220,28 +230,26 @@ const idleRssAfterMs = (options: BenchOptions) => (options.smoke ? 1000 : 12_000
  * all read when the last has been idle idleRssAfterMs; not timed.
  */
 async function measureIdleRss(results: ColdStartResult[], ctx: BenchContext, env: NodeJS.ProcessEnv, options: BenchOptions): Promise<void> {
-  const started: Array<{ result?: ColdStartResult; server: ServerProcess }> = [];
+  const started: Array<{ result: ColdStartResult; server: ServerProcess }> = [];
+  let hello: ServerProcess | undefined;
   try {
     for (const result of results) {
       const probe = COLD_START_PROBES[result.function];
-      const server = await startFunction(result.function, { ...env, ...probe.env });
-      running.add(server);
+      const { server } = await startedAndAnswered(
+        () => startFunction(result.function, { ...env, ...probe.env }),
+        probe.request(ctx, options.coldStartSpawns + 1),
+      );
       started.push({ result, server });
-      await firstAnswer(server, probe.request(ctx, options.coldStartSpawns + 1));
     }
-    const hello = await startHello(env);
-    running.add(hello);
-    started.push({ server: hello });
-    await firstAnswer(hello, HELLO_REQUEST);
+    ({ server: hello } = await startedAndAnswered(() => startHello(env), HELLO_REQUEST));
     await sleep(idleRssAfterMs(options));
     const helloIdleMb = rssMb(hello.pid);
     for (const { result, server } of started) {
-      if (!result) continue;
       result.rssIdleMb = rssMb(server.pid);
       result.floor.rssIdleMb = helloIdleMb;
     }
   } finally {
-    await Promise.all(started.map(({ server }) => stop(server)));
+    await Promise.all([...started.map(({ server }) => server), ...(hello ? [hello] : [])].map(stop));
   }
 }
 
