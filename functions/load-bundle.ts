@@ -67,7 +67,7 @@ export function loadBundle(file: string, { takeCodeCache = false } = {}): { save
 }
 
 /** The id a bundle ends with (`//# bundleId=<hex>`, scripts/bundle-functions.js), if it has one. */
-export function bundleIdOf(code: string): string | undefined {
+function bundleIdOf(code: string): string | undefined {
   return /\/\/# bundleId=([0-9a-f]{16,64})\n?$/.exec(code.slice(-100))?.[1];
 }
 
